@@ -1,0 +1,5 @@
+"""`python -m rvirt` is the `rvirt` command."""
+
+from rvirt.cli import main
+
+raise SystemExit(main())

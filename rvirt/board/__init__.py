@@ -1,0 +1,1 @@
+"""Boards: the virt machine, its memory map and its device tree."""

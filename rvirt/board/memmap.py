@@ -1,0 +1,50 @@
+"""The virt board's physical memory map: one table drives both the bus and the device tree.
+
+Values from QEMU 7.2 `hw/riscv/virt.c` (`virt_memmap[]`) and what `info mtree` shows QEMU
+actually decodes (shared/ref/virt-rv32.md section 1).  `size` is the window named in the
+memory map and in the device tree; `decode` is how many bytes the bus really answers (the
+UART decodes 8 bytes of its 0x100 window, so 0x10000008 faults as on QEMU).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Region:
+    name: str
+    base: int
+    size: int
+    decode: int  # bytes actually mapped on the bus, from `base`
+    irq: int | None = None  # PLIC source number, if the device interrupts
+
+
+MROM = Region("mrom", 0x0000_1000, 0xF000, 0xF000)
+TEST = Region("test", 0x0010_0000, 0x1000, 0x1000)
+RTC = Region("rtc", 0x0010_1000, 0x1000, 0x24, irq=11)
+CLINT = Region("clint", 0x0200_0000, 0x10000, 0xC000)
+PLIC = Region("plic", 0x0C00_0000, 0x60_0000, 0x60_0000)
+UART0 = Region("uart0", 0x1000_0000, 0x100, 8, irq=10)
+VIRTIO = tuple(
+    Region(f"virtio{i}", 0x1000_1000 + i * 0x1000, 0x1000, 0x200, irq=1 + i) for i in range(8)
+)
+DRAM_BASE = 0x8000_0000
+
+# The FDT placement rule caps the DTB below 3 GiB so 32-bit kernels can reach it
+# (QEMU 7.2 hw/riscv/boot.c riscv_load_fdt).
+FDT_MAX_ADDR = 0xC000_0000
+# QEMU 7.2 sizes the tree before packing it: the 1 MiB buffer is what is placed.
+FDT_BUFFER_SIZE = 0x10_0000
+FDT_ALIGN = 0x20_0000
+
+PLIC_NUM_SOURCES = 96  # riscv,ndev; valid source IDs 1..95
+TIMEBASE_FREQ = 10_000_000  # CLINT mtime ticks per second (10 MHz)
+UART_CLOCK = 3_686_400
+
+
+def fdt_address(ram_size: int) -> int:
+    """Where QEMU 7.2 places the DTB for a given RAM size (virt-rv32.md section 2.3)."""
+    dram_end = DRAM_BASE + ram_size
+    top = min(dram_end, FDT_MAX_ADDR)
+    return (top - FDT_BUFFER_SIZE) & ~(FDT_ALIGN - 1)

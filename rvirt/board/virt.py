@@ -1,0 +1,363 @@
+"""The virt machine: RAM, boot ROM, devices and one hart wired from the memory-map table,
+images loaded as QEMU 7.2 loads them, and the run loop.  `Machine` is also the debug
+facade (rvirt.debug.target.DebugTarget) that the gdb stub and tests use.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rvirt.board import memmap as MM
+from rvirt.cpu import csr as C
+from rvirt.cpu.hart import Hart
+from rvirt.debug.target import CSR_REGNUM_BASE, REG_PC, REG_PRIV, Stop
+from rvirt.devices.base import IrqLine
+from rvirt.devices.bootrom import reset_vector
+from rvirt.devices.clint import Clint
+from rvirt.devices.goldfish_rtc import GoldfishRtc
+from rvirt.devices.plic import Plic
+from rvirt.devices.sifive_test import SifiveTest
+from rvirt.devices.uart16550 import Uart16550
+from rvirt.devices.virtio_stub import VirtioStub
+from rvirt.errors import MachineExit, MachineReset, RvirtError
+from rvirt.exec.interp import execute
+from rvirt.loader.elf import Image, load
+from rvirt.mem.bus import Bus
+
+ISA_STRING = "rv32imac_zicsr_zifencei"  # riscv,isa in the device tree: what rvirt implements
+SLICE = 1 << 16  # instructions between looks at the timer, console and debugger
+NS_PER_TICK = 1_000_000_000 // MM.TIMEBASE_FREQ  # 100 ns per mtime tick (10 MHz)
+
+
+@dataclass
+class MachineConfig:
+    ram_size: int = 128 << 20  # QEMU's default for -machine virt
+    bios: str | None = None  # path, or "none"
+    kernel: str | None = None
+    icount_shift: int = 0  # each instruction takes 2**shift ns of virtual time
+    no_reboot: bool = False
+
+
+class Machine:
+    """A virt board with one rv32 hart, ready to run from the reset vector at 0x1000."""
+
+    xlen = 32
+
+    def __init__(self, config: MachineConfig,
+                 console: Callable[[bytes], None] | None = None,
+                 notice: Callable[[str], None] | None = None) -> None:
+        self.config = config
+        self.notice = notice or (lambda msg: print(f"rvirt: {msg}", file=sys.stderr))
+        if config.ram_size <= 0:
+            raise RvirtError("RAM size must be larger than 0")
+        if MM.DRAM_BASE + config.ram_size > 1 << 32:  # rv32: DRAM ends below 4 GiB
+            raise RvirtError(f"RAM size {config.ram_size >> 20}M is too large for rv32 virt "
+                             f"(at most 2048M)")
+        self.ram = bytearray(config.ram_size)
+        self.bus = Bus()
+        self.bus.add_ram("dram", MM.DRAM_BASE, self.ram)
+        self.hart = Hart(self.bus, MM.DRAM_BASE, self.ram)
+        self.idle_ns = 0  # virtual time skipped while the hart waited in wfi
+        self.host_epoch_ns = time.time_ns()
+        self.hart.clock = self.mtime
+        self._wire_devices(console or _stdout_write)
+        self.images: list[Image] = []
+        self.symbols: dict[str, int] = {}
+        self.rom_data = bytearray(MM.MROM.size)
+        self.bus.add_rom("mrom", MM.MROM.base, self.rom_data)
+        self._load_images()
+        self.breakpoints: set[int] = set()
+        self.watchpoints: list[tuple[str, int, int]] = []
+        self.killed = False
+        self.exit_status: int | None = None
+        self.reset()
+
+    # --- construction ----------------------------------------------------------------
+    def _wire_devices(self, console: Callable[[bytes], None]) -> None:
+        h = self.hart
+
+        def mip_line(bit: int) -> IrqLine:
+            return IrqLine(lambda level: h.set_irq(bit, level))
+
+        self.test = SifiveTest()
+        self.clint = Clint(self.mtime, mip_line(C.MSIP), mip_line(C.MTIP))
+        self.plic = Plic(MM.PLIC_NUM_SOURCES, mip_line(C.MEIP), mip_line(C.SEIP))
+        self.uart = Uart16550(console, clock_ns=self.virtual_ns)
+        self.uart.irq.connect(self.plic.source(MM.UART0.irq))  # type: ignore[arg-type]
+        self.rtc = GoldfishRtc(lambda: self.host_epoch_ns + self.virtual_ns())
+        self.rtc.irq.connect(self.plic.source(MM.RTC.irq))  # type: ignore[arg-type]
+        self.virtio = [VirtioStub() for _ in MM.VIRTIO]
+        for region, dev in ((MM.TEST, self.test), (MM.RTC, self.rtc), (MM.CLINT, self.clint),
+                            (MM.PLIC, self.plic), (MM.UART0, self.uart),
+                            *zip(MM.VIRTIO, self.virtio, strict=True)):
+            self.bus.add_device(region.name, region.base, region.decode, dev)
+        self.devices = [self.test, self.clint, self.plic, self.uart, self.rtc, *self.virtio]
+
+    def _load_images(self) -> None:
+        """-bios and -kernel as QEMU 7.2 (hw/riscv/boot.c, virt-rv32.md 2.4)."""
+        cfg = self.config
+        bios = cfg.bios
+        if bios is None or bios == "default":
+            # QEMU would load OpenSBI, which Debian does not ship for rv32 either.
+            raise RvirtError('Unable to load the RISC-V firmware "opensbi-riscv32-generic-'
+                             'fw_dynamic.bin": rvirt has no built-in firmware; give '
+                             '-bios FILE (your kernel) or -bios none -kernel FILE')
+        fw_end = MM.DRAM_BASE
+        if bios != "none":
+            img = load(bios, MM.DRAM_BASE, "-bios")
+            if img.raw:
+                self.notice(f"-bios {bios}: no ELF header, loading it as a raw image at "
+                            f"{MM.DRAM_BASE:#x}")
+            self._place(img, "-bios")
+            fw_end = max(s.addr + s.memsz for s in img.segments)
+        self.kernel_addr = 0
+        if cfg.kernel is not None:
+            # A raw kernel goes after the firmware, 4 MiB aligned on rv32
+            # (riscv_calc_kernel_start_addr); with -bios none that is DRAM's base.
+            align = 4 << 20
+            start = (fw_end + align - 1) & ~(align - 1) if bios != "none" else MM.DRAM_BASE
+            img = load(cfg.kernel, start, "-kernel")
+            if img.raw:
+                self.notice(f"-kernel {cfg.kernel}: no ELF header, loading it as a raw image "
+                            f"at {start:#x}")
+            self._place(img, "-kernel")
+            self.kernel_addr = img.lowest
+        self.fdt_addr = MM.fdt_address(cfg.ram_size)
+        from rvirt.board.devicetree import virt_device_tree
+        self.dtb = virt_device_tree(cfg.ram_size, ISA_STRING, rng_seed=os.urandom(32))
+
+    def _place(self, img: Image, what: str) -> None:
+        ram_end = MM.DRAM_BASE + self.config.ram_size
+        for seg in img.segments:
+            end = seg.addr + seg.memsz
+            if not (MM.DRAM_BASE <= seg.addr and end <= ram_end):
+                if img.raw:
+                    raise RvirtError(f"{what} {img.path}: {seg.memsz} bytes do not fit in "
+                                     f"{self.config.ram_size >> 20}M of RAM")
+                raise RvirtError(f"{what} {img.path}: segment {seg.addr:#010x}-{end - 1:#010x} "
+                                 f"lies outside RAM ({MM.DRAM_BASE:#x}-{ram_end - 1:#x})")
+        self.images.append(img)
+        for name, addr in img.symbols.items():
+            self.symbols.setdefault(name, addr)
+
+    def reset(self) -> None:
+        """System reset: images and ROM copied in again, devices and hart at power-on
+        (QEMU reloads its ROM blobs on qemu_system_reset)."""
+        self.ram[:] = bytes(len(self.ram))
+        rv = reset_vector(MM.DRAM_BASE, self.fdt_addr, self.kernel_addr)
+        self.rom_data[:] = rv + bytes(len(self.rom_data) - len(rv))
+        for img in self.images:
+            for seg in img.segments:
+                o = seg.addr - MM.DRAM_BASE
+                self.ram[o:o + len(seg.data)] = seg.data
+        o = self.fdt_addr - MM.DRAM_BASE
+        self.ram[o:o + len(self.dtb)] = self.dtb
+        self.hart.reset()
+        self.hart.instret = 0
+        self.idle_ns = 0
+        for dev in self.devices:
+            dev.reset()
+        self.clint.update()
+
+    # --- time ------------------------------------------------------------------------
+    def virtual_ns(self) -> int:
+        """Deterministic virtual time: each retired instruction is 2**shift ns (QEMU's
+        -icount shift=N), plus whatever a wfi skipped."""
+        return (self.hart.retired() << self.config.icount_shift) + self.idle_ns
+
+    def mtime(self) -> int:
+        return self.virtual_ns() // NS_PER_TICK
+
+    def _insns_until(self, tick: int) -> int:
+        """Instructions to retire before mtime reaches `tick` (at least 1)."""
+        need_ns = tick * NS_PER_TICK - self.idle_ns
+        shift = self.config.icount_shift
+        target = -(-need_ns // (1 << shift))
+        return max(1, target - self.hart.retired())
+
+    def _skip_to(self, tick: int) -> None:
+        now = self.virtual_ns()
+        if tick * NS_PER_TICK > now:
+            self.idle_ns += tick * NS_PER_TICK - now
+
+    # --- running ---------------------------------------------------------------------
+    @property
+    def idle(self) -> bool:
+        """The hart waits in wfi and only outside input (console, debugger) can wake it."""
+        return self.hart.waiting
+
+    def _poll_devices(self) -> None:
+        self.clint.update()
+        self.uart.update()
+        self.rtc.update()
+
+    def _wake_from_wfi(self) -> bool:
+        """wfi: skip virtual time to the next timer event; False if nothing will come."""
+        h = self.hart
+        if h.read_mip() & h.csr["mie"]:
+            h.waiting = False
+            return True
+        deadline = self.clint.next_deadline()
+        if deadline is None:
+            return False
+        self._skip_to(deadline)
+        self._poll_devices()
+        if h.read_mip() & h.csr["mie"]:
+            h.waiting = False
+            return True
+        return False
+
+    def resume(self, max_instructions: int) -> Stop | None:
+        """Run up to max_instructions (see DebugTarget.resume)."""
+        h = self.hart
+        done = 0
+        skip_bp = True
+        try:
+            while done < max_instructions:
+                if h.waiting and not self._wake_from_wfi():
+                    return None
+                cause = h.pending_interrupt()
+                if cause is not None:
+                    h.take_trap(cause, 0, interrupt=True)
+                n = min(max_instructions - done, SLICE)
+                deadline = self.clint.next_deadline()
+                if deadline is not None:
+                    n = min(n, self._insns_until(deadline))
+                before = h.instret
+                bps = self.breakpoints
+                if skip_bp and bps and h.pc in bps:
+                    r = execute(h, 1)
+                    skip_bp = False
+                elif bps:
+                    r = execute(h, n, bps, check_first=True)
+                else:
+                    r = execute(h, n)
+                skip_bp = False
+                done += max(1, h.instret - before)
+                self._poll_devices()
+                if r is not None:
+                    kind, addr = r
+                    if kind == "breakpoint":
+                        return Stop("breakpoint", addr)
+                    return Stop("watch", addr, watch=kind)
+        except MachineExit as e:
+            self.exit_status = e.status
+            return Stop("exited", status=e.status)
+        except MachineReset:
+            if self.config.no_reboot:
+                self.exit_status = 0
+                return Stop("exited", status=0)
+            self.reset()
+        return None
+
+    def run(self, max_instructions: int | None = None) -> int | None:
+        """Run without a debugger until the guest exits (the exit status), or until
+        max_instructions ran (None); an idle hart with nothing to wake it returns None."""
+        budget = max_instructions
+        while budget is None or budget > 0:
+            start = self.hart.instret
+            stop = self.resume(SLICE if budget is None else min(budget, SLICE))
+            if stop is not None and stop.kind == "exited":
+                return stop.status
+            if self.idle:
+                return None
+            if budget is not None:
+                budget -= max(1, self.hart.instret - start)
+        return None
+
+    def step(self) -> Stop:
+        """One instruction, interrupts and timers masked (QEMU's default sstep_flags)."""
+        h = self.hart
+        h.waiting = False
+        try:
+            r = execute(h, 1)
+        except MachineExit as e:
+            self.exit_status = e.status
+            return Stop("exited", status=e.status)
+        except MachineReset:
+            if self.config.no_reboot:
+                self.exit_status = 0
+                return Stop("exited", status=0)
+            self.reset()
+            return Stop("step")
+        if r is not None and r[0] != "breakpoint":
+            return Stop("watch", r[1], watch=r[0])
+        return Stop("step")
+
+    # --- the debug facade --------------------------------------------------------------
+    def read_register(self, regnum: int) -> int | None:
+        h = self.hart
+        if 0 <= regnum < 32:
+            return h.x[regnum]
+        if regnum == REG_PC:
+            return h.pc
+        if regnum == REG_PRIV:
+            return h.priv
+        if CSR_REGNUM_BASE <= regnum < CSR_REGNUM_BASE + 4096:
+            return h.csr_peek(regnum - CSR_REGNUM_BASE)
+        return None
+
+    def write_register(self, regnum: int, value: int) -> bool:
+        h = self.hart
+        value &= 0xFFFFFFFF
+        if 0 <= regnum < 32:
+            if regnum:
+                h.x[regnum] = value
+            return True
+        if regnum == REG_PC:
+            h.pc = value
+            return True
+        if regnum == REG_PRIV:
+            if value in (C.PRV_U, C.PRV_S, C.PRV_M):
+                h.priv = value
+                return True
+            return False
+        if CSR_REGNUM_BASE <= regnum < CSR_REGNUM_BASE + 4096:
+            return h.csr_poke(regnum - CSR_REGNUM_BASE, value)
+        return False
+
+    def csr_names(self) -> dict[int, str]:
+        return {num: c.name for num, c in sorted(self.hart.csrs.items())}
+
+    def read_memory(self, addr: int, length: int) -> bytes | None:
+        return self.bus.debug_read(addr, length)
+
+    def write_memory(self, addr: int, data: bytes) -> bool:
+        return self.bus.debug_write(addr, data)
+
+    def add_breakpoint(self, addr: int) -> None:
+        self.breakpoints.add(addr)
+
+    def remove_breakpoint(self, addr: int) -> None:
+        self.breakpoints.discard(addr)
+
+    def add_watchpoint(self, kind: str, addr: int, length: int) -> None:
+        self.watchpoints.append((kind, addr, length))
+        self.hart.set_watchpoints(self.watchpoints)
+
+    def remove_watchpoint(self, kind: str, addr: int, length: int) -> None:
+        if (kind, addr, length) in self.watchpoints:
+            self.watchpoints.remove((kind, addr, length))
+        self.hart.set_watchpoints(self.watchpoints)
+
+    def clear_breakpoints(self) -> None:
+        self.breakpoints.clear()
+        self.watchpoints.clear()
+        self.hart.set_watchpoints([])
+
+    def kill(self) -> None:
+        self.killed = True
+
+    def monitor(self, command: str) -> str:
+        from rvirt.debug.monitor import run_monitor_command
+        return run_monitor_command(self, command)
+
+
+def _stdout_write(data: bytes) -> None:
+    out = sys.stdout.buffer
+    out.write(data)
+    out.flush()

@@ -1,0 +1,244 @@
+"""The `rvirt` command: a QEMU-compatible command line -> a configured Machine -> run.
+
+Accepts the flags the tutorial's `qemu-system-riscv32 -cpu rv32 -machine virt -m 150M -s
+-nographic -bios <elf>` flow uses.  Every user error is one line on stderr and exit 1.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from rvirt import __version__
+from rvirt.errors import RvirtError
+
+USAGE = """\
+usage: rvirt [options]   (a RISC-V virt machine; QEMU-compatible options)
+
+Machine:
+  -machine virt | -M virt   the virt board (the only machine)
+  -cpu rv32                 the hart: RV32IMAC + Zicsr + Zifencei, M/S/U
+  -m SIZE                   RAM size; MiB by default, or with a K/M/G/T suffix (default 128M)
+  -smp 1                    one hart
+Images:
+  -bios FILE|none           firmware: an ELF loaded by physical address, or a raw image
+                            at 0x80000000; execution starts at 0x80000000 after the ROM
+  -kernel FILE              a kernel image (its address is passed in fw_dynamic_info)
+Debugging:
+  -s                        gdb stub on 127.0.0.1:1234 (shorthand for -gdb tcp::1234)
+  -S                        do not start the CPU: wait at 0x1000 for gdb to continue
+  -gdb tcp::PORT            gdb stub on 127.0.0.1:PORT
+  -gdb tcp:HOST:PORT        gdb stub on HOST:PORT (e.g. tcp:0.0.0.0:1234 for every interface)
+Console and display:
+  -nographic                UART on this terminal; C-a x quits, C-a h helps
+  -serial mon:stdio         the same console
+  -display none             no display (rvirt never has one)
+  -no-reboot                exit instead of resetting when the guest asks for a reset
+Timing:
+  -icount shift=N           each instruction is 2^N ns of virtual time (default 0)
+Other:
+  -h, -help, --help         this help
+  -version, --version       print the version
+"""
+
+
+@dataclass
+class Options:
+    machine: str = "virt"
+    cpu: str = "rv32"
+    ram_size: int = 128 << 20
+    bios: str | None = None
+    kernel: str | None = None
+    gdb: str | None = None
+    wait_for_gdb: bool = False
+    nographic: bool = False
+    no_reboot: bool = False
+    icount_shift: int = 0
+    extra: list[str] = field(default_factory=list)
+
+
+_SIZE_RE = re.compile(r"^(\d+(?:\.\d+)?)([kKmMgGtTbB]?)$")
+_SUFFIX = {"": 1 << 20, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+
+
+def parse_size(text: str) -> int:
+    """QEMU's -m: `[size=]N[suffix][,slots=..,maxmem=..]`, MiB when no suffix is given."""
+    value = text.split(",", 1)[0]
+    if value.startswith("size="):
+        value = value[5:]
+    m = _SIZE_RE.match(value)
+    if not m:
+        raise RvirtError(f"-m {text}: invalid RAM size (examples: 150M, 1G, 256)")
+    size = int(float(m.group(1)) * _SUFFIX[m.group(2).lower()])
+    if size <= 0:
+        raise RvirtError(f"-m {text}: RAM size must be larger than 0")
+    if size & 0xFFF:
+        size = (size + 0xFFF) & ~0xFFF  # QEMU rounds RAM up to a page
+    return size
+
+
+def parse_args(argv: list[str]) -> Options:
+    o = Options()
+    i = 0
+
+    def value(flag: str) -> str:
+        nonlocal i
+        if i + 1 >= len(argv):
+            raise RvirtError(f"{flag}: requires an argument")
+        i += 1
+        return argv[i]
+
+    while i < len(argv):
+        a = argv[i]
+        flag = a[1:] if a.startswith("--") else a  # QEMU accepts -opt and --opt
+        if flag in ("-h", "-help"):
+            print(USAGE, end="")
+            raise SystemExit(0)
+        elif flag == "-version":
+            print(f"rvirt {__version__} (RISC-V virt machine, QEMU 7.2 compatible)")
+            raise SystemExit(0)
+        elif flag in ("-machine", "-M"):
+            o.machine = value(a).split(",", 1)[0]
+            if o.machine != "virt":
+                raise RvirtError(f"-machine {o.machine}: unsupported machine type "
+                                 f"(rvirt has only 'virt')")
+        elif flag == "-cpu":
+            o.cpu = value(a).split(",", 1)[0]
+            if o.cpu not in ("rv32", "any", "max"):
+                raise RvirtError(f"-cpu {o.cpu}: unsupported CPU (rvirt has 'rv32')")
+        elif flag == "-m":
+            o.ram_size = parse_size(value(a))
+        elif flag == "-smp":
+            v = value(a)
+            if v.split(",", 1)[0] not in ("1", "cpus=1"):
+                raise RvirtError(f"-smp {v}: rvirt has a single hart (-smp 1)")
+        elif flag == "-bios":
+            o.bios = value(a)
+        elif flag == "-kernel":
+            o.kernel = value(a)
+        elif flag == "-s":
+            o.gdb = "tcp::1234"
+        elif flag == "-S":
+            o.wait_for_gdb = True
+        elif flag == "-gdb":
+            o.gdb = value(a)
+        elif flag == "-nographic":
+            o.nographic = True
+        elif flag == "-serial":
+            v = value(a)
+            if v not in ("mon:stdio", "stdio"):
+                raise RvirtError(f"-serial {v}: unsupported (use mon:stdio)")
+        elif flag == "-display":
+            v = value(a)
+            if v.split(",", 1)[0] != "none":
+                raise RvirtError(f"-display {v}: unsupported (rvirt has no display: use none)")
+        elif flag == "-no-reboot":
+            o.no_reboot = True
+        elif flag == "-icount":
+            v = value(a)
+            m = re.match(r"^(?:shift=)?(\d+)(?:,.*)?$", v)
+            if not m or int(m.group(1)) > 10:
+                raise RvirtError(f"-icount {v}: expected shift=N with N from 0 to 10")
+            o.icount_shift = int(m.group(1))
+        else:
+            what = "unknown option" if a.startswith("-") else "unexpected argument"
+            raise RvirtError(f"{what} '{a}' (see rvirt --help)")
+        i += 1
+    return o
+
+
+def gdb_address(spec: str) -> tuple[str, int]:
+    """`-gdb` device -> (host, port).  With no host (tcp::PORT, and -s) rvirt listens on
+    127.0.0.1 only; QEMU listens on every interface, which lets anyone on the network
+    read and write the guest.  An explicit host is honoured."""
+    main = spec.split(",", 1)[0]
+    m = re.match(r"^tcp:([^:]*):(\d+)$", main)
+    if not m or int(m.group(2)) > 65535:
+        raise RvirtError(f"-gdb {spec}: unsupported gdb device (use tcp::PORT or "
+                         f"tcp:HOST:PORT)")
+    return (m.group(1) or "127.0.0.1"), int(m.group(2))
+
+
+def build_machine(o: Options, console_out: Callable[[bytes], None] | None = None):  # noqa: ANN201
+    from rvirt.board.virt import Machine, MachineConfig
+    if o.bios is None and o.kernel is not None:
+        o.bios = "none"  # rvirt has no OpenSBI: -kernel alone boots the kernel directly
+        # (QEMU would load OpenSBI first)
+    cfg = MachineConfig(ram_size=o.ram_size, bios=o.bios, kernel=o.kernel,
+                        icount_shift=o.icount_shift, no_reboot=o.no_reboot)
+    return Machine(cfg, console=console_out)
+
+
+class _Terminated(Exception):  # noqa: N818
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+
+
+def _on_signal(signum: int, frame: object) -> None:
+    raise _Terminated(signum)
+
+
+def run(o: Options) -> int:
+    from rvirt.console import Console, ConsoleQuit
+    machine = build_machine(o)
+    server = None
+    if o.gdb is not None:
+        from rvirt.debug.gdbstub import GdbServer
+        host, port = gdb_address(o.gdb)
+        label = "-s" if o.gdb == "tcp::1234" else f"-gdb {o.gdb}"
+        server = GdbServer(machine, host, port, label=label)
+        server.listen()
+    signal.signal(signal.SIGTERM, _on_signal)
+    interactive = sys.stdin is not None and not sys.stdin.closed
+    try:
+        with Console(machine.uart.receive) if interactive else _NoConsole() as console:
+            if server is not None:
+                server.poll_hook = console.poll
+                result = server.serve(running=not o.wait_for_gdb)
+                if getattr(result, "reason", "") == "killed" or machine.killed:
+                    print("rvirt: terminated via gdb stub", file=sys.stderr)
+                return result.status
+            while True:
+                stop = machine.resume(1 << 16)
+                if stop is not None and stop.kind == "exited":
+                    return stop.status
+                console.poll(0.02 if machine.idle else 0)
+    except ConsoleQuit:
+        return 0
+    except _Terminated as t:
+        print(f"rvirt: terminating on signal {t.signum}", file=sys.stderr)
+        return 0
+    except KeyboardInterrupt:
+        print("rvirt: terminating on signal 2", file=sys.stderr)
+        return 0
+    finally:
+        if server is not None:
+            server.close()
+
+
+class _NoConsole:
+    def __enter__(self) -> _NoConsole:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def poll(self, timeout: float = 0.0) -> None:
+        if timeout:
+            import time
+            time.sleep(timeout)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        o = parse_args(args)
+        return run(o)
+    except RvirtError as e:
+        print(f"rvirt: {e}", file=sys.stderr)
+        return e.status
+    except BrokenPipeError:
+        return 1

@@ -1,0 +1,1 @@
+"""The hart: registers, CSRs, traps (and later the MMU and PMP)."""

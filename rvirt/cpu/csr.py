@@ -1,0 +1,175 @@
+"""The CSR registry: number -> name, read and write behaviour, WARL masks, reset values.
+
+Privilege and read-only checks follow the number encoding (privileged spec 2.1: bits 11:10
+= 3 read-only, bits 9:8 = lowest privilege).  Values and writable masks are QEMU 7.2's
+for `-cpu rv32` (target/riscv/csr.c; shared/ref/virt-rv32.md 5.1-5.5) less F, D and H,
+which rvirt does not implement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rvirt.cpu.hart import Hart
+
+# mstatus fields (privileged spec 3.1.6)
+MSTATUS_SIE = 1 << 1
+MSTATUS_MIE = 1 << 3
+MSTATUS_SPIE = 1 << 5
+MSTATUS_MPIE = 1 << 7
+MSTATUS_SPP = 1 << 8
+MSTATUS_VS = 3 << 9
+MSTATUS_MPP = 3 << 11
+MSTATUS_FS = 3 << 13
+MSTATUS_XS = 3 << 15
+MSTATUS_MPRV = 1 << 17
+MSTATUS_SUM = 1 << 18
+MSTATUS_MXR = 1 << 19
+MSTATUS_TVM = 1 << 20
+MSTATUS_TW = 1 << 21
+MSTATUS_TSR = 1 << 22
+MSTATUS_SD = 1 << 31
+# QEMU 7.2 write_mstatus mask without F (FS stays 0).
+MSTATUS_WMASK = (MSTATUS_SIE | MSTATUS_SPIE | MSTATUS_MIE | MSTATUS_MPIE | MSTATUS_SPP
+                 | MSTATUS_MPRV | MSTATUS_SUM | MSTATUS_MPP | MSTATUS_MXR | MSTATUS_TVM
+                 | MSTATUS_TSR | MSTATUS_TW | MSTATUS_VS)
+SSTATUS_MASK = (MSTATUS_SIE | MSTATUS_SPIE | MSTATUS_SPP | MSTATUS_FS | MSTATUS_XS
+                | MSTATUS_SUM | MSTATUS_MXR | MSTATUS_VS | MSTATUS_SD)
+
+# Interrupt bits (mip/mie)
+SSIP, MSIP, STIP, MTIP, SEIP, MEIP, LCOFIP = (1 << 1, 1 << 3, 1 << 5, 1 << 7, 1 << 9,
+                                              1 << 11, 1 << 13)
+MIE_WMASK = SSIP | MSIP | STIP | MTIP | SEIP | MEIP | LCOFIP
+MIP_WMASK = SSIP | STIP | SEIP | LCOFIP  # MSIP/MTIP/MEIP are wires from CLINT and PLIC
+SIP_WMASK = SSIP | LCOFIP
+MIDELEG_WMASK = SSIP | STIP | SEIP | LCOFIP
+# QEMU 7.2 DELEGABLE_EXCPS (its H bits 20-23 included even without H) [obs 0x00f0bfff]
+MEDELEG_WMASK = 0x00F0BFFF
+
+# misa: MXL=1, A C I M S U (virt-rv32.md 5.1: "value for an IMAC+SU emulator")
+MISA = 0x40141105
+# marchid and mimpid: QEMU packs its version, 7.2.22 -> 0x00070216; rvirt reports the same
+# so software that prints them sees what it sees on QEMU.
+QEMU_VERSION_ID = 0x00070216
+
+PRV_U, PRV_S, PRV_M = 0, 1, 3
+
+
+class CsrAccessError(Exception):
+    """The access is illegal (unknown CSR, privilege, read-only): illegal instruction."""
+
+
+@dataclass
+class Csr:
+    number: int
+    name: str
+    read: Callable[[], int]
+    write: Callable[[int], None] | None  # None: writes are ignored (WARL zero / read-only)
+    predicate: Callable[[int], bool] | None = None  # extra access check by privilege
+
+
+def _counter_ok(h: Hart, bit: int) -> Callable[[int], bool]:
+    """cycle/time/instret in S need mcounteren, in U also scounteren (priv spec 3.1.11)."""
+
+    def ok(priv: int) -> bool:
+        if priv == PRV_M:
+            return True
+        if not h.csr["mcounteren"] >> bit & 1:
+            return False
+        return priv == PRV_S or bool(h.csr["scounteren"] >> bit & 1)
+
+    return ok
+
+
+def build_csrs(h: Hart) -> dict[int, Csr]:
+    """Every CSR rvirt implements, bound to hart `h`."""
+    regs: dict[int, Csr] = {}
+    c = h.csr  # plain storage by name
+
+    def add(num: int, name: str, read: Callable[[], int] | None = None,
+            write: Callable[[int], None] | None = None, *, wmask: int | None = None,
+            reset: int = 0, predicate: Callable[[int], bool] | None = None) -> None:
+        if read is None:
+            c.setdefault(name, reset)
+            read = lambda: c[name]  # noqa: E731
+            if wmask is not None and write is None:
+                def write(v: int, _n: str = name, _m: int = wmask) -> None:
+                    c[_n] = (c[_n] & ~_m) | (v & _m)
+        regs[num] = Csr(num, name, read, write, predicate)
+
+    def const(num: int, name: str, value: int) -> None:
+        add(num, name, lambda: value)
+
+    # --- machine information (read-only) ---
+    const(0xF11, "mvendorid", 0)
+    const(0xF12, "marchid", QEMU_VERSION_ID)
+    const(0xF13, "mimpid", QEMU_VERSION_ID)
+    const(0xF14, "mhartid", 0)
+    const(0xF15, "mconfigptr", 0)
+    # --- machine trap setup ---
+    add(0x300, "mstatus", h.read_mstatus, h.write_mstatus)
+    add(0x301, "misa", lambda: MISA, lambda v: None)  # writes dropped, as on QEMU
+    add(0x302, "medeleg", wmask=MEDELEG_WMASK)
+    add(0x303, "mideleg", wmask=MIDELEG_WMASK, write=h.csr_writer("mideleg", MIDELEG_WMASK))
+    add(0x304, "mie", wmask=MIE_WMASK, write=h.csr_writer("mie", MIE_WMASK))
+    add(0x305, "mtvec", write=h.tvec_writer("mtvec"))
+    add(0x306, "mcounteren", wmask=0xFFFFFFFF)
+    add(0x30A, "menvcfg", wmask=1)  # FIOM only: rvirt has none of CBO/Sstc/Svpbmt
+    add(0x31A, "menvcfgh", wmask=0)
+    add(0x310, "mstatush", wmask=0)  # MBE/SBE are 0: little-endian only
+    add(0x320, "mcountinhibit", wmask=0xFFFFFFFD)
+    # --- machine trap handling ---
+    add(0x340, "mscratch", wmask=0xFFFFFFFF)
+    # Spec: mepc/sepc bit 0 is always zero with IALIGN=16; QEMU 7.2 keeps it
+    # (documented difference, docs/differences.md).
+    add(0x341, "mepc", wmask=0xFFFFFFFE)
+    add(0x342, "mcause", wmask=0xFFFFFFFF)
+    add(0x343, "mtval", wmask=0xFFFFFFFF)
+    add(0x344, "mip", h.read_mip, lambda v: h.write_mip(v, MIP_WMASK))
+    # --- PMP (16 entries, 4-byte granularity) ---
+    for i in range(4):
+        add(0x3A0 + i, f"pmpcfg{i}", wmask=0xFFFFFFFF)
+    for i in range(16):
+        add(0x3B0 + i, f"pmpaddr{i}", wmask=0xFFFFFFFF)
+    # --- counters ---
+    add(0xB00, "mcycle", lambda: h.counter("cycle") & 0xFFFFFFFF,
+        lambda v: h.set_counter("cycle", v, False))
+    add(0xB80, "mcycleh", lambda: h.counter("cycle") >> 32,
+        lambda v: h.set_counter("cycle", v, True))
+    add(0xB02, "minstret", lambda: h.counter("instret") & 0xFFFFFFFF,
+        lambda v: h.set_counter("instret", v, False))
+    add(0xB82, "minstreth", lambda: h.counter("instret") >> 32,
+        lambda v: h.set_counter("instret", v, True))
+    for i in range(3, 32):
+        add(0xB00 + i, f"mhpmcounter{i}", wmask=0)
+        add(0xB80 + i, f"mhpmcounter{i}h", wmask=0)
+        add(0x320 + i, f"mhpmevent{i}", wmask=0)
+    for bit, name in ((0, "cycle"), (1, "time"), (2, "instret")):
+        ok = _counter_ok(h, bit)
+        add(0xC00 + bit, name, lambda n=name: h.counter(n) & 0xFFFFFFFF, predicate=ok)
+        add(0xC80 + bit, name + "h", lambda n=name: h.counter(n) >> 32, predicate=ok)
+    for i in range(3, 32):
+        ok = _counter_ok(h, i)
+        add(0xC00 + i, f"hpmcounter{i}", lambda: 0, predicate=ok)
+        add(0xC80 + i, f"hpmcounter{i}h", lambda: 0, predicate=ok)
+    # --- supervisor ---
+    add(0x100, "sstatus", lambda: h.read_mstatus() & SSTATUS_MASK,
+        lambda v: h.write_mstatus((h.read_mstatus() & ~SSTATUS_MASK) | (v & SSTATUS_MASK)))
+    add(0x104, "sie", lambda: c["mie"] & c["mideleg"],
+        lambda v: h.csr_writer("mie", c["mideleg"])(v))
+    add(0x105, "stvec", write=h.tvec_writer("stvec"))
+    add(0x106, "scounteren", wmask=0xFFFFFFFF)
+    add(0x10A, "senvcfg", wmask=1)
+    add(0x140, "sscratch", wmask=0xFFFFFFFF)
+    add(0x141, "sepc", wmask=0xFFFFFFFE)
+    add(0x142, "scause", wmask=0xFFFFFFFF)
+    add(0x143, "stval", wmask=0xFFFFFFFF)
+    add(0x144, "sip", lambda: h.read_mip() & c["mideleg"],
+        lambda v: h.write_mip(v, SIP_WMASK & c["mideleg"]))
+    # satp: Sv32 (MODE bit 31), 9-bit ASID, 22-bit PPN; TVM traps S-mode accesses.
+    add(0x180, "satp", write=h.write_satp,
+        predicate=lambda p: not (p == PRV_S and c["mstatus"] & MSTATUS_TVM))
+    return regs

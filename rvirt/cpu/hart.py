@@ -1,0 +1,499 @@
+"""One RISC-V hart: x registers, pc, privilege, CSR state, memory access and trap entry.
+
+Register values are unsigned Python ints.  `x` has 33 slots: slot 32 is a sink that
+executors use as the destination of writes to x0, so x0 always reads zero without a
+branch.  Memory accessors (`lw`, `sw`, ...) are plain functions installed on the instance
+with the RAM fast path folded in (STYLE practice 8); another set is swapped in when
+watchpoints are active, and the MMU will swap in its own.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import deque
+from collections.abc import Callable, Iterator
+
+from rvirt.cpu import csr as C
+from rvirt.cpu.trap import (
+    BREAKPOINT,
+    ILLEGAL,
+    INSN_ACCESS,
+    LOAD_ACCESS,
+    LOAD_MISALIGNED,
+    STORE_ACCESS,
+    STORE_MISALIGNED,
+    Trap,
+    illegal,
+)
+from rvirt.mem.bus import Bus, BusError
+
+MASK32 = 0xFFFFFFFF
+RESET_VECTOR = 0x1000  # QEMU env->resetvec for the virt board
+
+# Interrupts in the order the privileged spec (3.1.9) takes them when several are
+# pending and enabled: MEI, MSI, MTI, SEI, SSI, STI, then LCOFI.  QEMU 7.2 takes the
+# lowest cause number first (docs/differences.md).
+IRQ_PRIORITY = (11, 3, 7, 9, 1, 5, 13)
+
+# Writes to these can make an interrupt takeable: end the batch so the loop looks.
+IRQ_CSRS = frozenset({0x300, 0x100, 0x304, 0x104, 0x344, 0x144, 0x303})
+
+
+class WatchHit(Exception):  # noqa: N818 - a debugger stop, not an error
+    """A watched address is about to be accessed; raised before the access commits."""
+
+    def __init__(self, kind: str, addr: int) -> None:
+        super().__init__(kind, addr)
+        self.kind = kind
+        self.addr = addr
+
+
+class Hart:
+    xlen = 32
+
+    def __init__(self, bus: Bus, ram_base: int, ram: bytearray) -> None:
+        assert sys.byteorder == "little", "the RAM fast path uses host-endian views"
+        self.bus = bus
+        self.ram_base = ram_base
+        self.ram = ram
+        self.x: list[int] = [0] * 33
+        self.pc = RESET_VECTOR
+        self.priv = C.PRV_M
+        self.csr: dict[str, int] = {}
+        self.mip_hw = 0  # interrupt wires from CLINT/PLIC (MSIP, MTIP, MEIP, SEIP)
+        self.reservation: int | None = None
+        self.waiting = False  # stopped in wfi
+        self.clock: Callable[[], int] = lambda: 0  # mtime, provided by the machine
+        # Retired-instruction accounting.  The interpreter runs batches over a range
+        # iterator; the count inside a batch is read back from the iterator so that
+        # counting costs nothing per instruction.
+        self.instret = 0
+        self._offsets = {"cycle": 0, "instret": 0}
+        self._batch_it: Iterator[int] | None = None
+        self._batch_n = 0
+        self._batch_end: int | None = None
+        self.watchpoints: list[tuple[str, int, int]] = []
+        self.csrs = C.build_csrs(self)
+        self.csr["mstatus"] = 0
+        self.csr["mip"] = 0
+        self.csr.setdefault("mtvec", 0)
+        self.csr.setdefault("stvec", 0)
+        self.csr.setdefault("satp", 0)
+        self._install_accessors()
+
+    def reset(self) -> None:
+        """Power-on state (QEMU riscv_cpu_reset): everything zero, pc at the ROM."""
+        for k in self.csr:
+            self.csr[k] = 0
+        self.x[:] = [0] * 33
+        self.pc = RESET_VECTOR
+        self.priv = C.PRV_M
+        self.reservation = None
+        self.waiting = False
+
+    # --- instruction counting -----------------------------------------------------------
+    def retired(self) -> int:
+        """Instructions retired so far, exact even in the middle of a batch."""
+        it = self._batch_it
+        if it is None:
+            return self.instret
+        if self._batch_end is not None:
+            return self.instret + self._batch_end - 1
+        return self.instret + self._batch_n - it.__length_hint__() - 1  # type: ignore[attr-defined]
+
+    def begin_batch(self, it: Iterator[int], n: int) -> None:
+        self._batch_it = it
+        self._batch_n = n
+        self._batch_end = None
+
+    def finish_batch(self, retired: int) -> None:
+        self.instret += retired
+        self._batch_it = None
+        self._batch_end = None
+
+    def end_batch(self) -> None:
+        """Stop the running batch after the current instruction (an interrupt may have
+        become takeable, or the hart waits): the loop then looks at interrupts."""
+        it = self._batch_it
+        if it is not None and self._batch_end is None:
+            self._batch_end = self._batch_n - it.__length_hint__()  # type: ignore[attr-defined]
+            deque(it, 0)
+
+    def batch_count(self, completed: bool) -> int:
+        """How many instructions of the batch retired: all of them, or up to the one the
+        batch was ended at (which completed), or up to the one that trapped (which did
+        not retire: privileged spec 3.1.11, an instruction that traps does not retire)."""
+        if self._batch_end is not None:
+            return self._batch_end if completed else self._batch_end - 1
+        if completed:
+            return self._batch_n
+        return self._batch_n - self._batch_it.__length_hint__() - 1  # type: ignore[union-attr]
+
+    def counter(self, name: str) -> int:
+        if name == "time":
+            return self.clock() & 0xFFFFFFFFFFFFFFFF
+        return (self.retired() + self._offsets[name]) & 0xFFFFFFFFFFFFFFFF
+
+    def set_counter(self, name: str, value: int, high: bool) -> None:
+        cur = self.counter(name)
+        new = ((cur & MASK32) | (value << 32)) if high else ((cur & ~MASK32) | value)
+        # The CSR write is the last thing this instruction does; it retires afterwards,
+        # and the next read must see the value written (priv spec 3.1.11).
+        self._offsets[name] = new - (self.retired() + 1)
+
+    # --- CSR access (Zicsr semantics live in the table; checks here) ---------------------
+    def _csr(self, num: int, writing: bool) -> C.Csr:
+        c = self.csrs.get(num)
+        if (c is None or self.priv < (num >> 8) & 3 or (writing and num >> 10 == 3)
+                or (c.predicate is not None and not c.predicate(self.priv))):
+            raise illegal()
+        return c
+
+    def _csr_written(self, num: int) -> None:
+        if num in IRQ_CSRS:
+            self.end_batch()
+
+    def csr_swap(self, num: int, value: int, do_read: bool) -> int:
+        c = self._csr(num, True)
+        old = c.read() if do_read else 0
+        if c.write is not None:
+            c.write(value)
+            self._csr_written(num)
+        return old
+
+    def csr_set(self, num: int, value: int, do_write: bool) -> int:
+        c = self._csr(num, do_write)
+        old = c.read()
+        if do_write and c.write is not None:
+            c.write(old | value)
+            self._csr_written(num)
+        return old
+
+    def csr_clear(self, num: int, value: int, do_write: bool) -> int:
+        c = self._csr(num, do_write)
+        old = c.read()
+        if do_write and c.write is not None:
+            c.write(old & ~value & MASK32)
+            self._csr_written(num)
+        return old
+
+    def csr_peek(self, num: int) -> int | None:
+        """Debugger read: no privilege check, None if rvirt has no such CSR."""
+        c = self.csrs.get(num)
+        return None if c is None else c.read() & MASK32
+
+    def csr_poke(self, num: int, value: int) -> bool:
+        c = self.csrs.get(num)
+        if c is None:
+            return False
+        if c.write is not None:
+            c.write(value & MASK32)
+        return True
+
+    def csr_writer(self, name: str, mask: int) -> Callable[[int], None]:
+        def write(v: int) -> None:
+            self.csr[name] = (self.csr[name] & ~mask) | (v & mask)
+        return write
+
+    def tvec_writer(self, name: str) -> Callable[[int], None]:
+        def write(v: int) -> None:
+            # Modes 0 (direct) and 1 (vectored) only; QEMU 7.2 ignores a write asking
+            # for mode 2 or 3 entirely [obs] (virt-rv32.md 5.2).
+            if v & 3 < 2:
+                self.csr[name] = v
+        return write
+
+    def read_mstatus(self) -> int:
+        s = self.csr["mstatus"]
+        dirty = (s & C.MSTATUS_FS == C.MSTATUS_FS or s & C.MSTATUS_XS == C.MSTATUS_XS
+                 or s & C.MSTATUS_VS == C.MSTATUS_VS)
+        return s | C.MSTATUS_SD if dirty else s
+
+    def write_mstatus(self, v: int) -> None:
+        old = self.csr["mstatus"]
+        new = (old & ~C.MSTATUS_WMASK) | (v & C.MSTATUS_WMASK)
+        if new & C.MSTATUS_MPP == 2 << 11:  # MPP is WARL: 2 (no H-mode) keeps the old MPP
+            new = (new & ~C.MSTATUS_MPP) | (old & C.MSTATUS_MPP)
+        self.csr["mstatus"] = new & ~C.MSTATUS_SD
+
+    def read_mip(self) -> int:
+        return self.csr["mip"] | self.mip_hw
+
+    def write_mip(self, v: int, mask: int) -> None:
+        self.csr["mip"] = (self.csr["mip"] & ~mask) | (v & mask)
+
+    def write_satp(self, v: int) -> None:
+        self.csr["satp"] = v & MASK32
+
+    def set_irq(self, bit: int, level: bool) -> None:
+        """An interrupt wire (CLINT, PLIC) changed: update mip and let the loop look."""
+        if level:
+            self.mip_hw |= bit
+        else:
+            self.mip_hw &= ~bit
+        self.end_batch()
+
+    # --- interrupts and traps (privileged spec 3.1.6, 3.1.9, 3.3) ------------------------
+    def pending_interrupt(self) -> int | None:
+        """The cause of the interrupt to take now, or None."""
+        pend = self.read_mip() & self.csr["mie"]
+        if not pend:
+            return None
+        mideleg = self.csr["mideleg"]
+        mstatus = self.csr["mstatus"]
+        enabled = 0
+        if self.priv < C.PRV_M or mstatus & C.MSTATUS_MIE:
+            enabled |= pend & ~mideleg
+        if self.priv < C.PRV_S or (self.priv == C.PRV_S and mstatus & C.MSTATUS_SIE):
+            enabled |= pend & mideleg
+        if not enabled:
+            return None
+        for cause in IRQ_PRIORITY:
+            if enabled >> cause & 1:
+                return cause
+        return None
+
+    def take_trap(self, cause: int, tval: int, interrupt: bool = False) -> None:
+        """Enter the trap handler for an exception at self.pc (or an interrupt before the
+        instruction at self.pc).  Privileged spec 3.1.6.1, 3.1.7, 3.1.14-16, 4.1.1."""
+        epc = self.pc
+        c = self.csr
+        bit = 1 << cause
+        deleg = c["mideleg"] if interrupt else c["medeleg"]
+        mcause = (cause | (1 << 31)) if interrupt else cause
+        st = c["mstatus"]
+        if self.priv <= C.PRV_S and deleg & bit:
+            c["scause"] = mcause
+            c["sepc"] = epc & ~1
+            c["stval"] = tval & MASK32
+            spie = C.MSTATUS_SPIE if st & C.MSTATUS_SIE else 0
+            spp = C.MSTATUS_SPP if self.priv == C.PRV_S else 0
+            st = (st & ~(C.MSTATUS_SPIE | C.MSTATUS_SIE | C.MSTATUS_SPP)) | spie | spp
+            self.priv = C.PRV_S
+            tvec = c["stvec"]
+        else:
+            c["mcause"] = mcause
+            c["mepc"] = epc & ~1
+            c["mtval"] = tval & MASK32
+            mpie = C.MSTATUS_MPIE if st & C.MSTATUS_MIE else 0
+            st = (st & ~(C.MSTATUS_MPIE | C.MSTATUS_MIE | C.MSTATUS_MPP)) | mpie | (
+                self.priv << 11)
+            self.priv = C.PRV_M
+            tvec = c["mtvec"]
+        c["mstatus"] = st
+        base = tvec & ~3
+        self.pc = base + 4 * cause if (interrupt and tvec & 1) else base
+        self.waiting = False
+
+    def mret(self) -> int:
+        if self.priv != C.PRV_M:
+            raise illegal()
+        st = self.csr["mstatus"]
+        new = (st >> 11) & 3
+        if new != C.PRV_M and not self.pmp_active():
+            # QEMU 7.2 quirk kept on purpose (issue: PMP with QEMU 7.2's behaviour): with
+            # no PMP entry active, returning to S/U is an illegal instruction.
+            raise illegal()
+        mie = C.MSTATUS_MIE if st & C.MSTATUS_MPIE else 0
+        st = (st & ~(C.MSTATUS_MIE | C.MSTATUS_MPP)) | C.MSTATUS_MPIE | mie
+        if new != C.PRV_M:
+            st &= ~C.MSTATUS_MPRV  # spec 1.12 3.1.6.3; QEMU 7.2 leaves MPRV set
+        self.csr["mstatus"] = st
+        self.priv = new
+        self.end_batch()
+        return self.csr["mepc"]
+
+    def sret(self) -> int:
+        st = self.csr["mstatus"]
+        if self.priv == C.PRV_U or (self.priv == C.PRV_S and st & C.MSTATUS_TSR):
+            raise illegal()
+        new = C.PRV_S if st & C.MSTATUS_SPP else C.PRV_U
+        sie = C.MSTATUS_SIE if st & C.MSTATUS_SPIE else 0
+        st = (st & ~(C.MSTATUS_SIE | C.MSTATUS_SPP)) | C.MSTATUS_SPIE | sie
+        st &= ~C.MSTATUS_MPRV  # new mode is below M
+        self.csr["mstatus"] = st
+        self.priv = new
+        self.end_batch()
+        return self.csr["sepc"]
+
+    def pmp_active(self) -> bool:
+        return any((self.csr[f"pmpcfg{i}"] >> (8 * j + 3)) & 3
+                   for i in range(4) for j in range(4))
+
+    def wfi(self) -> None:
+        st = self.csr["mstatus"]
+        if self.priv == C.PRV_U or (self.priv == C.PRV_S and st & C.MSTATUS_TW):
+            raise illegal()
+        # Halt until an interrupt is pending and enabled in mie, whatever MIE/SIE and
+        # delegation say (priv spec 3.3.3); the machine fast-forwards time meanwhile.
+        if not self.read_mip() & self.csr["mie"]:
+            self.waiting = True
+            self.end_batch()
+
+    def sfence_vma(self, vaddr: int, asid: int) -> None:
+        if self.priv == C.PRV_U or (self.priv == C.PRV_S and
+                                    self.csr["mstatus"] & C.MSTATUS_TVM):
+            raise illegal()
+
+    def fence_i(self) -> None:
+        """Nothing to drop: the interpreter caches decoded instructions by their bits."""
+
+    # --- memory ---------------------------------------------------------------------------
+    def _install_accessors(self) -> None:
+        """Install lb/lh/lw/lbu/lhu/sb/sh/sw and fetch helpers as closures over RAM."""
+        ram = self.ram
+        base = self.ram_base
+        size = len(ram)
+        r16 = memoryview(ram).cast("H")
+        r32 = memoryview(ram).cast("I")
+        bus = self.bus
+
+        def slow_load(a: int, n: int) -> int:
+            try:
+                return bus.load(a, n)
+            except BusError:
+                raise Trap(LOAD_ACCESS, a) from None
+
+        def slow_store(a: int, n: int, v: int) -> None:
+            try:
+                bus.store(a, n, v)
+            except BusError:
+                raise Trap(STORE_ACCESS, a) from None
+
+        def lb(a: int) -> int:
+            o = a - base
+            v = ram[o] if 0 <= o < size else slow_load(a, 1)
+            return ((v ^ 0x80) - 0x80) & MASK32
+
+        def lbu(a: int) -> int:
+            o = a - base
+            return ram[o] if 0 <= o < size else slow_load(a, 1)
+
+        def lh(a: int) -> int:
+            o = a - base
+            v = r16[o >> 1] if 0 <= o < size and not o & 1 else slow_load(a, 2)
+            return ((v ^ 0x8000) - 0x8000) & MASK32
+
+        def lhu(a: int) -> int:
+            o = a - base
+            return r16[o >> 1] if 0 <= o < size and not o & 1 else slow_load(a, 2)
+
+        def lw(a: int) -> int:
+            o = a - base
+            return r32[o >> 2] if 0 <= o < size and not o & 3 else slow_load(a, 4)
+
+        def sb(a: int, v: int) -> None:
+            o = a - base
+            if 0 <= o < size:
+                ram[o] = v & 0xFF
+            else:
+                slow_store(a, 1, v)
+
+        def sh(a: int, v: int) -> None:
+            o = a - base
+            if 0 <= o < size and not o & 1:
+                r16[o >> 1] = v & 0xFFFF
+            else:
+                slow_store(a, 2, v)
+
+        def sw(a: int, v: int) -> None:
+            o = a - base
+            if 0 <= o < size and not o & 3:
+                r32[o >> 2] = v
+            else:
+                slow_store(a, 4, v)
+
+        def fetch_slow(a: int) -> int:
+            """Instruction bits at a (16-bit value for compressed), or an access fault."""
+            try:
+                lo = bus.load(a, 2)
+            except BusError:
+                raise Trap(INSN_ACCESS, a) from None
+            if lo & 3 != 3:
+                return lo
+            try:
+                return lo | bus.load(a + 2, 2) << 16
+            except BusError:
+                raise Trap(INSN_ACCESS, a + 2) from None
+
+        def lr_w(a: int) -> int:
+            if a & 3:
+                raise Trap(LOAD_MISALIGNED, a)
+            v = lw(a)
+            self.reservation = a
+            return v
+
+        def sc_w(a: int, v: int) -> int:
+            # A misaligned SC raises store/AMO misaligned (unprivileged spec 8.2); QEMU
+            # 7.2 just fails it (docs/differences.md).
+            if a & 3:
+                raise Trap(STORE_MISALIGNED, a)
+            ok = self.reservation == a
+            self.reservation = None
+            if not ok:
+                return 1
+            self.sw(a, v)
+            return 0
+
+        def amo_load(a: int) -> int:
+            # AMOs report store/AMO causes (spec A 8.4); QEMU 7.2 reports load causes.
+            if a & 3:
+                raise Trap(STORE_MISALIGNED, a)
+            o = a - base
+            if 0 <= o < size:
+                return r32[o >> 2]
+            try:
+                return bus.load(a, 4)
+            except BusError:
+                raise Trap(STORE_ACCESS, a) from None
+
+        self.fast = dict(lb=lb, lbu=lbu, lh=lh, lhu=lhu, lw=lw, sb=sb, sh=sh, sw=sw)
+        self.__dict__.update(self.fast)
+        self.fetch_slow = fetch_slow
+        self.lr_w = lr_w
+        self.sc_w = sc_w
+        self.amo_load = amo_load
+        self.amo_store = lambda a, v: self.sw(a, v)
+        self.r16 = r16
+
+    def set_watchpoints(self, watches: list[tuple[str, int, int]]) -> None:
+        """Install checking accessors while any watchpoint exists (and the fast ones
+        otherwise), so the common case pays nothing."""
+        self.watchpoints = list(watches)
+        if not watches:
+            self.__dict__.update(self.fast)
+            return
+        reads = [(a, a + n, k) for k, a, n in watches if k in ("rwatch", "awatch")]
+        writes = [(a, a + n, k) for k, a, n in watches if k in ("watch", "awatch")]
+
+        def hit(spans: list[tuple[int, int, str]], a: int, n: int) -> None:
+            for lo, hi, kind in spans:
+                if a < hi and lo < a + n:
+                    raise WatchHit(kind, max(a, lo))
+
+        def wrap_load(fn: Callable[[int], int], n: int) -> Callable[[int], int]:
+            def load(a: int) -> int:
+                if reads:
+                    hit(reads, a, n)
+                return fn(a)
+            return load
+
+        def wrap_store(fn: Callable[[int, int], None], n: int) -> Callable[[int, int], None]:
+            def store(a: int, v: int) -> None:
+                if writes:
+                    hit(writes, a, n)
+                fn(a, v)
+            return store
+
+        f = self.fast
+        for name, n in (("lb", 1), ("lbu", 1), ("lh", 2), ("lhu", 2), ("lw", 4)):
+            setattr(self, name, wrap_load(f[name], n))
+        for name, n in (("sb", 1), ("sh", 2), ("sw", 4)):
+            setattr(self, name, wrap_store(f[name], n))
+
+
+def illegal_trap(bits: int) -> Trap:
+    return Trap(ILLEGAL, bits)
+
+
+__all__ = ["Hart", "WatchHit", "Trap", "BREAKPOINT", "illegal_trap"]

@@ -1,0 +1,92 @@
+"""The one facade through which debuggers (the gdb stub, the built-in debugger, tests) see
+a machine.  Debuggers never touch harts, buses or devices directly.
+
+Register numbers are QEMU's gdb numbers (shared/ref/virt-rv32.md section 6.3):
+0-31 = x0-x31, 32 = pc, 65 = priv, 66 + n = CSR n.  rvirt has no FPU, so 33-64 do not exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+REG_PC = 32
+REG_PRIV = 65
+CSR_REGNUM_BASE = 66
+
+
+@dataclass(frozen=True)
+class Stop:
+    """Why execution stopped.
+
+    kind:
+      "step"       one instruction retired (or a trap was taken) after a single step
+      "breakpoint" pc reached a Z0/Z1 address, before executing it
+      "watch"      a Z2/Z3/Z4 watchpoint hit, before the access commits; `addr` and
+                   `watch` ("watch", "rwatch", "awatch") are set
+      "interrupt"  the debugger asked to stop (Ctrl-C)
+      "exited"     the guest ended the machine; `status` is the exit status
+    """
+
+    kind: str
+    addr: int = 0
+    watch: str = ""
+    status: int = 0
+
+
+class DebugTarget(Protocol):
+    """What a debugger may do to a machine."""
+
+    xlen: int  # 32 for rv32
+
+    # --- registers -------------------------------------------------------------------
+    def read_register(self, regnum: int) -> int | None:
+        """Value of a register by gdb number, or None if there is no such register."""
+
+    def write_register(self, regnum: int, value: int) -> bool:
+        """Set a register; False if there is no such register."""
+
+    def csr_names(self) -> dict[int, str]:
+        """The CSRs this machine implements: CSR number -> name (for target.xml)."""
+
+    # --- memory (addresses as the hart sees them now) --------------------------------
+    def read_memory(self, addr: int, length: int) -> bytes | None:
+        """Bytes at addr, or None if any byte is unreadable (gdb gets E14).
+
+        Reading has no side effects: MMIO registers are not read (QEMU's debug access
+        reads only RAM and ROM), so None is returned for them as for unmapped memory.
+        """
+
+    def write_memory(self, addr: int, data: bytes) -> bool:
+        """Write RAM (and ROM, as QEMU's debug write does); False if nothing is there."""
+
+    # --- breakpoints and watchpoints -------------------------------------------------
+    def add_breakpoint(self, addr: int) -> None: ...
+
+    def remove_breakpoint(self, addr: int) -> None: ...
+
+    def add_watchpoint(self, kind: str, addr: int, length: int) -> None:
+        """kind is "watch" (write), "rwatch" (read) or "awatch" (either)."""
+
+    def remove_watchpoint(self, kind: str, addr: int, length: int) -> None: ...
+
+    def clear_breakpoints(self) -> None:
+        """Remove every breakpoint and watchpoint (gdb `?` and `D` do this on QEMU)."""
+
+    # --- execution -------------------------------------------------------------------
+    def step(self) -> Stop:
+        """Execute exactly one instruction (taking a trap if it raises one); interrupts
+        and timers are masked during the step, as QEMU's default sstep_flags do."""
+
+    def resume(self, max_instructions: int) -> Stop | None:
+        """Run until a breakpoint, watchpoint or exit, or until `max_instructions` have
+        run; None means the budget ran out with no stop (the caller polls for Ctrl-C and
+        calls again).  A breakpoint at the current pc does not stop the first
+        instruction, so continuing from a breakpoint makes progress."""
+
+    # --- monitor ---------------------------------------------------------------------
+    def monitor(self, command: str) -> str:
+        """Run a `monitor` command (help, info registers, ...) and return its text."""
+
+    def kill(self) -> None:
+        """gdb asked to kill the machine."""

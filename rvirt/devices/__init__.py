@@ -1,0 +1,1 @@
+"""Memory-mapped devices of the virt board, one module each, CPU-agnostic."""

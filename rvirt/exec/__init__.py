@@ -1,0 +1,1 @@
+"""Execution tiers.  The reference interpreter is `interp`; faster tiers come later."""

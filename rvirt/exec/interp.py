@@ -1,0 +1,135 @@
+"""The reference interpreter: decode once per distinct instruction word into a closure
+generated from the table, then fetch -> look up -> call, one instruction at a time.
+
+Closures are cached by instruction bits (not address), so self-modifying code and
+`fence.i` need no invalidation here.  Each closure takes (hart, x, pc) and returns the
+next pc.  Traps raised inside are caught in one place (`execute`), which enters the trap
+handler with the faulting pc.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Container
+
+from rvirt.cpu.hart import Hart, WatchHit
+from rvirt.cpu.trap import ILLEGAL, Trap
+from rvirt.exec.semantics import HELPERS, is_control, statement
+from rvirt.isa.decode import decode
+from rvirt.isa.table import TABLE, Op
+
+Insn = Callable[[Hart, list[int], int], int]
+
+
+def _factory_source(op: Op) -> str:
+    params = ", ".join(op.fields) if op.fields else ""
+    body = statement(op).replace("; ", "\n        ")
+    ret = "npc" if is_control(op) else f"pc + {op.length}"
+    fn = "op_" + op.name.replace(".", "_")
+    lines = [f"def make_{fn}({params}):"]
+    if "rd" in op.fields:
+        lines.append("    RD = rd or 32")
+    lines += [
+        f"    def {fn}(h, X, pc):",
+        f"        {body}",
+        f"        return {ret}",
+        f"    return {fn}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _build_factories() -> dict[str, Callable[..., Insn]]:
+    namespace: dict[str, object] = {"Trap": Trap, **HELPERS}
+    out = {}
+    for op in TABLE:
+        src = _factory_source(op)
+        exec(compile(src, f"<rvirt semantics {op.name}>", "exec"), namespace)  # noqa: S102
+        out[op.name] = namespace["make_op_" + op.name.replace(".", "_")]
+    return out  # type: ignore[return-value]
+
+
+FACTORIES = _build_factories()
+CACHE: dict[int, Insn] = {}
+
+
+def compile_insn(w: int) -> Insn:
+    """The closure for instruction bits w (raises an illegal-instruction Trap)."""
+    found = decode(w)
+    if found is None:
+        raise Trap(ILLEGAL, w)
+    op, f = found
+    fn = FACTORIES[op.name](**f)
+    CACHE[w] = fn
+    return fn
+
+
+def execute(h: Hart, n: int, breakpoints: Container[int] = (), check_first: bool = False
+            ) -> tuple[str, int] | None:
+    """Run up to n instructions on h.  Returns None when the budget ran out, the batch was
+    ended (interrupt check, wfi) or a trap was taken; ("breakpoint", pc) when pc reached a
+    breakpoint before executing it; (kind, addr) for a watchpoint hit before the access.
+    The first instruction is stopped by a breakpoint only with check_first (a resume
+    from a breakpoint address must make progress; a later batch must not skip one).
+    """
+    X = h.x
+    cache = CACHE
+    base = h.ram_base
+    limit = len(h.ram) - 2
+    r16 = h.r16
+    fetch_slow = h.fetch_slow
+    pc = h.pc
+    w = 0
+    it = iter(range(n))
+    h.begin_batch(it, n)
+    first = not check_first
+    try:
+        if breakpoints:
+            for _ in it:
+                if pc in breakpoints and not first:
+                    # not executed: undo the consumption of this slot
+                    h.finish_batch(h.batch_count(False))
+                    h.pc = pc
+                    return ("breakpoint", pc)
+                first = False
+                o = pc - base
+                if 0 <= o < limit and not o & 1:
+                    w = r16[o >> 1]
+                    if w & 3 == 3:
+                        w |= r16[(o >> 1) + 1] << 16
+                else:
+                    w = fetch_slow(pc)
+                fn = cache.get(w)
+                if fn is None:
+                    fn = compile_insn(w)
+                pc = fn(h, X, pc)
+        else:
+            for _ in it:
+                o = pc - base
+                if 0 <= o < limit and not o & 1:
+                    w = r16[o >> 1]
+                    if w & 3 == 3:
+                        w |= r16[(o >> 1) + 1] << 16
+                else:
+                    w = fetch_slow(pc)
+                fn = cache.get(w)
+                if fn is None:
+                    fn = compile_insn(w)
+                pc = fn(h, X, pc)
+    except Trap as t:
+        h.finish_batch(h.batch_count(False))
+        h.pc = pc
+        tval = t.tval
+        if tval is None:  # illegal instruction: mtval holds its bits (QEMU 7.2)
+            tval = w & 0xFFFF if w & 3 != 3 else w
+        h.take_trap(t.cause, tval)
+        return None
+    except WatchHit as wh:
+        h.finish_batch(h.batch_count(False))
+        h.pc = pc
+        return (wh.kind, wh.addr)
+    except BaseException:
+        h.finish_batch(h.batch_count(False))
+        h.pc = pc
+        raise
+    h.finish_batch(h.batch_count(True))
+    h.pc = pc
+    return None

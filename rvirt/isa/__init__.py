@@ -1,0 +1,1 @@
+"""The instruction set: one declarative table drives decoder, disassembler and executors."""

@@ -1,0 +1,58 @@
+"""Decoder: instruction bits -> (table row, field values), driven only by the table.
+
+Rows are bucketed by their fixed low bits (the major opcode for 32-bit instructions, the
+quadrant and funct3 for compressed ones) so a lookup tries a handful of rows.
+"""
+
+from __future__ import annotations
+
+from rvirt.isa import fields as F
+from rvirt.isa.table import TABLE, Op
+
+XLEN = 32
+
+
+def _key32(w: int) -> int:
+    return w & 0x7F
+
+
+def _key16(w: int) -> int:
+    return (w & 3) | ((w >> 11) & 0x1C)  # quadrant | funct3 << 2
+
+
+_BUCKETS32: dict[int, list[Op]] = {}
+_BUCKETS16: dict[int, list[Op]] = {}
+for _op in TABLE:
+    if _op.length == 4:
+        assert _op.mask & 0x7F == 0x7F, _op.name
+        _BUCKETS32.setdefault(_key32(_op.match), []).append(_op)
+    else:
+        assert _op.mask & 0xE003 == 0xE003, _op.name
+        _BUCKETS16.setdefault(_key16(_op.match), []).append(_op)
+
+_VALID = {op.name: compile(op.valid, f"<valid {op.name}>", "eval") for op in TABLE if op.valid}
+
+
+def is_compressed(w: int) -> bool:
+    """Bits 1:0 != 11 mark a 16-bit instruction (spec 1.5)."""
+    return w & 3 != 3
+
+
+def extract(op: Op, w: int) -> dict[str, int]:
+    return {name: getattr(F, ex)(w) for name, ex in op.fields.items()}
+
+
+def decode(w: int) -> tuple[Op, dict[str, int]] | None:
+    """Decode one instruction (a 16-bit value for compressed ones); None if illegal."""
+    if w & 3 == 3:
+        bucket = _BUCKETS32.get(w & 0x7F, ())
+    else:
+        w &= 0xFFFF
+        bucket = _BUCKETS16.get(_key16(w), ())
+    for op in bucket:
+        if w & op.mask == op.match:
+            f = extract(op, w)
+            code = _VALID.get(op.name)
+            if code is None or eval(code, {"XLEN": XLEN}, f):  # noqa: S307 - table text
+                return op, f
+    return None

@@ -1,0 +1,264 @@
+"""THE instruction table: one row per instruction, read by the decoder, the disassembler,
+the interpreter and (later) the block translator, so they cannot drift apart.
+
+A row gives the encoding as a bit pattern ('0', '1', '.' for field bits, spaces ignored,
+bit 31 or 15 first), the fields the instruction uses (name -> extractor in
+`rvirt.isa.fields`), the operand syntax of `objdump -M no-aliases`, and the semantics as
+one short Python statement in the shape of the spec's pseudocode.
+
+Semantics names: `X` registers (unsigned), `pc`, fields (`rd`, `rs1`, `rs2`, `imm`,
+`shamt`, `csr`, `zimm`), `L` (instruction length), `npc` (next pc, only for control flow),
+`h` (the hart: memory, CSRs, privileged operations), `Trap`, and the XLEN constants
+`MASK`, `SIGN`, `XLEN`, `SHMASK`.  `X[rd] = ...` with rd = x0 is discarded by the
+executors.  Compressed rows (spec chapter 16) name a `base` row whose semantics they reuse
+with their own field extractors: they are aliases, never re-implementations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Operand layouts by format (objdump no-aliases syntax).  Keys in braces are formatted by
+# rvirt.isa.disasm.
+R = {"rd": "rd", "rs1": "rs1", "rs2": "rs2"}
+I = {"rd": "rd", "rs1": "rs1", "imm": "imm_i"}  # noqa: E741 - the spec's format name
+S = {"rs1": "rs1", "rs2": "rs2", "imm": "imm_s"}
+B = {"rs1": "rs1", "rs2": "rs2", "imm": "imm_b"}
+U = {"rd": "rd", "imm": "imm_u"}
+J = {"rd": "rd", "imm": "imm_j"}
+SH = {"rd": "rd", "rs1": "rs1", "shamt": "shamt"}
+CSR = {"rd": "rd", "rs1": "rs1", "csr": "csr"}
+CSRI = {"rd": "rd", "zimm": "zimm", "csr": "csr"}
+AMO = {"rd": "rd", "rs1": "rs1", "rs2": "rs2", "aq": "aq", "rl": "rl"}
+FENCE = {"pred": "pred", "succ": "succ"}
+NONE: dict[str, str] = {}
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str  # mnemonic as objdump -M no-aliases prints it
+    pattern: str
+    fields: dict[str, str]
+    asm: str  # operand syntax
+    sem: str = ""  # semantics (base rows)
+    ext: str = "I"
+    base: str = ""  # compressed rows: the base row whose semantics apply
+    valid: str = ""  # extra constraint on fields; reserved encodings are illegal
+    mask: int = field(init=False)
+    match: int = field(init=False)
+    length: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        bits = self.pattern.replace(" ", "")
+        assert len(bits) in (16, 32), f"{self.name}: pattern has {len(bits)} bits"
+        mask = int("".join("0" if b == "." else "1" for b in bits), 2)
+        match = int("".join("1" if b == "1" else "0" for b in bits), 2)
+        object.__setattr__(self, "mask", mask)
+        object.__setattr__(self, "match", match)
+        object.__setattr__(self, "length", len(bits) // 8)
+
+
+def _branch(name: str, f3: str, cond: str) -> Op:
+    return Op(name, f"....... ..... ..... {f3} ..... 1100011", B, "{rs1},{rs2},{target}",
+              f"npc = (pc + imm) & MASK if {cond} else pc + L")
+
+
+def _load(name: str, f3: str, fn: str) -> Op:
+    return Op(name, f"............ ..... {f3} ..... 0000011", I, "{rd},{imm}({rs1})",
+              f"X[rd] = h.{fn}((X[rs1] + imm) & MASK)")
+
+
+def _store(name: str, f3: str, fn: str) -> Op:
+    return Op(name, f"....... ..... ..... {f3} ..... 0100011", S, "{rs2},{imm}({rs1})",
+              f"h.{fn}((X[rs1] + imm) & MASK, X[rs2])")
+
+
+def _alu(name: str, f7: str, f3: str, expr: str, ext: str = "I") -> Op:
+    return Op(name, f"{f7} ..... ..... {f3} ..... 0110011", R, "{rd},{rs1},{rs2}",
+              f"X[rd] = {expr}", ext)
+
+
+def _alui(name: str, f3: str, expr: str) -> Op:
+    return Op(name, f"............ ..... {f3} ..... 0010011", I, "{rd},{rs1},{imm}",
+              f"X[rd] = {expr}")
+
+
+def _shifti(name: str, f6: str, f3: str, expr: str) -> Op:
+    return Op(name, f"{f6} ...... ..... {f3} ..... 0010011", SH, "{rd},{rs1},{shamt}",
+              f"X[rd] = {expr}", valid="shamt < XLEN")
+
+
+def _amo(name: str, f5: str, new: str) -> Op:
+    # The AMO is a read-modify-write of one word: h.amo_load checks alignment and store
+    # permission first so a faulting AMO reports store/AMO causes (spec A chapter 8.4).
+    return Op(name, f"{f5} . . ..... ..... 010 ..... 0101111", AMO, "{rd},{rs2},({rs1})",
+              f"a = X[rs1]; t = h.amo_load(a); b = X[rs2]; h.amo_store(a, {new}); X[rd] = t",
+              "A")
+
+
+def _csr(name: str, f3: str, fields: dict[str, str], src: str, fn: str, flag: str) -> Op:
+    opnd = "{rd},{csr},{zimm}" if "zimm" in fields else "{rd},{csr},{rs1}"
+    return Op(name, f"............ ..... {f3} ..... 1110011", fields, opnd,
+              f"X[rd] = h.{fn}(csr, {src}, {flag})", "Zicsr")
+
+
+SIGNED_LT = "(X[rs1] ^ SIGN) < (X[rs2] ^ SIGN)"
+
+BASE: list[Op] = [
+    # RV32I (unprivileged spec chapter 2)
+    Op("lui", ".................... ..... 0110111", U, "{rd},{uimm}", "X[rd] = imm & MASK"),
+    Op("auipc", ".................... ..... 0010111", U, "{rd},{uimm}",
+       "X[rd] = (pc + imm) & MASK"),
+    Op("jal", ".................... ..... 1101111", J, "{rd},{target}",
+       "X[rd] = (pc + L) & MASK; npc = (pc + imm) & MASK"),
+    # The target is computed before rd is written: rd may equal rs1 (spec 2.5).
+    Op("jalr", "............ ..... 000 ..... 1100111", I, "{rd},{imm}({rs1})",
+       "npc = (X[rs1] + imm) & (MASK - 1); X[rd] = (pc + L) & MASK"),
+    _branch("beq", "000", "X[rs1] == X[rs2]"),
+    _branch("bne", "001", "X[rs1] != X[rs2]"),
+    _branch("blt", "100", SIGNED_LT),
+    _branch("bge", "101", f"not {SIGNED_LT}"),
+    _branch("bltu", "110", "X[rs1] < X[rs2]"),
+    _branch("bgeu", "111", "X[rs1] >= X[rs2]"),
+    _load("lb", "000", "lb"),
+    _load("lh", "001", "lh"),
+    _load("lw", "010", "lw"),
+    _load("lbu", "100", "lbu"),
+    _load("lhu", "101", "lhu"),
+    _store("sb", "000", "sb"),
+    _store("sh", "001", "sh"),
+    _store("sw", "010", "sw"),
+    _alui("addi", "000", "(X[rs1] + imm) & MASK"),
+    _alui("slti", "010", "int(((X[rs1] ^ SIGN) - SIGN) < imm)"),
+    _alui("sltiu", "011", "int(X[rs1] < (imm & MASK))"),
+    _alui("xori", "100", "(X[rs1] ^ imm) & MASK"),
+    _alui("ori", "110", "(X[rs1] | imm) & MASK"),
+    _alui("andi", "111", "X[rs1] & imm & MASK"),
+    _shifti("slli", "000000", "001", "(X[rs1] << shamt) & MASK"),
+    _shifti("srli", "000000", "101", "X[rs1] >> shamt"),
+    _shifti("srai", "010000", "101", "(((X[rs1] ^ SIGN) - SIGN) >> shamt) & MASK"),
+    _alu("add", "0000000", "000", "(X[rs1] + X[rs2]) & MASK"),
+    _alu("sub", "0100000", "000", "(X[rs1] - X[rs2]) & MASK"),
+    _alu("sll", "0000000", "001", "(X[rs1] << (X[rs2] & SHMASK)) & MASK"),
+    _alu("slt", "0000000", "010", f"int({SIGNED_LT})"),
+    _alu("sltu", "0000000", "011", "int(X[rs1] < X[rs2])"),
+    _alu("xor", "0000000", "100", "X[rs1] ^ X[rs2]"),
+    _alu("srl", "0000000", "101", "X[rs1] >> (X[rs2] & SHMASK)"),
+    _alu("sra", "0100000", "101", "(((X[rs1] ^ SIGN) - SIGN) >> (X[rs2] & SHMASK)) & MASK"),
+    _alu("or", "0000000", "110", "X[rs1] | X[rs2]"),
+    _alu("and", "0000000", "111", "X[rs1] & X[rs2]"),
+    # FENCE orders memory; one hart with no caches has nothing to order.  The fm, rs1 and
+    # rd fields are reserved for future use and ignored (spec 2.7), so fence.tso decodes.
+    Op("fence", ".... .... .... ..... 000 ..... 0001111", FENCE, "{pred},{succ}", "pass"),
+    Op("ecall", "000000000000 00000 000 00000 1110011", NONE, "", "raise Trap(8 + h.priv, 0)"),
+    # QEMU 7.2 leaves mtval = 0 on a breakpoint exception (virt-rv32.md 5.3).
+    Op("ebreak", "000000000001 00000 000 00000 1110011", NONE, "", "raise Trap(3, 0)"),
+    # Zifencei: drops any cached translation of code
+    Op("fence.i", "............ ..... 001 ..... 0001111", NONE, "", "h.fence_i()", "Zifencei"),
+    # Zicsr (chapter 9): csrrw with rd = x0 does not read; csrrs/csrrc with rs1 = x0 (or
+    # uimm = 0) do not write, so they cause no write side effects and no read-only trap.
+    _csr("csrrw", "001", CSR, "X[rs1]", "csr_swap", "rd != 0"),
+    _csr("csrrs", "010", CSR, "X[rs1]", "csr_set", "rs1 != 0"),
+    _csr("csrrc", "011", CSR, "X[rs1]", "csr_clear", "rs1 != 0"),
+    _csr("csrrwi", "101", CSRI, "zimm", "csr_swap", "rd != 0"),
+    _csr("csrrsi", "110", CSRI, "zimm", "csr_set", "zimm != 0"),
+    _csr("csrrci", "111", CSRI, "zimm", "csr_clear", "zimm != 0"),
+    # M extension (chapter 7); division edge cases are in the DIV*/REM* helpers
+    _alu("mul", "0000001", "000", "(X[rs1] * X[rs2]) & MASK", "M"),
+    _alu("mulh", "0000001", "001",
+         "((((X[rs1] ^ SIGN) - SIGN) * ((X[rs2] ^ SIGN) - SIGN)) >> XLEN) & MASK", "M"),
+    _alu("mulhsu", "0000001", "010", "((((X[rs1] ^ SIGN) - SIGN) * X[rs2]) >> XLEN) & MASK",
+         "M"),
+    _alu("mulhu", "0000001", "011", "(X[rs1] * X[rs2]) >> XLEN", "M"),
+    _alu("div", "0000001", "100", "DIV(X[rs1], X[rs2])", "M"),
+    _alu("divu", "0000001", "101", "DIVU(X[rs1], X[rs2])", "M"),
+    _alu("rem", "0000001", "110", "REM(X[rs1], X[rs2])", "M"),
+    _alu("remu", "0000001", "111", "REMU(X[rs1], X[rs2])", "M"),
+    # A extension (chapter 8)
+    Op("lr.w", "00010 . . 00000 ..... 010 ..... 0101111", AMO, "{rd},({rs1})",
+       "X[rd] = h.lr_w(X[rs1])", "A"),
+    Op("sc.w", "00011 . . ..... ..... 010 ..... 0101111", AMO, "{rd},{rs2},({rs1})",
+       "X[rd] = h.sc_w(X[rs1], X[rs2])", "A"),
+    _amo("amoswap.w", "00001", "b"),
+    _amo("amoadd.w", "00000", "(t + b) & MASK"),
+    _amo("amoxor.w", "00100", "t ^ b"),
+    _amo("amoand.w", "01100", "t & b"),
+    _amo("amoor.w", "01000", "t | b"),
+    _amo("amomin.w", "10000", "t if (t ^ SIGN) < (b ^ SIGN) else b"),
+    _amo("amomax.w", "10100", "t if (t ^ SIGN) > (b ^ SIGN) else b"),
+    _amo("amominu.w", "11000", "t if t < b else b"),
+    _amo("amomaxu.w", "11100", "t if t > b else b"),
+    # Privileged instructions (privileged spec 3.3)
+    Op("mret", "0011000 00010 00000 000 00000 1110011", NONE, "", "npc = h.mret()", "Priv"),
+    Op("sret", "0001000 00010 00000 000 00000 1110011", NONE, "", "npc = h.sret()", "Priv"),
+    Op("wfi", "0001000 00101 00000 000 00000 1110011", NONE, "", "h.wfi()", "Priv"),
+    Op("sfence.vma", "0001001 ..... ..... 000 00000 1110011", {"rs1": "rs1", "rs2": "rs2"},
+       "{rs1},{rs2}", "h.sfence_vma(X[rs1], X[rs2])", "Priv"),
+]
+
+
+def _c(name: str, pattern: str, base: str, fields: dict[str, str], asm: str,
+       valid: str = "") -> Op:
+    return Op(name, pattern, fields, asm, ext="C", base=base, valid=valid)
+
+
+CRR = {"rd": "c_rdp", "rs1": "c_rdp", "rs2": "c_rs2p"}
+# RVC, RV32 only (spec chapter 16): each row expands to the base row named.
+COMPRESSED: list[Op] = [
+    # quadrant 0; all-zero halfword is the defined illegal instruction (nzuimm = 0)
+    _c("c.addi4spn", "000 ........ ... 00", "addi",
+       {"rd": "c_rs2p", "rs1": "two", "imm": "c_imm_addi4spn"}, "{rd},{rs1},{imm}", "imm != 0"),
+    _c("c.lw", "010 ... ... .. ... 00", "lw",
+       {"rd": "c_rs2p", "rs1": "c_rdp", "imm": "c_imm_lw"}, "{rd},{imm}({rs1})"),
+    _c("c.sw", "110 ... ... .. ... 00", "sw",
+       {"rs2": "c_rs2p", "rs1": "c_rdp", "imm": "c_imm_lw"}, "{rs2},{imm}({rs1})"),
+    # quadrant 1
+    _c("c.addi", "000 . ..... ..... 01", "addi",
+       {"rd": "c_rd", "rs1": "c_rd", "imm": "c_imm6"}, "{rd},{imm}"),
+    _c("c.jal", "001 ........... 01", "jal", {"rd": "one", "imm": "c_imm_j"}, "{target}"),
+    _c("c.li", "010 . ..... ..... 01", "addi",
+       {"rd": "c_rd", "rs1": "zero", "imm": "c_imm6"}, "{rd},{imm}"),
+    _c("c.addi16sp", "011 . 00010 ..... 01", "addi",
+       {"rd": "two", "rs1": "two", "imm": "c_imm_addi16sp"}, "{rd},{imm}", "imm != 0"),
+    _c("c.lui", "011 . ..... ..... 01", "lui", {"rd": "c_rd", "imm": "c_imm_lui"},
+       "{rd},{cuimm}", "imm != 0 and rd != 2"),
+    _c("c.srli", "100 . 00 ... ..... 01", "srli",
+       {"rd": "c_rdp", "rs1": "c_rdp", "shamt": "c_shamt"}, "{rd},{shamt}", "shamt < XLEN"),
+    _c("c.srai", "100 . 01 ... ..... 01", "srai",
+       {"rd": "c_rdp", "rs1": "c_rdp", "shamt": "c_shamt"}, "{rd},{shamt}", "shamt < XLEN"),
+    _c("c.andi", "100 . 10 ... ..... 01", "andi",
+       {"rd": "c_rdp", "rs1": "c_rdp", "imm": "c_imm6"}, "{rd},{imm}"),
+    _c("c.sub", "100 0 11 ... 00 ... 01", "sub", CRR, "{rd},{rs2}"),
+    _c("c.xor", "100 0 11 ... 01 ... 01", "xor", CRR, "{rd},{rs2}"),
+    _c("c.or", "100 0 11 ... 10 ... 01", "or", CRR, "{rd},{rs2}"),
+    _c("c.and", "100 0 11 ... 11 ... 01", "and", CRR, "{rd},{rs2}"),
+    _c("c.j", "101 ........... 01", "jal", {"rd": "zero", "imm": "c_imm_j"}, "{target}"),
+    _c("c.beqz", "110 ... ... ..... 01", "beq",
+       {"rs1": "c_rdp", "rs2": "zero", "imm": "c_imm_b"}, "{rs1},{target}"),
+    _c("c.bnez", "111 ... ... ..... 01", "bne",
+       {"rs1": "c_rdp", "rs2": "zero", "imm": "c_imm_b"}, "{rs1},{target}"),
+    # quadrant 2
+    _c("c.slli", "000 . ..... ..... 10", "slli",
+       {"rd": "c_rd", "rs1": "c_rd", "shamt": "c_shamt"}, "{rd},{shamt}", "shamt < XLEN"),
+    _c("c.lwsp", "010 . ..... ..... 10", "lw",
+       {"rd": "c_rd", "rs1": "two", "imm": "c_imm_lwsp"}, "{rd},{imm}({rs1})", "rd != 0"),
+    _c("c.jr", "1000 ..... 00000 10", "jalr", {"rd": "zero", "rs1": "c_rd", "imm": "zero"},
+       "{rs1}", "rs1 != 0"),
+    _c("c.mv", "1000 ..... ..... 10", "add", {"rd": "c_rd", "rs1": "zero", "rs2": "c_rs2"},
+       "{rd},{rs2}", "rs2 != 0"),
+    _c("c.ebreak", "1001 00000 00000 10", "ebreak", NONE, ""),
+    _c("c.jalr", "1001 ..... 00000 10", "jalr", {"rd": "one", "rs1": "c_rd", "imm": "zero"},
+       "{rs1}", "rs1 != 0"),
+    _c("c.add", "1001 ..... ..... 10", "add", {"rd": "c_rd", "rs1": "c_rd", "rs2": "c_rs2"},
+       "{rd},{rs2}", "rs2 != 0"),
+    _c("c.swsp", "110 ...... ..... 10", "sw",
+       {"rs2": "c_rs2", "rs1": "two", "imm": "c_imm_swsp"}, "{rs2},{imm}({rs1})"),
+]
+
+TABLE: list[Op] = BASE + COMPRESSED
+BY_NAME: dict[str, Op] = {op.name: op for op in TABLE}
+
+
+def semantics(op: Op) -> str:
+    """The statement that executes `op` (a compressed row's is its base row's)."""
+    return BY_NAME[op.base].sem if op.base else op.sem

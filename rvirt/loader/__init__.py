@@ -1,0 +1,1 @@
+"""Loading guest images: ELF by physical address, raw binaries, symbols."""

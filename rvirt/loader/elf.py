@@ -1,0 +1,110 @@
+"""Image loading with QEMU's semantics (hw/riscv/boot.c, include/hw/elf_ops.h):
+an ELF's PT_LOAD segments go to their physical addresses (p_paddr), the bss part of each
+(memsz - filesz) is zero; a file without the ELF magic is a raw image.  Every problem is
+an `RvirtError` with one clear line.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rvirt.errors import RvirtError
+
+EM_RISCV = 243
+ELF_MAGIC = b"\x7fELF"
+
+
+@dataclass
+class Segment:
+    addr: int
+    data: bytes
+    memsz: int
+
+
+@dataclass
+class Image:
+    path: str
+    segments: list[Segment]
+    raw: bool = False
+    entry: int = 0
+    symbols: dict[str, int] = field(default_factory=dict)
+    symbol_sizes: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def lowest(self) -> int:
+        return min(s.addr for s in self.segments)
+
+
+def read_image(path: str, what: str = "file") -> bytes:
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise RvirtError(f"{what} '{path}': no such file") from None
+    except IsADirectoryError:
+        raise RvirtError(f"{what} '{path}': is a directory") from None
+    except OSError as e:
+        raise RvirtError(f"{what} '{path}': {e.strerror}") from None
+    if not data:
+        raise RvirtError(f"{what} '{path}': the file is empty")
+    return data
+
+
+def load(path: str, raw_addr: int, what: str = "file") -> Image:
+    """Parse `path` as a RISC-V ELF (or a raw image placed at raw_addr)."""
+    data = read_image(path, what)
+    if not data.startswith(ELF_MAGIC):
+        return Image(path, [Segment(raw_addr, data, len(data))], raw=True, entry=raw_addr)
+    return _load_elf(path, data, what)
+
+
+def _load_elf(path: str, data: bytes, what: str) -> Image:
+    from elftools.common.exceptions import ELFError
+    from elftools.elf.elffile import ELFFile
+
+    where = f"{what} '{path}'"
+    if len(data) < 52:
+        raise RvirtError(f"{where}: truncated ELF header ({len(data)} bytes)")
+    if data[4] == 2:
+        raise RvirtError(f"{where}: is a 64-bit ELF; this machine is rv32 (-cpu rv32)")
+    if data[4] != 1:
+        raise RvirtError(f"{where}: bad ELF class byte {data[4]}")
+    if data[5] != 1:
+        raise RvirtError(f"{where}: big-endian ELF; RISC-V is little-endian")
+    machine = int.from_bytes(data[18:20], "little")
+    if machine != EM_RISCV:
+        raise RvirtError(f"{where}: not a RISC-V ELF (e_machine {machine}, expected "
+                         f"{EM_RISCV})")
+    try:
+        elf = ELFFile(io.BytesIO(data))
+        segments = []
+        for seg in elf.iter_segments():
+            if seg["p_type"] != "PT_LOAD" or seg["p_memsz"] == 0:
+                continue
+            filesz = seg["p_filesz"]
+            off = seg["p_offset"]
+            if off + filesz > len(data):
+                raise RvirtError(f"{where}: truncated ELF (a segment at file offset "
+                                 f"{off:#x} needs {filesz} bytes; the file has "
+                                 f"{len(data)})")
+            segments.append(Segment(seg["p_paddr"], data[off:off + filesz], seg["p_memsz"]))
+        symbols: dict[str, int] = {}
+        sizes: dict[str, int] = {}
+        symtab = elf.get_section_by_name(".symtab")
+        if symtab is not None and hasattr(symtab, "iter_symbols"):
+            for sym in symtab.iter_symbols():
+                if sym.name and sym["st_shndx"] != "SHN_UNDEF":
+                    symbols.setdefault(sym.name, sym["st_value"])
+                    sizes.setdefault(sym.name, sym["st_size"])
+        entry = elf.header["e_entry"]
+    except RvirtError:
+        raise
+    except (ELFError, ValueError, KeyError, IndexError, OSError, EOFError) as e:
+        raise RvirtError(f"{where}: malformed or truncated ELF ({e})") from None
+    except Exception as e:  # pyelftools raises struct errors on cut-off tables
+        raise RvirtError(f"{where}: malformed or truncated ELF ({type(e).__name__})") from None
+    if not segments:
+        raise RvirtError(f"{where}: the ELF has no loadable (PT_LOAD) segment")
+    return Image(path, segments, entry=entry, symbols=symbols, symbol_sizes=sizes)

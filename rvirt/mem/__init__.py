@@ -1,0 +1,1 @@
+"""The physical address space: RAM, ROM and device windows."""

@@ -1,0 +1,131 @@
+"""Physical bus: a sorted table of regions (RAM, ROM, devices) with access-size rules.
+
+The hart's fast path reads RAM directly; everything else (ROM, MMIO, holes) comes here.
+An address no region decodes raises `BusError`, which the hart turns into an access
+fault with tval = the address (QEMU 7.2 `riscv_cpu_do_transaction_failed`).
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+from rvirt.devices.base import Device, DeviceAccessError
+
+
+class BusError(Exception):
+    """Nothing decodes this physical address (or the device refused the access)."""
+
+
+@dataclass
+class Mapping:
+    name: str
+    base: int
+    size: int
+    kind: str  # "ram", "rom" or "io"
+    data: bytearray | None = None  # ram/rom contents
+    device: Device | None = None
+
+    @property
+    def end(self) -> int:
+        return self.base + self.size
+
+
+class Bus:
+    def __init__(self) -> None:
+        self._maps: list[Mapping] = []
+        self._bases: list[int] = []
+
+    # --- wiring ----------------------------------------------------------------------
+    def _add(self, m: Mapping) -> Mapping:
+        for other in self._maps:
+            if m.base < other.end and other.base < m.end:
+                raise ValueError(f"{m.name} overlaps {other.name}")
+        i = bisect.bisect(self._bases, m.base)
+        self._maps.insert(i, m)
+        self._bases.insert(i, m.base)
+        return m
+
+    def add_ram(self, name: str, base: int, data: bytearray) -> Mapping:
+        return self._add(Mapping(name, base, len(data), "ram", data=data))
+
+    def add_rom(self, name: str, base: int, data: bytearray) -> Mapping:
+        return self._add(Mapping(name, base, len(data), "rom", data=data))
+
+    def add_device(self, name: str, base: int, size: int, device: Device) -> Mapping:
+        return self._add(Mapping(name, base, size, "io", device=device))
+
+    @property
+    def mappings(self) -> list[Mapping]:
+        return list(self._maps)
+
+    def find(self, addr: int) -> Mapping | None:
+        i = bisect.bisect(self._bases, addr) - 1
+        if i >= 0:
+            m = self._maps[i]
+            if addr < m.end:
+                return m
+        return None
+
+    def _span(self, addr: int, size: int) -> Mapping:
+        m = self.find(addr)
+        if m is None or addr + size > m.end:
+            raise BusError(addr)
+        return m
+
+    # --- guest accesses --------------------------------------------------------------
+    def load(self, addr: int, size: int) -> int:
+        m = self._span(addr, size)
+        off = addr - m.base
+        if m.data is not None:
+            return int.from_bytes(m.data[off:off + size], "little")
+        try:
+            return m.device.read(off, size)  # type: ignore[union-attr]
+        except DeviceAccessError:
+            raise BusError(addr) from None
+
+    def store(self, addr: int, size: int, value: int) -> None:
+        m = self._span(addr, size)
+        off = addr - m.base
+        if m.kind == "ram":
+            m.data[off:off + size] = (value & ((1 << (8 * size)) - 1)).to_bytes(  # type: ignore[index]
+                size, "little")
+        elif m.kind == "rom":
+            return  # QEMU 7.2 drops guest stores to the MROM silently (virt-rv32.md 1)
+        else:
+            try:
+                m.device.write(off, size, value & ((1 << (8 * size)) - 1))  # type: ignore[union-attr]
+            except DeviceAccessError:
+                raise BusError(addr) from None
+
+    # --- debugger accesses: RAM and ROM only, no device side effects ------------------
+    def debug_read(self, addr: int, length: int) -> bytes | None:
+        out = bytearray()
+        while length > 0:
+            m = self.find(addr)
+            if m is None or m.data is None:
+                return None
+            off = addr - m.base
+            n = min(length, m.size - off)
+            out += m.data[off:off + n]
+            addr += n
+            length -= n
+        return bytes(out)
+
+    def debug_write(self, addr: int, data: bytes) -> bool:
+        """Write RAM/ROM bytes (QEMU's debug write also patches ROM); False if any byte
+        has no RAM or ROM behind it (nothing is written then)."""
+        pieces = []
+        a, rest = addr, memoryview(data)
+        while len(rest):
+            m = self.find(a)
+            if m is None or m.data is None:
+                return False
+            off = a - m.base
+            n = min(len(rest), m.size - off)
+            pieces.append((m, off, rest[:n]))
+            a += n
+            rest = rest[n:]
+        for m, off, chunk in pieces:
+            m.data[off:off + len(chunk)] = chunk  # type: ignore[index]
+        return True

@@ -309,7 +309,7 @@ class Machine:
                 h.x[regnum] = value
             return True
         if regnum == REG_PC:
-            h.pc = value
+            h.pc = value & ~1  # IALIGN=16: pc bit 0 is always zero
             return True
         if regnum == REG_PRIV:
             if value in (C.PRV_U, C.PRV_S, C.PRV_M):

@@ -455,6 +455,7 @@ class Hart:
         self.amo_load = amo_load
         self.amo_store = lambda a, v: self.sw(a, v)
         self.r16 = r16
+        self.r32 = r32
 
     def set_watchpoints(self, watches: list[tuple[str, int, int]]) -> None:
         """Install checking accessors while any watchpoint exists (and the fast ones

@@ -73,8 +73,9 @@ def execute(h: Hart, n: int, breakpoints: Container[int] = (), check_first: bool
     X = h.x
     cache = CACHE
     base = h.ram_base
-    limit = len(h.ram) - 2
+    limit = len(h.ram) - 2  # a 4-byte fetch at o needs o + 4 <= len: o < len - 2 and even
     r16 = h.r16
+    r32 = h.r32
     fetch_slow = h.fetch_slow
     pc = h.pc
     w = 0
@@ -91,10 +92,15 @@ def execute(h: Hart, n: int, breakpoints: Container[int] = (), check_first: bool
                     return ("breakpoint", pc)
                 first = False
                 o = pc - base
-                if 0 <= o < limit and not o & 1:
-                    w = r16[o >> 1]
-                    if w & 3 == 3:
-                        w |= r16[(o >> 1) + 1] << 16
+                if 0 <= o < limit:
+                    if o & 3:
+                        w = r16[o >> 1]
+                        if w & 3 == 3:
+                            w |= r16[(o >> 1) + 1] << 16
+                    else:
+                        w = r32[o >> 2]
+                        if w & 3 != 3:
+                            w &= 0xFFFF
                 else:
                     w = fetch_slow(pc)
                 fn = cache.get(w)
@@ -104,10 +110,15 @@ def execute(h: Hart, n: int, breakpoints: Container[int] = (), check_first: bool
         else:
             for _ in it:
                 o = pc - base
-                if 0 <= o < limit and not o & 1:
-                    w = r16[o >> 1]
-                    if w & 3 == 3:
-                        w |= r16[(o >> 1) + 1] << 16
+                if 0 <= o < limit:
+                    if o & 3:
+                        w = r16[o >> 1]
+                        if w & 3 == 3:
+                            w |= r16[(o >> 1) + 1] << 16
+                    else:
+                        w = r32[o >> 2]
+                        if w & 3 != 3:
+                            w &= 0xFFFF
                 else:
                     w = fetch_slow(pc)
                 fn = cache.get(w)

@@ -1,0 +1,136 @@
+"""The virt board's device tree, built from the memory-map table (no dtc at run time).
+
+Reproduces what QEMU 7.2 `hw/riscv/virt.c` (`create_fdt*`) generates for
+`-machine virt -cpu rv32`, node for node and property for property, in the same order
+and with the same phandles (cpu 1, cpu interrupt controller 2, PLIC 3, test 4), for the
+devices rvirt models.  Each device module owns its own node (`fdt_node`); this module
+owns the root, /chosen, /memory, /cpus and /soc and puts them together.
+"""
+
+from __future__ import annotations
+
+import os
+
+from rvirt.board import memmap
+from rvirt.board.fdt import Node, build_dtb, u64
+from rvirt.devices import clint, goldfish_rtc, plic, sifive_test, uart16550, virtio_stub
+
+DEFAULT_ISA = "rv32imac_zicsr_zifencei"
+
+# Where rvirt's tree knowingly differs from QEMU 7.2's (`-cpu rv32 -m 150M`):
+# nodes QEMU emits for devices rvirt does not model, and values that differ by design.
+OMITTED_NODES: tuple[str, ...] = (
+    "/pmu",  # riscv,pmu: no SBI PMU event mapping
+    "/fw-cfg@10100000",  # qemu,fw-cfg-mmio: no fw_cfg
+    "/flash@20000000",  # cfi-flash: no pflash
+    "/platform-bus@4000000",  # qemu,platform: no dynamic sysbus devices
+    "/soc/pci@30000000",  # pci-host-ecam-generic: no PCIe
+)
+DIFFERENCES: tuple[str, ...] = (
+    "/cpus/cpu@0 riscv,isa: the ISA rvirt implements (QEMU -cpu rv32 says "
+    "rv32imafdch_zicsr_zifencei_zihintpause_zba_zbb_zbc_zbs_sstc)",
+    "/chosen rng-seed: 32 fresh random bytes per tree, as QEMU does at every reset",
+    *(f"{path}: omitted (device not modelled)" for path in OMITTED_NODES),
+)
+
+PHANDLE_CPU = 1
+PHANDLE_CPU_INTC = 2
+PHANDLE_PLIC = 3
+PHANDLE_TEST = 4
+RNG_SEED_SIZE = 32
+
+
+def _cpus_node(isa: str) -> Node:
+    cpu = Node("cpu@0", [
+        ("phandle", PHANDLE_CPU),
+        ("device_type", "cpu"),
+        ("reg", 0),
+        ("status", "okay"),
+        ("compatible", "riscv"),
+        ("riscv,isa", isa),
+        ("mmu-type", "riscv,sv32"),
+    ], [
+        Node("interrupt-controller", [
+            ("#interrupt-cells", 1),
+            ("interrupt-controller", True),
+            ("compatible", "riscv,cpu-intc"),
+            ("phandle", PHANDLE_CPU_INTC),
+        ]),
+    ])
+    cpu_map = Node("cpu-map", children=[
+        Node("cluster0", children=[Node("core0", [("cpu", PHANDLE_CPU)])]),
+    ])
+    return Node("cpus", [
+        ("#address-cells", 1),
+        ("#size-cells", 0),
+        ("timebase-frequency", memmap.TIMEBASE_FREQ),
+    ], [cpu, cpu_map])
+
+
+def _soc_node() -> Node:
+    soc = Node("soc", [
+        ("#address-cells", 2),
+        ("#size-cells", 2),
+        ("compatible", "simple-bus"),
+        ("ranges", True),
+    ])
+    rtc, uart, test = memmap.RTC, memmap.UART0, memmap.TEST
+    assert rtc.irq is not None and uart.irq is not None
+    soc.add(
+        goldfish_rtc.fdt_node(rtc.base, rtc.size, rtc.irq, PHANDLE_PLIC),
+        uart16550.fdt_node(uart.base, uart.size, uart.irq, PHANDLE_PLIC),
+        sifive_test.fdt_node(test.base, test.size, PHANDLE_TEST),
+    )
+    # QEMU creates the slots in ascending order and libfdt prepends each new node.
+    for slot in reversed(memmap.VIRTIO):
+        assert slot.irq is not None
+        soc.add(virtio_stub.fdt_node(slot.base, slot.size, slot.irq, PHANDLE_PLIC))
+    soc.add(
+        plic.fdt_node(memmap.PLIC.base, memmap.PLIC.size, PHANDLE_PLIC, PHANDLE_CPU_INTC,
+                      ndev=memmap.PLIC_NUM_SOURCES),
+        clint.fdt_node(memmap.CLINT.base, memmap.CLINT.size, PHANDLE_CPU_INTC),
+    )
+    return soc
+
+
+def virt_tree(ram_size: int, isa: str = DEFAULT_ISA, rng_seed: bytes | None = None,
+              bootargs: str | None = None) -> Node:
+    """The virt board's tree as `Node`s (see `virt_device_tree` for the blob)."""
+    if ram_size <= 0:
+        raise ValueError(f"RAM size must be positive, not {ram_size}")
+    if rng_seed is None:
+        rng_seed = os.urandom(RNG_SEED_SIZE)
+    if len(rng_seed) != RNG_SEED_SIZE:
+        raise ValueError(f"rng-seed must be {RNG_SEED_SIZE} bytes, not {len(rng_seed)}")
+    uart = memmap.UART0
+
+    chosen = Node("chosen")
+    if bootargs:  # QEMU sets it only for a non-empty -append, after the rest of /chosen
+        chosen.set("bootargs", bootargs)
+    chosen.set("rng-seed", rng_seed)
+    chosen.set("stdout-path", f"/soc/serial@{uart.base:x}")
+
+    memory = Node(f"memory@{memmap.DRAM_BASE:x}", [
+        ("device_type", "memory"),
+        ("reg", [*u64(memmap.DRAM_BASE), *u64(ram_size)]),
+    ])
+
+    root = Node("", [
+        ("#address-cells", 2),
+        ("#size-cells", 2),
+        ("compatible", "riscv-virtio"),
+        ("model", "riscv-virtio,qemu"),
+    ])
+    root.add(chosen, *sifive_test.fdt_syscon_nodes(PHANDLE_TEST), memory, _cpus_node(isa),
+             _soc_node())
+    return root
+
+
+def virt_device_tree(ram_size: int, isa: str = DEFAULT_ISA, rng_seed: bytes | None = None,
+                     bootargs: str | None = None) -> bytes:
+    """The DTB the virt board hands the guest in a1 (ref virt-rv32.md section 4).
+
+    `rng_seed` (32 bytes) defaults to fresh random bytes; pass one for reproducible
+    output.  `bootargs` becomes /chosen/bootargs when non-empty (-append).
+    """
+    return build_dtb(virt_tree(ram_size, isa, rng_seed, bootargs))

@@ -1,0 +1,90 @@
+# rvirt: build, test and demo.
+#
+#   make demo   boot examples/p0 on rvirt and walk the boot path with gdb
+#   make test   install what is missing, build the example kernels, lint, run the tests
+#
+# `make test` works as root on a fresh Debian 12 machine: scripts/install-deps.sh
+# apt-installs the toolchain, QEMU and gdb-multiarch; the Python venv is made on first use.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.NOTPARALLEL:
+
+PYTHON3 ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+VENV_STAMP := $(VENV)/.rvirt-installed
+
+# The example kernel, built offline with Debian's Rust (/usr/bin first: rustup's shims in
+# ~/.cargo/bin have no standard-library source to build `core` from).
+P0_DIR := examples/p0
+TARGET := riscv32imac-unknown-none-elf
+P0_ELF := $(P0_DIR)/target/$(TARGET)/debug/p0
+P0_NOSCRIPT_DIR := target/no-linker-script
+P0_NOSCRIPT_ELF := $(P0_DIR)/$(P0_NOSCRIPT_DIR)/$(TARGET)/debug/p0
+CARGO_OFFLINE := cd $(P0_DIR) && PATH=/usr/bin:$$PATH RUSTC_BOOTSTRAP=1 \
+	cargo --config .cargo/offline.toml
+
+.PHONY: help test deps venv p0 p0-no-linker-script examples lint pytest demo bench clean distclean
+
+help:
+	@echo "make demo                 boot examples/p0 on rvirt, step the boot path with gdb"
+	@echo "make test                 deps + venv + example kernels + ruff + pytest"
+	@echo "make p0                   build examples/p0 offline -> $(P0_ELF)"
+	@echo "make p0-no-linker-script  p0 linked without its linker script (boots into zeroed RAM)"
+	@echo "make lint                 ruff check"
+	@echo "make bench                run bench/run.py"
+	@echo "make clean                remove build output (distclean: the venv too)"
+
+deps:
+	@bash scripts/install-deps.sh
+
+# The venv is made when missing or broken, and the package (re)installed when
+# pyproject.toml is newer than the last install.
+$(VENV_STAMP): pyproject.toml | deps
+	@$(PY) -c '' 2>/dev/null || $(PYTHON3) -m venv --clear $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
+	@touch $@
+
+venv: $(VENV_STAMP)
+
+p0: | deps
+	$(CARGO_OFFLINE) build --offline
+	@echo "p0: $(P0_ELF)"
+
+# Same sources, the `no-linker-script` feature, its own target dir so both ELFs coexist.
+p0-no-linker-script: | deps
+	$(CARGO_OFFLINE) build --offline --features no-linker-script --target-dir $(P0_NOSCRIPT_DIR)
+	@echo "p0 without linker script: $(P0_NOSCRIPT_ELF)"
+
+examples: p0 p0-no-linker-script
+
+lint: venv
+	$(PY) -m ruff check .
+
+# pytest's summary is the last thing `make test` prints; a lint failure (reported above
+# it) still makes the run fail. pytest's exit 5 means it collected no test at all.
+pytest: venv
+	@$(PY) -m pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make: pytest collected no tests"; rc=0; fi; exit $$rc
+
+test: deps venv examples
+	@lint=0; $(PY) -m ruff check . || { lint=1; echo "make test: ruff check FAILED"; }; \
+	$(PY) -m pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests"; rc=0; fi; \
+	if [ $$rc -eq 0 ] && [ $$lint -ne 0 ]; then rc=1; fi; \
+	exit $$rc
+
+demo: venv p0
+	$(PY) scripts/demo.py --elf $(P0_ELF)
+
+bench: venv p0
+	@if [ -f bench/run.py ]; then $(PY) bench/run.py; \
+	else echo "bench: bench/run.py does not exist yet"; fi
+
+clean:
+	rm -rf $(P0_DIR)/target tests/_build .pytest_cache .ruff_cache .hypothesis
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) *.egg-info

@@ -1,0 +1,54 @@
+"""The example kernels as test inputs: built by `make test` (make examples) before pytest;
+built here on demand when missing, with the offline route of examples/p0."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from tests.tooling import ROOT, need
+
+TARGET = "riscv32imac-unknown-none-elf"
+P0 = ROOT / "examples" / "p0"
+P0_ELF = P0 / "target" / TARGET / "debug" / "p0"
+P0_NOSCRIPT_ELF = P0 / "target" / "no-linker-script" / TARGET / "debug" / "p0"
+
+
+def _build(elf: Path, *extra: str) -> Path:
+    if elf.is_file():
+        return elf
+    need("riscv64-unknown-elf-ld")
+    if not Path("/usr/bin/cargo").exists():
+        need("cargo-offline-debian")  # skips locally, fails in CI, with a clear name
+    env = dict(os.environ, PATH="/usr/bin:" + os.environ.get("PATH", ""), RUSTC_BOOTSTRAP="1")
+    subprocess.run(["cargo", "--config", ".cargo/offline.toml", "build", "--offline", *extra],
+                   cwd=P0, env=env, check=True, capture_output=True, timeout=600)
+    assert elf.is_file()
+    return elf
+
+
+@pytest.fixture(scope="session")
+def p0_elf() -> Path:
+    return _build(P0_ELF)
+
+
+@pytest.fixture(scope="session")
+def p0_noscript_elf() -> Path:
+    return _build(P0_NOSCRIPT_ELF, "--features", "no-linker-script", "--target-dir",
+                  "target/no-linker-script")
+
+
+@pytest.fixture(scope="session")
+def demo() -> ModuleType:
+    """scripts/demo.py: starts an emulator with -S and drives gdb-multiarch through a
+    session; the tests run the same session on rvirt and on QEMU."""
+    spec = importlib.util.spec_from_file_location("rvirt_demo", ROOT / "scripts" / "demo.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod

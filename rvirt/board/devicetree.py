@@ -3,8 +3,9 @@
 Reproduces what QEMU 7.2 `hw/riscv/virt.c` (`create_fdt*`) generates for
 `-machine virt -cpu rv32`, node for node and property for property, in the same order
 and with the same phandles (cpu 1, cpu interrupt controller 2, PLIC 3, test 4), for the
-devices rvirt models.  Each device module owns its own node (`fdt_node`); this module
-owns the root, /chosen, /memory, /cpus and /soc and puts them together.
+devices rvirt models; `OMITTED_NODES` and `DIFFERENCES` list where it departs.  Each
+device module owns its own node (`fdt_node`); this module owns the root, /chosen,
+/memory, /cpus and /soc and puts them together.
 """
 
 from __future__ import annotations

@@ -156,6 +156,10 @@ class Machine:
                 self.ram[o:o + len(seg.data)] = seg.data
         o = self.fdt_addr - MM.DRAM_BASE
         self.ram[o:o + len(self.dtb)] = self.dtb
+        if hasattr(self, "rom_loaded"):
+            # QEMU's RTC keeps running across a system reset while virtual time restarts
+            self.host_epoch_ns += self.virtual_ns()
+        self.rom_loaded = True
         self.hart.reset()
         self.hart.instret = 0
         self.idle_ns = 0

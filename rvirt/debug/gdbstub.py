@@ -273,8 +273,9 @@ class GdbSession:
         return b"OK" if _is_our_thread(pid, tid) else E_INVAL
 
     def cmd_thread_alive(self, args: bytes) -> bytes:
+        # Only one named thread can be alive: QEMU refuses "all" (-1) here.
         pid, tid = parse_thread_id(args)
-        return b"OK" if _is_our_thread(pid, tid) else E_INVAL
+        return b"OK" if pid in (0, 1) and tid in (0, 1) else E_INVAL
 
     def cmd_xfer_features(self, args: bytes) -> bytes:
         # qXfer:features:read:ANNEX:OFFSET,LENGTH
@@ -335,6 +336,8 @@ class GdbSession:
         length = _hex(length_text)
         if length > MAX_MEMORY_READ:
             return E_INVAL  # QEMU: the hex reply would not fit a packet
+        if length == 0:
+            return b""  # QEMU sends the (empty) hex of nothing, wherever it points
         addr = _hex(addr_text)
         if addr >> self.target.xlen:
             return E_FAULT
@@ -449,11 +452,14 @@ class GdbSession:
         return E_INVAL
 
     def cmd_detach(self, args: bytes) -> Outcome:
-        # D or D;PID: breakpoints go and the machine runs on (QEMU).
+        # D;PID (or plain D before multiprocess was agreed): breakpoints go and the machine
+        # runs on.  QEMU 7.2 answers a bare D with E22 once multiprocess is on.
         if args:
             if not args.startswith(b";"):
                 raise BadPacket("bad detach")
             _hex(args[1:])
+        elif self.multiprocess:
+            return Outcome([E_INVAL])
         self._clear_breakpoints()
         return Outcome([b"OK"], action="detach")
 

@@ -67,6 +67,10 @@ def zimm(w: int) -> int:
     return (w >> 15) & 31
 
 
+def fm(w: int) -> int:
+    return (w >> 28) & 15
+
+
 def pred(w: int) -> int:
     return (w >> 24) & 15
 

@@ -30,7 +30,7 @@ SH = {"rd": "rd", "rs1": "rs1", "shamt": "shamt"}
 CSR = {"rd": "rd", "rs1": "rs1", "csr": "csr"}
 CSRI = {"rd": "rd", "zimm": "zimm", "csr": "csr"}
 AMO = {"rd": "rd", "rs1": "rs1", "rs2": "rs2", "aq": "aq", "rl": "rl"}
-FENCE = {"pred": "pred", "succ": "succ"}
+FENCE = {"fm": "fm", "pred": "pred", "succ": "succ"}
 NONE: dict[str, str] = {}
 
 
@@ -149,7 +149,10 @@ BASE: list[Op] = [
     _alu("and", "0000000", "111", "X[rs1] & X[rs2]"),
     # FENCE orders memory; one hart with no caches has nothing to order.  The fm, rs1 and
     # rd fields are reserved for future use and ignored (spec 2.7), so fence.tso decodes.
-    Op("fence", ".... .... .... ..... 000 ..... 0001111", FENCE, "{pred},{succ}", "pass"),
+    Op("fence", ".... .... .... ..... 000 ..... 0001111", FENCE, "{pred},{succ}", "pass",
+       valid="not (fm == 8 and pred == 3 and succ == 3)"),
+    # FENCE.TSO (fm = 1000, rw,rw) is a FENCE that orders less: also nothing to do here.
+    Op("fence.tso", "1000 0011 0011 ..... 000 ..... 0001111", FENCE, "", "pass"),
     Op("ecall", "000000000000 00000 000 00000 1110011", NONE, "", "raise Trap(8 + h.priv, 0)"),
     # QEMU 7.2 leaves mtval = 0 on a breakpoint exception (virt-rv32.md 5.3).
     Op("ebreak", "000000000001 00000 000 00000 1110011", NONE, "", "raise Trap(3, 0)"),

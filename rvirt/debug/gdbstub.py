@@ -16,6 +16,9 @@ Deliberate differences from QEMU 7.2, each harmless to gdb:
   "[Inferior 1 (process 1) exited normally]" instead of "Remote connection closed".
 * `bs`/`bc` answer `E22` (7.2 aborts without replay mode); `qThreadExtraInfo` for an
   unknown thread answers `E22` (7.2 sends nothing).
+* Legacy `S<sig>` steps (7.2 answers it empty); `P` of a register that does not exist
+  answers `E14` (7.2 says OK); arguments that do not parse get `E22` where 7.2 sometimes
+  answers empty.
 """
 
 from __future__ import annotations
@@ -191,8 +194,9 @@ class GdbSession:
             return Outcome([E_INVAL])
         except (MachineExit, MachineReset):
             raise
-        except Exception:  # a fault in the machine must not take the debugger down
-            log.exception("gdb stub: %r failed", payload[:40])
+        except Exception as exc:  # a fault in the machine must not take the debugger down
+            log.warning("gdb stub: packet %r failed: %s", payload[:40], exc)
+            log.debug("traceback", exc_info=True)
             return Outcome([E_INVAL])
         if isinstance(result, Outcome):
             return result
@@ -527,17 +531,6 @@ def _lookup(payload: bytes) -> Command | None:
 # The server
 # --------------------------------------------------------------------------------------
 
-def parse_gdb_device(spec: str) -> tuple[str, int]:
-    """`-gdb` device to (host, port): `tcp::PORT` (all interfaces, as QEMU), `tcp:HOST:PORT`,
-    with any `,option` suffix ignored.  RvirtError for anything else."""
-    main = spec.split(",", 1)[0]
-    if main.startswith("tcp:"):
-        host, colon, port = main[4:].rpartition(":")
-        if colon and port.isdigit() and int(port) < 65536:
-            return (host or "0.0.0.0"), int(port)
-    raise RvirtError(f"-gdb {spec}: unsupported gdb device (use tcp::PORT or tcp:HOST:PORT)")
-
-
 class GdbServer:
     """One listening socket, at most one gdb client, and the machine's run loop.
 
@@ -576,8 +569,14 @@ class GdbServer:
     # --- state --------------------------------------------------------------------------
     @property
     def running(self) -> bool:
-        """Whether the machine is running (as opposed to stopped for the debugger)."""
+        """Whether the machine is running (as opposed to stopped for the debugger).
+        Settable, for a caller that drives `service()` itself."""
         return self._running
+
+    @running.setter
+    def running(self, value: bool) -> None:
+        self._running = value
+        self._fresh_resume = True
 
     @property
     def connected(self) -> bool:
@@ -651,8 +650,7 @@ class GdbServer:
         """Run until the machine ends.  `running=True` starts the machine at once (`-s`
         without `-S`); `running=False` keeps it stopped until gdb resumes it (`-S`)."""
         if running is not None:
-            self._running = running
-            self._fresh_resume = True
+            self.running = running
         try:
             while self._result is None:
                 timeout = self.poll_interval if self.poll_hook is not None else None

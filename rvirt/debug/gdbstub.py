@@ -671,7 +671,9 @@ class GdbServer:
             if self._running:
                 self._run_slice()
                 if self._result is None:
-                    self._poll(0)
+                    # A hart waiting in wfi with nothing to wake it: wait for the socket a
+                    # little instead of spinning.
+                    self._poll(0.02 if getattr(self.target, "idle", False) else 0)
             else:
                 self._poll(timeout)
         return self._result

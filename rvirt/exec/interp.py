@@ -81,50 +81,31 @@ def execute(h: Hart, n: int, breakpoints: Container[int] = (), check_first: bool
     w = 0
     it = iter(range(n))
     h.begin_batch(it, n)
-    first = not check_first
+    check = bool(breakpoints)  # one cheap local test per instruction when none are set
     try:
-        if breakpoints:
-            for _ in it:
-                if pc in breakpoints and not first:
-                    # not executed: undo the consumption of this slot
-                    h.finish_batch(h.batch_count(False))
-                    h.pc = pc
-                    return ("breakpoint", pc)
-                first = False
-                o = pc - base
-                if 0 <= o < limit:
-                    if o & 3:
-                        w = r16[o >> 1]
-                        if w & 3 == 3:
-                            w |= r16[(o >> 1) + 1] << 16
-                    else:
-                        w = r32[o >> 2]
-                        if w & 3 != 3:
-                            w &= 0xFFFF
+        for _ in it:
+            if check and pc in breakpoints and (check_first or
+                                                it.__length_hint__() != n - 1):
+                # not executed: this slot of the batch does not count as retired
+                h.finish_batch(h.batch_count(False))
+                h.pc = pc
+                return ("breakpoint", pc)
+            o = pc - base
+            if 0 <= o < limit:
+                if o & 3:
+                    w = r16[o >> 1]
+                    if w & 3 == 3:
+                        w |= r16[(o >> 1) + 1] << 16
                 else:
-                    w = fetch_slow(pc)
-                fn = cache.get(w)
-                if fn is None:
-                    fn = compile_insn(w)
-                pc = fn(h, X, pc)
-        else:
-            for _ in it:
-                o = pc - base
-                if 0 <= o < limit:
-                    if o & 3:
-                        w = r16[o >> 1]
-                        if w & 3 == 3:
-                            w |= r16[(o >> 1) + 1] << 16
-                    else:
-                        w = r32[o >> 2]
-                        if w & 3 != 3:
-                            w &= 0xFFFF
-                else:
-                    w = fetch_slow(pc)
-                fn = cache.get(w)
-                if fn is None:
-                    fn = compile_insn(w)
-                pc = fn(h, X, pc)
+                    w = r32[o >> 2]
+                    if w & 3 != 3:
+                        w &= 0xFFFF
+            else:
+                w = fetch_slow(pc)
+            fn = cache.get(w)
+            if fn is None:
+                fn = compile_insn(w)
+            pc = fn(h, X, pc)
     except Trap as t:
         h.finish_batch(h.batch_count(False))
         h.pc = pc

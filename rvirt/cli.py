@@ -201,6 +201,10 @@ def run(o: Options) -> int:
                 if getattr(result, "reason", "") == "killed" or machine.killed:
                     print("rvirt: terminated via gdb stub", file=sys.stderr)
                 return result.status
+            if o.wait_for_gdb:
+                # -S with no gdb stub: the CPU stays stopped, as on QEMU, until C-a x
+                while True:
+                    console.poll(0.1)
             while True:
                 stop = machine.resume(1 << 16)
                 if stop is not None and stop.kind == "exited":

@@ -5,6 +5,7 @@ facade (rvirt.debug.target.DebugTarget) that the gdb stub and tests use.
 
 from __future__ import annotations
 
+import mmap
 import os
 import sys
 import time
@@ -57,7 +58,9 @@ class Machine:
         if MM.DRAM_BASE + config.ram_size > 1 << 32:  # rv32: DRAM ends below 4 GiB
             raise RvirtError(f"RAM size {config.ram_size >> 20}M is too large for rv32 virt "
                              f"(at most 2048M)")
-        self.ram = bytearray(config.ram_size)
+        # Anonymous memory is zero-filled by the host kernel page by page, on first touch,
+        # so a large -m costs nothing at start-up.
+        self.ram = mmap.mmap(-1, config.ram_size)
         self.bus = Bus()
         self.bus.add_ram("dram", MM.DRAM_BASE, self.ram)
         self.hart = Hart(self.bus, MM.DRAM_BASE, self.ram)
@@ -74,6 +77,7 @@ class Machine:
         self.watchpoints: list[tuple[str, int, int]] = []
         self.killed = False
         self.exit_status: int | None = None
+        self._booted = False
         self.reset()
 
     # --- construction ----------------------------------------------------------------
@@ -127,6 +131,15 @@ class Machine:
             self._place(img, "-kernel")
             self.kernel_addr = img.lowest
         self.fdt_addr = MM.fdt_address(cfg.ram_size)
+        fdt_end = self.fdt_addr + MM.FDT_BUFFER_SIZE
+        for img in self.images:
+            for seg in img.segments:
+                if seg.addr < fdt_end and self.fdt_addr < seg.addr + seg.memsz:
+                    # QEMU refuses this too ("Some ROM regions are overlapping")
+                    raise RvirtError(
+                        f"{img.path}: segment {seg.addr:#010x}-{seg.addr + seg.memsz - 1:#010x}"
+                        f" overlaps the device tree at {self.fdt_addr:#010x}-{fdt_end - 1:#010x}"
+                        f" (give more RAM with -m)")
         from rvirt.board.devicetree import virt_device_tree
         self.dtb = virt_device_tree(cfg.ram_size, ISA_STRING, rng_seed=os.urandom(32))
 
@@ -147,7 +160,12 @@ class Machine:
     def reset(self) -> None:
         """System reset: images and ROM copied in again, devices and hart at power-on
         (QEMU reloads its ROM blobs on qemu_system_reset)."""
-        self.ram[:] = bytes(len(self.ram))
+        again = self._booted
+        if again:  # a system reset: RAM is zeroed again (at power-on it already is)
+            zero = bytes(1 << 20)
+            for o in range(0, len(self.ram), len(zero)):
+                n = min(len(zero), len(self.ram) - o)
+                self.ram[o:o + n] = zero[:n]
         rv = reset_vector(MM.DRAM_BASE, self.fdt_addr, self.kernel_addr)
         self.rom_data[:] = rv + bytes(len(self.rom_data) - len(rv))
         for img in self.images:
@@ -155,11 +173,12 @@ class Machine:
                 o = seg.addr - MM.DRAM_BASE
                 self.ram[o:o + len(seg.data)] = seg.data
         o = self.fdt_addr - MM.DRAM_BASE
-        self.ram[o:o + len(self.dtb)] = self.dtb
-        if hasattr(self, "rom_loaded"):
+        if o >= 0:  # with a few KiB of RAM the rule puts it below RAM: QEMU loads nothing
+            self.ram[o:o + len(self.dtb)] = self.dtb
+        if again:
             # QEMU's RTC keeps running across a system reset while virtual time restarts
             self.host_epoch_ns += self.virtual_ns()
-        self.rom_loaded = True
+        self._booted = True
         self.hart.reset()
         self.hart.instret = 0
         self.idle_ns = 0

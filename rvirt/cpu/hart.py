@@ -9,6 +9,7 @@ watchpoints are active, and the MMU will swap in its own.
 
 from __future__ import annotations
 
+import mmap
 import sys
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -51,7 +52,7 @@ class WatchHit(Exception):  # noqa: N818 - a debugger stop, not an error
 class Hart:
     xlen = 32
 
-    def __init__(self, bus: Bus, ram_base: int, ram: bytearray) -> None:
+    def __init__(self, bus: Bus, ram_base: int, ram: bytearray | mmap.mmap) -> None:
         assert sys.byteorder == "little", "the RAM fast path uses host-endian views"
         self.bus = bus
         self.ram_base = ram_base

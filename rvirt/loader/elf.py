@@ -39,6 +39,9 @@ class Image:
 
 def read_image(path: str, what: str = "file") -> bytes:
     p = Path(path)
+    if p.exists() and not p.is_dir() and not p.is_file():
+        # a device or a pipe (/dev/zero would be read forever)
+        raise RvirtError(f"{what} '{path}': not a regular file")
     try:
         data = p.read_bytes()
     except FileNotFoundError:
@@ -67,16 +70,18 @@ def _load_elf(path: str, data: bytes, what: str) -> Image:
     where = f"{what} '{path}'"
     if len(data) < 52:
         raise RvirtError(f"{where}: truncated ELF header ({len(data)} bytes)")
-    if data[4] == 2:
-        raise RvirtError(f"{where}: is a 64-bit ELF; this machine is rv32 (-cpu rv32)")
-    if data[4] != 1:
-        raise RvirtError(f"{where}: bad ELF class byte {data[4]}")
     if data[5] != 1:
         raise RvirtError(f"{where}: big-endian ELF; RISC-V is little-endian")
+    # e_machine sits at offset 18 in both ELF classes: check the architecture first, so an
+    # x86-64 program is called what it is, not just "64-bit".
     machine = int.from_bytes(data[18:20], "little")
     if machine != EM_RISCV:
         raise RvirtError(f"{where}: not a RISC-V ELF (e_machine {machine}, expected "
                          f"{EM_RISCV})")
+    if data[4] == 2:
+        raise RvirtError(f"{where}: is a 64-bit ELF; this machine is rv32 (-cpu rv32)")
+    if data[4] != 1:
+        raise RvirtError(f"{where}: bad ELF class byte {data[4]}")
     try:
         elf = ELFFile(io.BytesIO(data))
         segments = []

@@ -8,6 +8,7 @@ fault with tval = the address (QEMU 7.2 `riscv_cpu_do_transaction_failed`).
 from __future__ import annotations
 
 import bisect
+import mmap
 from dataclasses import dataclass
 
 from rvirt.devices.base import Device, DeviceAccessError
@@ -23,7 +24,7 @@ class Mapping:
     base: int
     size: int
     kind: str  # "ram", "rom" or "io"
-    data: bytearray | None = None  # ram/rom contents
+    data: bytearray | mmap.mmap | None = None  # ram/rom contents
     device: Device | None = None
 
     @property
@@ -46,7 +47,7 @@ class Bus:
         self._bases.insert(i, m.base)
         return m
 
-    def add_ram(self, name: str, base: int, data: bytearray) -> Mapping:
+    def add_ram(self, name: str, base: int, data: bytearray | mmap.mmap) -> Mapping:
         return self._add(Mapping(name, base, len(data), "ram", data=data))
 
     def add_rom(self, name: str, base: int, data: bytearray) -> Mapping:

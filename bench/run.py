@@ -1,0 +1,334 @@
+"""rvirt against QEMU 7.2 on the same guest programs (bench/workloads/*.S), and the
+start-up time of both to the first guest instruction.  Run by `make bench`; never part of
+`make test`.
+
+Every workload counts its own instructions: it reads minstret before and after its work
+and prints `instret=<hex> checksum=<hex>` on the UART (bench/workloads/harness.h).
+
+* rvirt's interpreter is timed in this process around `Machine.run()`, so Python's
+  start-up and the machine's construction are not in its MIPS; the same program is also
+  run as `python -m rvirt ...` and that process's wall time is reported beside it.
+* QEMU runs the same source assembled with a larger ITERS, chosen here so that the run
+  takes about --qemu-seconds.  QEMU's instruction count for it comes from the guest too,
+  from a separate run with `-icount shift=0` (without -icount, QEMU 7.2's minstret counts
+  host clock ticks).  The timed runs use the plain command line users type; QEMU's MIPS is
+  that count over (median wall time - QEMU's median start-up time), the start-up being
+  measured with bench/workloads/exit.S.
+* A short QEMU `-icount shift=0` run with rvirt's ITERS must print exactly rvirt's count
+  and checksum; a mismatch is reported and makes the bench exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKLOADS = ROOT / "bench" / "workloads"
+CROSS = "riscv64-unknown-elf-"
+MARCH = "rv32imac_zicsr_zifencei"
+RAM = "150M"
+MACHINE_ARGS = ("-machine", "virt", "-cpu", "rv32", "-m", RAM, "-nographic")
+RVIRT = (sys.executable, "-m", "rvirt")
+MAX_ITERS = (1 << 31) - 1  # `li a0, ITERS`: a signed 32-bit constant
+
+# Linked like tests/tooling.py's programs: everything from 0x80000000, where the ROM jumps.
+LINKER_SCRIPT = """\
+OUTPUT_ARCH(riscv)
+ENTRY(_start)
+SECTIONS {
+  . = 0x80000000;
+  .text : { *(.text.init) *(.text .text.*) }
+  .rodata : { *(.rodata .rodata.*) }
+  .data : { *(.data .data.* .sdata .sdata.*) }
+  .bss : { *(.bss .bss.* .sbss .sbss.*) }
+}
+"""
+
+
+class BenchError(Exception):
+    """A missing tool or a run that did not behave; reported as one line."""
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    rvirt_iters: int  # about 4-5 million instructions on rvirt
+    what: str
+
+
+WORKLOAD_LIST = (
+    Workload("intmix", 160_000, "calls, loads/stores, mul/mulhu/remu, shifts, branches"),
+    Workload("memcpy", 1_800, "1 KiB word copy (unrolled x4) + rotate-add checksum"),
+)
+
+
+@dataclass
+class Report:
+    instret: int
+    checksum: int
+
+
+@dataclass
+class Row:
+    workload: Workload
+    instructions: int
+    rvirt_seconds: float
+    rvirt_total: int
+    rvirt_process_seconds: float
+    qemu_iters: int | None = None
+    qemu_instructions: int | None = None
+    qemu_wall: float | None = None
+    qemu_net: float | None = None
+    agrees: bool | None = None
+
+    @property
+    def rvirt_mips(self) -> float:
+        return self.rvirt_total / self.rvirt_seconds / 1e6
+
+    @property
+    def qemu_mips(self) -> float | None:
+        if self.qemu_instructions is None or not self.qemu_net:
+            return None
+        return self.qemu_instructions / self.qemu_net / 1e6
+
+
+def tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise BenchError(f"{name} is not installed (make test installs it)")
+    return path
+
+
+class Builder:
+    """Assembles workloads into a temporary directory, one ELF per (source, ITERS)."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.gcc = tool(CROSS + "gcc")
+        self.ld = tool(CROSS + "ld")
+        self.lds = out / "bench.ld"
+        self.lds.write_text(LINKER_SCRIPT)
+
+    def build(self, name: str, iters: int | None = None) -> Path:
+        stem = name if iters is None else f"{name}-{iters}"
+        obj = self.out / f"{stem}.o"
+        elf = self.out / f"{stem}.elf"
+        defines = [] if iters is None else [f"-DITERS={iters}"]
+        run_tool([self.gcc, f"-march={MARCH}", "-mabi=ilp32", "-c", "-nostdlib",
+                  "-I", str(WORKLOADS), *defines, "-o", str(obj),
+                  str(WORKLOADS / f"{name}.S")])
+        run_tool([self.ld, "-m", "elf32lriscv", "--no-warn-rwx-segments", "-T",
+                  str(self.lds), "-o", str(elf), str(obj)])
+        return elf
+
+
+def run_tool(cmd: Sequence[str]) -> None:
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        first = (r.stderr.strip().splitlines() or ["(no output)"])[0]
+        raise BenchError(f"{Path(cmd[0]).name} failed: {first}")
+
+
+def parse_report(text: str, who: str) -> Report:
+    for line in text.splitlines():
+        fields = dict(f.split("=", 1) for f in line.split() if "=" in f)
+        if "instret" in fields and "checksum" in fields:
+            return Report(int(fields["instret"], 16), int(fields["checksum"], 16))
+    raise BenchError(f"{who}: no 'instret=... checksum=...' line in its output {text!r}")
+
+
+def timed_process(cmd: Sequence[str], who: str, timeout: float = 300) -> tuple[float, str]:
+    """Wall time of a whole process, and its stdout; it must exit 0."""
+    t0 = time.perf_counter()
+    r = subprocess.run(cmd, capture_output=True, stdin=subprocess.DEVNULL, timeout=timeout,
+                       cwd=ROOT)
+    wall = time.perf_counter() - t0
+    if r.returncode != 0:
+        err = r.stderr.decode(errors="replace").strip()
+        raise BenchError(f"{who} exited {r.returncode}: {err[:200]}")
+    return wall, r.stdout.decode(errors="replace")
+
+
+def rvirt_in_process(elf: Path) -> tuple[float, int, Report]:
+    """Run on a Machine in this process: seconds spent in Machine.run(), instructions the
+    hart retired in that time (ROM and harness included), and the guest's report."""
+    from rvirt.board.virt import Machine, MachineConfig
+
+    out = bytearray()
+    machine = Machine(MachineConfig(ram_size=150 << 20, bios=str(elf)), console=out.extend)
+    t0 = time.perf_counter()
+    status = machine.run()
+    seconds = time.perf_counter() - t0
+    if status != 0:
+        raise BenchError(f"rvirt (in process) on {elf.name}: exit status {status}")
+    return seconds, machine.hart.retired(), parse_report(out.decode(errors="replace"),
+                                                          f"rvirt on {elf.name}")
+
+
+def median_wall(cmd: Sequence[str], who: str, runs: int) -> float:
+    return statistics.median(timed_process(cmd, who)[0] for _ in range(runs))
+
+
+def machine_build_seconds(elf: Path, runs: int) -> float:
+    from rvirt.board.virt import Machine, MachineConfig
+
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        Machine(MachineConfig(ram_size=150 << 20, bios=str(elf)), console=lambda b: None)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def bench_workload(w: Workload, b: Builder, qemu: str | None, qemu_seconds: float,
+                   qemu_startup: float | None, scale: float) -> Row:
+    iters = max(1, int(w.rvirt_iters * scale))
+    elf = b.build(w.name, iters)
+    print(f"  {w.name}: rvirt, ITERS={iters} ...", flush=True)
+    seconds, total, rep = rvirt_in_process(elf)
+    wall, out = timed_process([*RVIRT, *MACHINE_ARGS, "-bios", str(elf)], "rvirt")
+    if parse_report(out, "python -m rvirt") != rep:
+        raise BenchError(f"{w.name}: python -m rvirt printed a different report than the "
+                         f"in-process run")
+    row = Row(w, rep.instret, seconds, total, wall)
+    if qemu is None or qemu_startup is None:
+        return row
+
+    # The same ITERS under QEMU -icount shift=0: the count and checksum must be rvirt's.
+    _, out = timed_process([qemu, *MACHINE_ARGS, "-bios", str(elf), "-icount", "shift=0"],
+                           "qemu -icount")
+    row.agrees = parse_report(out, "qemu -icount") == rep
+
+    # Pick QEMU's ITERS from probe runs, each 8 times longer until one lasts long enough
+    # to measure, so that the timed run lasts about qemu_seconds.
+    probe_iters = iters * 64
+    while True:
+        probe = b.build(w.name, probe_iters)
+        probe_wall, _ = timed_process([qemu, *MACHINE_ARGS, "-bios", str(probe)], "qemu")
+        net = probe_wall - qemu_startup
+        if net >= min(0.2, qemu_seconds / 4) or probe_iters * 8 > MAX_ITERS:
+            break
+        probe_iters *= 8
+    net = max(net, 0.005)
+    qemu_iters = min(MAX_ITERS, max(probe_iters, int(probe_iters * qemu_seconds / net)))
+    big = b.build(w.name, qemu_iters)
+    print(f"  {w.name}: QEMU, ITERS={qemu_iters} ...", flush=True)
+    _, out = timed_process([qemu, *MACHINE_ARGS, "-bios", str(big), "-icount", "shift=0"],
+                           "qemu -icount")
+    counted = parse_report(out, "qemu -icount")
+    walls = []
+    for _ in range(3):
+        wall_q, out = timed_process([qemu, *MACHINE_ARGS, "-bios", str(big)], "qemu")
+        if parse_report(out, "qemu").checksum != counted.checksum:
+            raise BenchError(f"{w.name}: QEMU's checksum differs with and without -icount")
+        walls.append(wall_q)
+    row.qemu_iters = qemu_iters
+    row.qemu_instructions = counted.instret
+    row.qemu_wall = statistics.median(walls)
+    row.qemu_net = row.qemu_wall - qemu_startup
+    return row
+
+
+def fmt(value: float | None, spec: str) -> str:
+    return "n/a" if value is None else format(value, spec)
+
+
+def print_table(rows: list[Row]) -> None:
+    head = ("workload", "instructions", "rvirt MIPS", "rvirt proc s", "QEMU instructions",
+            "QEMU MIPS", "QEMU/rvirt")
+    lines = [head]
+    for r in rows:
+        q = r.qemu_mips
+        lines.append((r.workload.name, f"{r.instructions:,}", f"{r.rvirt_mips:.2f}",
+                      f"{r.rvirt_process_seconds:.2f}", fmt(r.qemu_instructions, ","),
+                      fmt(q, ".0f"), "n/a" if q is None else f"{q / r.rvirt_mips:,.0f}x"))
+    widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
+    for n, line in enumerate(lines):
+        print("  ".join(c.ljust(wd) if i == 0 else c.rjust(wd)
+                        for i, (c, wd) in enumerate(zip(line, widths, strict=True))))
+        if n == 0:
+            print("  ".join("-" * wd for wd in widths))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true",
+                    help="a tenth of the rvirt work and short QEMU runs (a smoke test)")
+    ap.add_argument("--startup-runs", type=int, default=7,
+                    help="runs of the start-up probe per emulator (median reported)")
+    ap.add_argument("--qemu-seconds", type=float, default=2.0,
+                    help="target length of each timed QEMU run")
+    ap.add_argument("--no-qemu", action="store_true", help="rvirt only")
+    args = ap.parse_args(argv)
+    scale = 0.1 if args.quick else 1.0
+    qemu_seconds = 0.3 if args.quick else args.qemu_seconds
+    runs = max(1, 3 if args.quick else args.startup_runs)
+    try:
+        qemu = None if args.no_qemu else tool("qemu-system-riscv32")
+        with tempfile.TemporaryDirectory(prefix="rvirt-bench-") as tmp:
+            b = Builder(Path(tmp))
+            probe = b.build("exit")
+            print(f"start-up: {runs} runs of each emulator on workloads/exit.S ...",
+                  flush=True)
+            python_s = median_wall([sys.executable, "-c", "pass"], "python", runs)
+            import_s = median_wall([sys.executable, "-c", "import rvirt.cli, rvirt.board.virt"],
+                                   "python", runs)
+            build_s = machine_build_seconds(probe, runs)
+            rvirt_start = median_wall([*RVIRT, *MACHINE_ARGS, "-bios", str(probe)], "rvirt",
+                                      runs)
+            qemu_start = None
+            if qemu is not None:
+                qemu_start = median_wall([qemu, *MACHINE_ARGS, "-bios", str(probe)], "qemu",
+                                         runs)
+            print("workloads ...", flush=True)
+            rows = [bench_workload(w, b, qemu, qemu_seconds, qemu_start, scale)
+                    for w in WORKLOAD_LIST]
+    except (BenchError, subprocess.TimeoutExpired) as e:
+        print(f"bench: {e}", file=sys.stderr)
+        return 1
+
+    print()
+    print(f"rvirt {' '.join(MACHINE_ARGS)} (Python {sys.version.split()[0]}) vs "
+          f"qemu-system-riscv32 {' '.join(MACHINE_ARGS)}")
+    print()
+    print("Start-up to the first guest instruction (whole-process wall time of a guest whose "
+          "first instructions")
+    print(f"write the finisher; median of {runs}):")
+    print(f"  rvirt  {rvirt_start * 1000:7.0f} ms   (python alone {python_s * 1000:.0f} ms, "
+          f"+ imports {(import_s - python_s) * 1000:.0f} ms, Machine() {build_s * 1000:.0f} ms "
+          f"in process)")
+    print("  QEMU   not run" if qemu_start is None else f"  QEMU   {qemu_start * 1000:7.0f} ms")
+    print()
+    print_table(rows)
+    print()
+    for r in rows:
+        print(f"  {r.workload.name}: {r.workload.what}")
+    print("  instructions: the guest's own minstret delta around its work, rvirt's ITERS "
+          "(QEMU's: its larger ITERS, from a -icount shift=0 run)")
+    print("  rvirt MIPS: instructions the hart retired / seconds in Machine.run(), in process;"
+          " rvirt proc s: wall time of `python -m rvirt` on the same ELF")
+    print("  QEMU MIPS: instructions / (median wall of 3 plain runs - QEMU's start-up above)")
+    for r in rows:
+        if r.qemu_wall is not None:
+            print(f"  {r.workload.name}: QEMU ITERS={r.qemu_iters}, wall {r.qemu_wall:.2f} s, "
+                  f"start-up share {qemu_start / r.qemu_wall:.1%}")
+    bad = [r.workload.name for r in rows if r.agrees is False]
+    for r in rows:
+        if r.agrees is not None:
+            verdict = "agree" if r.agrees else "DISAGREE"
+            print(f"  {r.workload.name}: rvirt and QEMU -icount {verdict} on instret and "
+                  f"checksum at ITERS={max(1, int(r.workload.rvirt_iters * scale))}")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

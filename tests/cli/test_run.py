@@ -1,0 +1,122 @@
+"""Good runs of the command line: the exit status comes from the guest (SiFive test
+finisher), raw images are loaded at 0x80000000 with a notice, and --help lists the flags.
+"""
+
+from __future__ import annotations
+
+import select
+import subprocess
+import time
+
+import pytest
+
+from tests.cli.guest import (
+    ARGS,
+    FINISHER_FAIL,
+    FINISHER_RESET,
+    GREETING,
+    hello,
+    objcopy_binary,
+    print_then_finish,
+    program,
+)
+from tests.tooling import CROSS, ROOT, RVIRT, need, run_rvirt
+
+pytestmark = pytest.mark.tools
+
+
+def test_pass_exits_zero() -> None:
+    r = run_rvirt(*ARGS, "-bios", str(hello()), input=b"")
+    assert r.stdout.decode() == GREETING
+    assert r.stderr == b""
+    assert r.returncode == 0
+
+
+@pytest.mark.parametrize("status", [1, 3, 42, 255])
+def test_fail_exits_with_the_guests_code(status: int) -> None:
+    elf = program(f"fail_{status}", print_then_finish((status << 16) | FINISHER_FAIL))
+    r = run_rvirt(*ARGS, "-bios", str(elf), input=b"")
+    assert r.stdout.decode() == GREETING
+    assert r.stderr == b""
+    assert r.returncode == status
+
+
+def test_reset_with_no_reboot_exits_zero() -> None:
+    elf = program("reset", print_then_finish(FINISHER_RESET))
+    r = run_rvirt(*ARGS, "-no-reboot", "-bios", str(elf), input=b"")
+    assert r.stdout.decode() == GREETING  # printed once: no second boot
+    assert r.stderr == b""
+    assert r.returncode == 0
+
+
+def test_reset_without_no_reboot_boots_again() -> None:
+    """Without -no-reboot the reset restarts the machine at the ROM, so the program prints
+    again and again; read until it has booted three times, then stop it."""
+    elf = program("reset", print_then_finish(FINISHER_RESET))
+    p = subprocess.Popen([*RVIRT, *ARGS, "-bios", str(elf)], cwd=ROOT,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    out = b""
+    try:
+        deadline = time.monotonic() + 60
+        assert p.stdout is not None
+        while out.count(GREETING.encode()) < 3 and time.monotonic() < deadline:
+            ready, _, _ = select.select([p.stdout], [], [], 1)
+            if ready:
+                chunk = p.stdout.read1(4096)  # type: ignore[attr-defined]
+                if not chunk:
+                    break
+                out += chunk
+        assert p.poll() is None, f"rvirt exited ({p.returncode}) instead of rebooting"
+    finally:
+        p.kill()
+        p.wait(timeout=30)
+    assert out.startswith((GREETING * 3).encode()), out
+
+
+def test_raw_image_is_loaded_at_dram_base() -> None:
+    raw = objcopy_binary(hello(), need(CROSS + "objcopy"))
+    assert not raw.read_bytes().startswith(b"\x7fELF")
+    r = run_rvirt(*ARGS, "-bios", str(raw), input=b"")
+    assert r.stdout.decode() == GREETING
+    assert r.returncode == 0
+    err = r.stderr.decode()
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert "raw" in lines[0] and "0x80000000" in lines[0] and str(raw) in lines[0]
+
+
+FLAGS = ("-machine", "-cpu", "-m", "-smp", "-bios", "-kernel", "-s", "-S", "-gdb",
+         "-nographic", "-serial", "-display", "-no-reboot")
+
+
+@pytest.mark.parametrize("spelling", ["--help", "-help", "-h"])
+def test_help_lists_the_flags(spelling: str) -> None:
+    r = run_rvirt(spelling, input=b"")
+    assert r.returncode == 0
+    assert r.stderr == b""
+    text = r.stdout.decode()
+    listed = {word for line in text.splitlines() for word in line.split()}
+    missing = [f for f in FLAGS if f not in listed]
+    assert not missing, f"--help does not list {missing}:\n{text}"
+
+
+def test_help_wins_over_bad_flags() -> None:
+    # QEMU stops at -help wherever it is; nothing after it is looked at.
+    r = run_rvirt("-h", "-foo", "-m", "lots", input=b"")
+    assert r.returncode == 0
+    assert b"-bios" in r.stdout
+
+
+def test_version() -> None:
+    r = run_rvirt("-version", input=b"")
+    assert r.returncode == 0
+    assert r.stdout.decode().startswith("rvirt ")
+
+
+def test_kernel_alone_boots_it() -> None:
+    # No OpenSBI in rvirt: -kernel without -bios runs the kernel itself from 0x80000000.
+    r = run_rvirt(*ARGS, "-kernel", str(hello()), input=b"")
+    assert r.stdout.decode() == GREETING
+    assert r.returncode == 0

@@ -74,6 +74,10 @@ class Hart:
         self._batch_n = 0
         self._batch_end: int | None = None
         self.watchpoints: list[tuple[str, int, int]] = []
+        # One flag per 4 KiB page of RAM that holds translated code: a store there calls
+        # on_code_write(physical address) so the translator can drop what it made from it.
+        self.code_pages = bytearray((len(ram) + 4095) >> 12)
+        self.on_code_write: Callable[[int], None] = lambda pa: None
         self.csrs = C.build_csrs(self)
         self.csr["mstatus"] = 0
         self.csr["mip"] = 0
@@ -348,6 +352,7 @@ class Hart:
         r16 = memoryview(ram).cast("H")
         r32 = memoryview(ram).cast("I")
         bus = self.bus
+        code = self.code_pages
 
         def slow_load(a: int, n: int) -> int:
             try:
@@ -360,6 +365,10 @@ class Hart:
                 bus.store(a, n, v)
             except BusError:
                 raise Trap(STORE_ACCESS, a) from None
+            o = a - base
+            if 0 <= o < size and (code[o >> 12] or code[(o + n - 1) >> 12 if o + n <= size
+                                                         else o >> 12]):
+                self.on_code_write(a)  # a misaligned store into translated code
 
         def lb(a: int) -> int:
             o = a - base
@@ -387,6 +396,8 @@ class Hart:
             o = a - base
             if 0 <= o < size:
                 ram[o] = v & 0xFF
+                if code[o >> 12]:
+                    self.on_code_write(a)
             else:
                 slow_store(a, 1, v)
 
@@ -394,6 +405,8 @@ class Hart:
             o = a - base
             if 0 <= o < size and not o & 1:
                 r16[o >> 1] = v & 0xFFFF
+                if code[o >> 12]:
+                    self.on_code_write(a)
             else:
                 slow_store(a, 2, v)
 
@@ -401,6 +414,8 @@ class Hart:
             o = a - base
             if 0 <= o < size and not o & 3:
                 r32[o >> 2] = v
+                if code[o >> 12]:
+                    self.on_code_write(a)
             else:
                 slow_store(a, 4, v)
 

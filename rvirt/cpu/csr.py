@@ -129,11 +129,11 @@ def build_csrs(h: Hart) -> dict[int, Csr]:
     add(0x342, "mcause", wmask=0xFFFFFFFF)
     add(0x343, "mtval", wmask=0xFFFFFFFF)
     add(0x344, "mip", h.read_mip, lambda v: h.write_mip(v, MIP_WMASK))
-    # --- PMP (16 entries, 4-byte granularity) ---
+    # --- PMP (16 entries, 4-byte granularity; WARL and lock rules in pmp.py) ---
     for i in range(4):
-        add(0x3A0 + i, f"pmpcfg{i}", wmask=0xFFFFFFFF)
+        add(0x3A0 + i, f"pmpcfg{i}", write=lambda v, i=i: h.pmp.write_cfg(i, v))
     for i in range(16):
-        add(0x3B0 + i, f"pmpaddr{i}", wmask=0xFFFFFFFF)
+        add(0x3B0 + i, f"pmpaddr{i}", write=lambda v, i=i: h.pmp.write_addr(i, v))
     # --- counters ---
     add(0xB00, "mcycle", lambda: h.counter("cycle") & 0xFFFFFFFF,
         lambda v: h.set_counter("cycle", v, False))

@@ -15,6 +15,8 @@ from collections import deque
 from collections.abc import Callable, Iterator
 
 from rvirt.cpu import csr as C
+from rvirt.cpu.mmu import FETCH, SATP_SV32, Mmu, make_accessors
+from rvirt.cpu.pmp import PMP_X, Pmp
 from rvirt.cpu.trap import (
     BREAKPOINT,
     ILLEGAL,
@@ -38,6 +40,10 @@ IRQ_PRIORITY = (11, 3, 7, 9, 1, 5, 13)
 
 # Writes to these can make an interrupt takeable: end the batch so the loop looks.
 IRQ_CSRS = frozenset({0x300, 0x100, 0x304, 0x104, 0x344, 0x144, 0x303})
+# Writes to these can change how instructions are fetched (translation, PMP): end the
+# batch so the loop picks up the new fetch path.
+FETCH_CSRS = frozenset({0x180, *range(0x3A0, 0x3A4), *range(0x3B0, 0x3C0)})
+BATCH_END_CSRS = IRQ_CSRS | FETCH_CSRS
 
 
 class WatchHit(Exception):  # noqa: N818 - a debugger stop, not an error
@@ -73,18 +79,34 @@ class Hart:
         self._batch_it: Iterator[int] | None = None
         self._batch_n = 0
         self._batch_end: int | None = None
+        # Set by end_batch: the block translator, which keeps `instret` exact itself and
+        # runs no batch iterator, stops after the current instruction when it sees this.
+        self.ending = False
         self.watchpoints: list[tuple[str, int, int]] = []
         # One flag per 4 KiB page of RAM that holds translated code: a store there calls
         # on_code_write(physical address) so the translator can drop what it made from it.
         self.code_pages = bytearray((len(ram) + 4095) >> 12)
         self.on_code_write: Callable[[int], None] = lambda pa: None
+        # One flag per 4 KiB page of RAM that a device watches (HTIF's tohost): a store
+        # there calls on_watched_write(physical address, size) once it has landed.
+        self.watch_pages = bytearray(len(self.code_pages))
+        self.on_watched_write: Callable[[int, int], None] = lambda pa, n: None
+        self.pmp = Pmp(self.csr)
+        self.mmu = Mmu(self)
         self.csrs = C.build_csrs(self)
         self.csr["mstatus"] = 0
         self.csr["mip"] = 0
         self.csr.setdefault("mtvec", 0)
         self.csr.setdefault("stvec", 0)
         self.csr.setdefault("satp", 0)
+        # The interpreter reads instructions straight from RAM at pc - ram_base while
+        # fetch_limit > 0; update_mode sets it to 0 when fetches must be translated or
+        # PMP-checked, so every fetch takes fetch_slow.
+        self.fetch_limit = len(ram) - 2
+        self._mode_key: tuple[int, ...] | None = None
         self._install_accessors()
+        self.pmp.on_change = self.update_mode
+        self.update_mode()
 
     def reset(self) -> None:
         """Power-on state (QEMU riscv_cpu_reset): everything zero, pc at the ROM."""
@@ -95,6 +117,8 @@ class Hart:
         self.priv = C.PRV_M
         self.reservation = None
         self.waiting = False
+        self.pmp.rebuild()
+        self.update_mode()
 
     # --- instruction counting -----------------------------------------------------------
     def retired(self) -> int:
@@ -123,6 +147,7 @@ class Hart:
         if it is not None and self._batch_end is None:
             self._batch_end = self._batch_n - it.__length_hint__()  # type: ignore[attr-defined]
             deque(it, 0)
+        self.ending = True
 
     def batch_count(self, completed: bool) -> int:
         """How many instructions of the batch retired: all of them, or up to the one the
@@ -155,7 +180,7 @@ class Hart:
         return c
 
     def _csr_written(self, num: int) -> None:
-        if num in IRQ_CSRS:
+        if num in BATCH_END_CSRS:
             self.end_batch()
 
     def csr_swap(self, num: int, value: int, do_read: bool) -> int:
@@ -220,6 +245,7 @@ class Hart:
         if new & C.MSTATUS_MPP == 2 << 11:  # MPP is WARL: 2 (no H-mode) keeps the old MPP
             new = (new & ~C.MSTATUS_MPP) | (old & C.MSTATUS_MPP)
         self.csr["mstatus"] = new & ~C.MSTATUS_SD
+        self.update_mode()  # MPRV, MPP, SUM, MXR change what loads and stores do
 
     def read_mip(self) -> int:
         return self.csr["mip"] | self.mip_hw
@@ -228,7 +254,10 @@ class Hart:
         self.csr["mip"] = (self.csr["mip"] & ~mask) | (v & mask)
 
     def write_satp(self, v: int) -> None:
+        # RV32 MODE is one bit, so every value is a supported mode (spec 4.1.11).
         self.csr["satp"] = v & MASK32
+        self.mmu.flush()
+        self.update_mode()
 
     def set_irq(self, bit: int, level: bool) -> None:
         """An interrupt wire (CLINT, PLIC) changed: update mip and let the loop look."""
@@ -289,6 +318,7 @@ class Hart:
         base = tvec & ~3
         self.pc = base + 4 * cause if (interrupt and tvec & 1) else base
         self.waiting = False
+        self.update_mode()
 
     def mret(self) -> int:
         if self.priv != C.PRV_M:
@@ -305,6 +335,7 @@ class Hart:
             st &= ~C.MSTATUS_MPRV  # spec 1.12 3.1.6.3; QEMU 7.2 leaves MPRV set
         self.csr["mstatus"] = st
         self.priv = new
+        self.update_mode()
         self.end_batch()
         return self.csr["mepc"]
 
@@ -318,12 +349,12 @@ class Hart:
         st &= ~C.MSTATUS_MPRV  # new mode is below M
         self.csr["mstatus"] = st
         self.priv = new
+        self.update_mode()
         self.end_batch()
         return self.csr["sepc"]
 
     def pmp_active(self) -> bool:
-        return any((self.csr[f"pmpcfg{i}"] >> (8 * j + 3)) & 3
-                   for i in range(4) for j in range(4))
+        return self.pmp.active
 
     def wfi(self) -> None:
         st = self.csr["mstatus"]
@@ -339,6 +370,9 @@ class Hart:
         if self.priv == C.PRV_U or (self.priv == C.PRV_S and
                                     self.csr["mstatus"] & C.MSTATUS_TVM):
             raise illegal()
+        # rvirt's TLB is small and cheap to refill: flush it whole, whatever vaddr and
+        # asid select (spec 4.2.1 allows flushing more than asked; QEMU 7.2 does too).
+        self.mmu.flush()
 
     def fence_i(self) -> None:
         """Nothing to drop: the interpreter caches decoded instructions by their bits."""
@@ -353,6 +387,7 @@ class Hart:
         r32 = memoryview(ram).cast("I")
         bus = self.bus
         code = self.code_pages
+        watch = self.watch_pages
 
         def slow_load(a: int, n: int) -> int:
             try:
@@ -369,6 +404,8 @@ class Hart:
             if 0 <= o < size and (code[o >> 12] or code[(o + n - 1) >> 12 if o + n <= size
                                                          else o >> 12]):
                 self.on_code_write(a)  # a misaligned store into translated code
+            if 0 <= o < size and watch[o >> 12]:
+                self.on_watched_write(a, n)
 
         def lb(a: int) -> int:
             o = a - base
@@ -398,6 +435,8 @@ class Hart:
                 ram[o] = v & 0xFF
                 if code[o >> 12]:
                     self.on_code_write(a)
+                if watch[o >> 12]:
+                    self.on_watched_write(a, 1)
             else:
                 slow_store(a, 1, v)
 
@@ -407,6 +446,8 @@ class Hart:
                 r16[o >> 1] = v & 0xFFFF
                 if code[o >> 12]:
                     self.on_code_write(a)
+                if watch[o >> 12]:
+                    self.on_watched_write(a, 2)
             else:
                 slow_store(a, 2, v)
 
@@ -416,11 +457,33 @@ class Hart:
                 r32[o >> 2] = v
                 if code[o >> 12]:
                     self.on_code_write(a)
+                if watch[o >> 12]:
+                    self.on_watched_write(a, 4)
             else:
                 slow_store(a, 4, v)
 
+        mmu = self.mmu
+        pmp = self.pmp
+
+        def fetch_half(a: int) -> int:
+            # Translated (spec 4.3.2) and PMP-checked (3.7.1) fetch of one parcel: page
+            # faults are cause 12, PMP denials and unmapped memory cause 1, tval = va.
+            pa = mmu.translate(a, FETCH) if mmu.fetch_on else a
+            if pmp.applies(self.priv) and not pmp.check(pa, 2, PMP_X, self.priv):
+                raise Trap(INSN_ACCESS, a)
+            o = pa - base
+            if 0 <= o < size:
+                return r16[o >> 1]
+            try:
+                return bus.load(pa, 2)
+            except BusError:
+                raise Trap(INSN_ACCESS, a) from None
+
         def fetch_slow(a: int) -> int:
             """Instruction bits at a (16-bit value for compressed), or an access fault."""
+            if self.fetch_limit <= 0:
+                lo = fetch_half(a)
+                return lo if lo & 3 != 3 else lo | fetch_half((a + 2) & MASK32) << 16
             try:
                 lo = bus.load(a, 2)
             except BusError:
@@ -463,22 +526,53 @@ class Hart:
             except BusError:
                 raise Trap(STORE_ACCESS, a) from None
 
-        self.fast = dict(lb=lb, lbu=lbu, lh=lh, lhu=lhu, lw=lw, sb=sb, sh=sh, sw=sw)
+        self.fast = dict(lb=lb, lbu=lbu, lh=lh, lhu=lhu, lw=lw, sb=sb, sh=sh, sw=sw,
+                         lr_w=lr_w, amo_load=amo_load)
+        self.checked = make_accessors(self, mmu)
+        self.accessors = self.fast  # the set in use: fast, or checked by MMU/PMP
         self.__dict__.update(self.fast)
         self.fetch_slow = fetch_slow
-        self.lr_w = lr_w
         self.sc_w = sc_w
-        self.amo_load = amo_load
         self.amo_store = lambda a, v: self.sw(a, v)
         self.r16 = r16
         self.r32 = r32
 
+    def update_mode(self) -> None:
+        """Re-evaluate, after a change of privilege, satp, mstatus or PMP, whether loads,
+        stores and fetches are translated (Sv32: spec 4.3; MPRV: 3.1.6.3) or PMP-checked,
+        and install the physical fast path or the checking accessors accordingly.  The
+        TLB is flushed whenever any of these change (spec 4.2.1; STYLE practice 8)."""
+        st = self.csr["mstatus"]
+        priv = self.priv
+        dpriv = (st >> 11) & 3 if priv == C.PRV_M and st & C.MSTATUS_MPRV else priv
+        satp = self.csr["satp"]
+        sv32 = bool(satp & SATP_SV32)
+        key = (priv, dpriv, satp, st & (C.MSTATUS_SUM | C.MSTATUS_MXR), self.pmp.version)
+        if key == self._mode_key:
+            return
+        self._mode_key = key
+        mmu = self.mmu
+        mmu.flush()
+        mmu.priv = dpriv
+        mmu.fetch_priv = priv
+        mmu.sum = bool(st & C.MSTATUS_SUM)
+        mmu.mxr = bool(st & C.MSTATUS_MXR)
+        mmu.data_on = sv32 and dpriv < C.PRV_M
+        mmu.fetch_on = sv32 and priv < C.PRV_M
+        fetch_checked = mmu.fetch_on or self.pmp.applies(priv)
+        self.fetch_limit = 0 if fetch_checked else len(self.ram) - 2
+        want = self.checked if mmu.data_on or self.pmp.applies(dpriv) else self.fast
+        if want is not self.accessors:
+            self.accessors = want
+            self.set_watchpoints(self.watchpoints)
+
     def set_watchpoints(self, watches: list[tuple[str, int, int]]) -> None:
         """Install checking accessors while any watchpoint exists (and the fast ones
-        otherwise), so the common case pays nothing."""
+        otherwise), so the common case pays nothing.  They wrap the accessors in use, so
+        watchpoints see virtual addresses when translation is on."""
         self.watchpoints = list(watches)
+        self.__dict__.update(self.accessors)
         if not watches:
-            self.__dict__.update(self.fast)
             return
         reads = [(a, a + n, k) for k, a, n in watches if k in ("rwatch", "awatch")]
         writes = [(a, a + n, k) for k, a, n in watches if k in ("watch", "awatch")]
@@ -502,7 +596,7 @@ class Hart:
                 fn(a, v)
             return store
 
-        f = self.fast
+        f = self.accessors
         for name, n in (("lb", 1), ("lbu", 1), ("lh", 2), ("lhu", 2), ("lw", 4)):
             setattr(self, name, wrap_load(f[name], n))
         for name, n in (("sb", 1), ("sh", 2), ("sw", 4)):

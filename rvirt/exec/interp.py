@@ -73,7 +73,9 @@ def execute(h: Hart, n: int, breakpoints: Container[int] = (), check_first: bool
     X = h.x
     cache = CACHE
     base = h.ram_base
-    limit = len(h.ram) - 2  # a 4-byte fetch at o needs o + 4 <= len: o < len - 2 and even
+    # A 4-byte fetch at o needs o + 4 <= len: o < len - 2 and even.  fetch_limit is 0
+    # while fetches are translated or PMP-checked: then every fetch goes to fetch_slow.
+    limit = h.fetch_limit
     r16 = h.r16
     r32 = h.r32
     fetch_slow = h.fetch_slow

@@ -1,0 +1,250 @@
+"""Sv32 address translation with a small TLB, and the memory accessors used while
+translation or PMP checking is on (privileged spec 4.3, 3.7).
+
+The hart installs these accessors in place of its physical RAM fast path only when they
+are needed: an effective privilege below M with satp.MODE = Sv32, or PMP checks that
+apply at that privilege (`Hart.update_mode`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from rvirt.cpu.pmp import PMP_R, PMP_W, PMP_X
+from rvirt.cpu.trap import (
+    INSN_ACCESS,
+    INSN_PAGE,
+    LOAD_ACCESS,
+    LOAD_MISALIGNED,
+    LOAD_PAGE,
+    STORE_ACCESS,
+    STORE_MISALIGNED,
+    STORE_PAGE,
+    Trap,
+)
+from rvirt.mem.bus import BusError
+
+if TYPE_CHECKING:
+    from rvirt.cpu.hart import Hart
+
+MASK32 = 0xFFFFFFFF
+PRV_U, PRV_S, PRV_M = 0, 1, 3
+
+# access types
+LOAD, STORE, FETCH = 0, 1, 2
+PAGE_FAULT = (LOAD_PAGE, STORE_PAGE, INSN_PAGE)
+ACCESS_FAULT = (LOAD_ACCESS, STORE_ACCESS, INSN_ACCESS)
+PMP_PERM = (PMP_R, PMP_W, PMP_X)
+
+# Sv32 PTE bits (spec 4.3.1)
+PTE_V, PTE_R, PTE_W, PTE_X, PTE_U, PTE_G, PTE_A, PTE_D = (1 << i for i in range(8))
+SATP_SV32 = 1 << 31
+SATP_PPN = (1 << 22) - 1
+
+
+class Mmu:
+    """Sv32 page-table walker and TLB for one hart."""
+
+    def __init__(self, hart: Hart) -> None:
+        self.h = hart
+        # One dict per access type: virtual page number -> physical page address.  Only
+        # walks that succeeded (with A, and D for stores, already set) are cached.  The
+        # hart flushes them whenever privilege, satp, MPRV/MPP, SUM or MXR change, and on
+        # sfence.vma (spec 4.2.1).
+        self.tlb: tuple[dict[int, int], dict[int, int], dict[int, int]] = ({}, {}, {})
+        self.priv = PRV_M  # effective privilege of loads and stores
+        self.fetch_priv = PRV_M
+        self.sum = False
+        self.mxr = False
+        self.data_on = False  # loads/stores are translated
+        self.fetch_on = False  # fetches are translated
+
+    def flush(self) -> None:
+        for t in self.tlb:
+            t.clear()
+
+    def translate(self, va: int, acc: int) -> int:
+        """Physical address of `va` for an access of type `acc`, or a Trap."""
+        pa_page = self.tlb[acc].get(va >> 12)
+        if pa_page is None:
+            pa_page = self.walk(va, acc, self.fetch_priv if acc == FETCH else self.priv)
+            self.tlb[acc][va >> 12] = pa_page
+        return pa_page | (va & 0xFFF)
+
+    def walk(self, va: int, acc: int, priv: int, debug: bool = False) -> int:
+        """Sv32 walk (spec 4.3.2) for `va`; returns the physical page address.  A/D bits
+        are set in the PTE as QEMU 7.2 does (get_physical_address).  With `debug` (a
+        debugger access), nothing is written, PMP is not consulted and a failure raises
+        a Trap just the same."""
+        h = self.h
+        ram, base, size = h.ram, h.ram_base, len(h.ram)
+        a = (h.csr["satp"] & SATP_PPN) << 12
+        level = 1
+        pte = pte_addr = 0
+        while True:
+            vpn = va >> 22 if level else va >> 12 & 0x3FF
+            pte_addr = a + vpn * 4
+            # The walk's own reads are checked by PMP as S-mode accesses (spec 3.7.1);
+            # unreadable memory gives an access fault of the original type.  QEMU 7.2
+            # reports a page fault for unmapped memory (docs/differences.md).
+            if not debug and h.pmp.active and not h.pmp.check(pte_addr, 4, PMP_R, PRV_S):
+                raise Trap(ACCESS_FAULT[acc], va)
+            o = pte_addr - base
+            if 0 <= o < size:
+                pte = int.from_bytes(ram[o:o + 4], "little")
+            else:
+                try:
+                    pte = h.bus.load(pte_addr, 4)
+                except BusError:
+                    raise Trap(ACCESS_FAULT[acc], va) from None
+            if not pte & PTE_V or pte & (PTE_R | PTE_W) == PTE_W:
+                raise Trap(PAGE_FAULT[acc], va)
+            if pte & (PTE_R | PTE_X):
+                break
+            # A pointer.  D, A and U are reserved in non-leaf PTEs; QEMU 7.2 faults on
+            # them and so does rvirt (the spec leaves this to the implementation).
+            if level == 0 or pte & (PTE_D | PTE_A | PTE_U):
+                raise Trap(PAGE_FAULT[acc], va)
+            a = (pte >> 10) << 12
+            level = 0
+        ok = True
+        if pte & PTE_U:
+            if priv == PRV_S and (not self.sum or acc == FETCH):
+                ok = False
+        elif priv == PRV_U:
+            ok = False
+        if level and pte >> 10 & 0x3FF:  # misaligned superpage
+            ok = False
+        if acc == LOAD:
+            ok = ok and bool(pte & PTE_R or (self.mxr and pte & PTE_X))
+        elif acc == STORE:
+            ok = ok and bool(pte & PTE_W)
+        else:
+            ok = ok and bool(pte & PTE_X)
+        if not ok:
+            raise Trap(PAGE_FAULT[acc], va)
+        need = PTE_A | (PTE_D if acc == STORE else 0)
+        if pte & need != need and not debug:
+            o = pte_addr - base
+            if not 0 <= o < size:
+                # QEMU 7.2: a PTE outside RAM cannot be updated atomically: the walk fails.
+                raise Trap(PAGE_FAULT[acc], va)
+            ram[o:o + 4] = (pte | need).to_bytes(4, "little")
+            if h.code_pages[o >> 12]:
+                h.on_code_write(pte_addr)
+        if level:
+            return ((pte >> 20) << 22) | (va & 0x3FF000)
+        return (pte >> 10) << 12
+
+
+def make_accessors(h: Hart, mmu: Mmu) -> dict[str, Callable[..., int | None]]:
+    """lb/lbu/lh/lhu/lw/sb/sh/sw, lr_w and amo_load that translate (when mmu.data_on)
+    and check PMP (when it applies at the effective privilege).  Faults carry the
+    virtual address in tval (spec 4.3.2 step 2, QEMU 7.2)."""
+    ram, base, size = h.ram, h.ram_base, len(h.ram)
+    bus = h.bus
+    pmp = h.pmp
+    code = h.code_pages
+
+    def to_pa(va: int, n: int, acc: int) -> int:
+        pa = mmu.translate(va, acc) if mmu.data_on else va
+        if pmp.applies(mmu.priv) and not pmp.check(pa, n, PMP_PERM[acc], mmu.priv):
+            raise Trap(ACCESS_FAULT[acc], va)
+        return pa
+
+    def load(va: int, n: int) -> int:
+        if (va & 0xFFF) + n > 0x1000:  # crosses a page: byte by byte (misaligned)
+            return sum(load(va + i & MASK32, 1) << (8 * i) for i in range(n))
+        pa = to_pa(va, n, LOAD)
+        o = pa - base
+        if 0 <= o and o + n <= size:
+            return int.from_bytes(ram[o:o + n], "little")
+        try:
+            return bus.load(pa, n)
+        except BusError:
+            raise Trap(LOAD_ACCESS, va) from None
+
+    def store(va: int, n: int, v: int, acc: int = STORE) -> None:
+        if (va & 0xFFF) + n > 0x1000:
+            for i in range(n):  # translate both pages before writing anything
+                to_pa(va + i & MASK32, 1, STORE)
+            for i in range(n):
+                store(va + i & MASK32, 1, v >> (8 * i))
+            return
+        pa = to_pa(va, n, acc)
+        o = pa - base
+        if 0 <= o and o + n <= size:
+            ram[o:o + n] = (v & ((1 << (8 * n)) - 1)).to_bytes(n, "little")
+            if code[o >> 12] or code[(o + n - 1) >> 12]:
+                h.on_code_write(pa)
+            if h.watch_pages[o >> 12]:  # a device watching RAM (HTIF's tohost)
+                h.on_watched_write(pa, n)
+            return
+        try:
+            bus.store(pa, n, v & ((1 << (8 * n)) - 1))
+        except BusError:
+            raise Trap(STORE_ACCESS, va) from None
+
+    def lb(a: int) -> int:
+        return ((load(a, 1) ^ 0x80) - 0x80) & MASK32
+
+    def lbu(a: int) -> int:
+        return load(a, 1)
+
+    def lh(a: int) -> int:
+        return ((load(a, 2) ^ 0x8000) - 0x8000) & MASK32
+
+    def lhu(a: int) -> int:
+        return load(a, 2)
+
+    def lw(a: int) -> int:
+        return load(a, 4)
+
+    def sb(a: int, v: int) -> None:
+        store(a, 1, v)
+
+    def sh(a: int, v: int) -> None:
+        store(a, 2, v)
+
+    def sw(a: int, v: int) -> None:
+        store(a, 4, v)
+
+    def lr_w(a: int) -> int:
+        if a & 3:
+            raise Trap(LOAD_MISALIGNED, a)
+        v = h.lw(a)
+        h.reservation = a
+        return v
+
+    def amo_load(a: int) -> int:
+        # An AMO needs write permission: translate and check it as a store (spec 4.3.2,
+        # A extension 8.4), so a read-only page gives a store/AMO page fault.
+        if a & 3:
+            raise Trap(STORE_MISALIGNED, a)
+        pa = to_pa(a, 4, STORE)
+        if pmp.applies(mmu.priv) and not pmp.check(pa, 4, PMP_R, mmu.priv):
+            raise Trap(STORE_ACCESS, a)
+        o = pa - base
+        if 0 <= o < size:
+            return int.from_bytes(ram[o:o + 4], "little")
+        try:
+            return bus.load(pa, 4)
+        except BusError:
+            raise Trap(STORE_ACCESS, a) from None
+
+    return dict(lb=lb, lbu=lbu, lh=lh, lhu=lhu, lw=lw, sb=sb, sh=sh, sw=sw, lr_w=lr_w,
+                amo_load=amo_load)
+
+
+def debug_translate(h: Hart, va: int) -> int | None:
+    """The physical address gdb's `m`/`M` use for `va`: translated like a load at the
+    current privilege (MPRV included) and satp, with no side effects (QEMU
+    riscv_cpu_get_phys_page_debug).  None when the page is not mapped."""
+    mmu = h.mmu
+    if not mmu.data_on:
+        return va
+    try:
+        return mmu.walk(va, LOAD, mmu.priv, debug=True) | (va & 0xFFF)
+    except Trap:
+        return None

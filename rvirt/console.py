@@ -39,6 +39,11 @@ class Console:
             if os.isatty(self.fd):
                 self._saved = termios.tcgetattr(self.fd)
                 tty.setraw(self.fd)
+                # QEMU keeps output processing on (chardev/char-stdio.c sets OPOST), so a
+                # guest's bare "\n" still reaches the terminal as "\r\n".
+                mode = termios.tcgetattr(self.fd)
+                mode[1] |= termios.OPOST
+                termios.tcsetattr(self.fd, termios.TCSANOW, mode)
         except (termios.error, OSError):
             self._saved = None
         return self

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -19,7 +20,7 @@ P0_ELF = P0 / "target" / TARGET / "debug" / "p0"
 P0_NOSCRIPT_ELF = P0 / "target" / "no-linker-script" / TARGET / "debug" / "p0"
 
 
-def _build(elf: Path, *extra: str) -> Path:
+def _build(elf: Path, *extra: str, project: Path = P0) -> Path:
     if elf.is_file():
         return elf
     need("riscv64-unknown-elf-ld")
@@ -27,7 +28,7 @@ def _build(elf: Path, *extra: str) -> Path:
         need("cargo-offline-debian")  # skips locally, fails in CI, with a clear name
     env = dict(os.environ, PATH="/usr/bin:" + os.environ.get("PATH", ""), RUSTC_BOOTSTRAP="1")
     subprocess.run(["cargo", "--config", ".cargo/offline.toml", "build", "--offline", *extra],
-                   cwd=P0, env=env, check=True, capture_output=True, timeout=600)
+                   cwd=project, env=env, check=True, capture_output=True, timeout=600)
     assert elf.is_file()
     return elf
 
@@ -41,6 +42,15 @@ def p0_elf() -> Path:
 def p0_noscript_elf() -> Path:
     return _build(P0_NOSCRIPT_ELF, "--features", "no-linker-script", "--target-dir",
                   "target/no-linker-script")
+
+
+@pytest.fixture(scope="session")
+def example_elf() -> Callable[[str], Path]:
+    """The ELF of examples/<name> (hello, trap, paging), built like p0 when missing."""
+    def build(name: str) -> Path:
+        project = ROOT / "examples" / name
+        return _build(project / "target" / TARGET / "debug" / name, project=project)
+    return build
 
 
 @pytest.fixture(scope="session")

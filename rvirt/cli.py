@@ -39,6 +39,10 @@ Console and display:
   -no-reboot                exit instead of resetting when the guest asks for a reset
 Timing:
   -icount shift=N           each instruction is 2^N ns of virtual time (default 0)
+Execution:
+  -accel tcg                run hot code translated to Python blocks (the default; the
+                            interpreter still steps and runs under breakpoints/watchpoints)
+  -accel interp             the reference interpreter only (default when RVIRT_ACCEL=interp)
 Other:
   -h, -help, --help         this help
   -version, --version       print the version
@@ -57,6 +61,7 @@ class Options:
     nographic: bool = False
     no_reboot: bool = False
     icount_shift: int = 0
+    accel: str | None = None  # None: MachineConfig's default (RVIRT_ACCEL, else tcg)
     extra: list[str] = field(default_factory=list)
 
 
@@ -143,6 +148,12 @@ def parse_args(argv: list[str]) -> Options:
             if not m or int(m.group(1)) > 10:
                 raise RvirtError(f"-icount {v}: expected shift=N with N from 0 to 10")
             o.icount_shift = int(m.group(1))
+        elif flag == "-accel":
+            v = value(a)
+            o.accel = v.split(",", 1)[0]  # QEMU takes tcg,thread=...: options ignored
+            if o.accel not in ("tcg", "interp"):
+                raise RvirtError(f"-accel {v}: unsupported accelerator (rvirt has tcg, the "
+                                 f"block translator, and interp, the interpreter)")
         else:
             what = "unknown option" if a.startswith("-") else "unexpected argument"
             raise RvirtError(f"{what} '{a}' (see rvirt --help)")
@@ -169,6 +180,8 @@ def build_machine(o: Options, console_out: Callable[[bytes], None] | None = None
         # (QEMU would load OpenSBI first)
     cfg = MachineConfig(ram_size=o.ram_size, bios=o.bios, kernel=o.kernel,
                         icount_shift=o.icount_shift, no_reboot=o.no_reboot)
+    if o.accel is not None:
+        cfg.accel = o.accel
     return Machine(cfg, console=console_out)
 
 

@@ -10,26 +10,30 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rvirt.board import memmap as MM
 from rvirt.cpu import csr as C
 from rvirt.cpu.hart import Hart
+from rvirt.cpu.mmu import debug_translate
 from rvirt.debug.target import CSR_REGNUM_BASE, REG_PC, REG_PRIV, Stop
 from rvirt.devices.base import IrqLine
 from rvirt.devices.bootrom import reset_vector
 from rvirt.devices.clint import Clint
 from rvirt.devices.goldfish_rtc import GoldfishRtc
+from rvirt.devices.htif import Htif
 from rvirt.devices.plic import Plic
 from rvirt.devices.sifive_test import SifiveTest
 from rvirt.devices.uart16550 import Uart16550
 from rvirt.devices.virtio_stub import VirtioStub
 from rvirt.errors import MachineExit, MachineReset, RvirtError
 from rvirt.exec.interp import execute
+from rvirt.exec.translate import Translator
 from rvirt.loader.elf import Image, load
 from rvirt.mem.bus import Bus
 
 ISA_STRING = "rv32imac_zicsr_zifencei"  # riscv,isa in the device tree: what rvirt implements
+ACCELS = ("tcg", "interp")
 SLICE = 1 << 16  # instructions between looks at the timer, console and debugger
 NS_PER_TICK = 1_000_000_000 // MM.TIMEBASE_FREQ  # 100 ns per mtime tick (10 MHz)
 
@@ -41,6 +45,16 @@ class MachineConfig:
     kernel: str | None = None
     icount_shift: int = 0  # each instruction takes 2**shift ns of virtual time
     no_reboot: bool = False
+    # Execution tier, as QEMU's -accel: "tcg" runs hot blocks translated to Python (the
+    # interpreter still single-steps and runs whenever a breakpoint or watchpoint is
+    # set), "interp" the reference interpreter only.  RVIRT_ACCEL sets the default so
+    # the whole test suite can run on either tier.
+    accel: str = field(default_factory=lambda: os.environ.get("RVIRT_ACCEL", "tcg"))
+
+    def __post_init__(self) -> None:
+        if self.accel not in ACCELS:
+            raise RvirtError(f"-accel {self.accel}: unknown accelerator (rvirt has "
+                             f"{', '.join(ACCELS)})")
 
 
 class Machine:
@@ -142,6 +156,30 @@ class Machine:
                         f" (give more RAM with -m)")
         from rvirt.board.devicetree import virt_device_tree
         self.dtb = virt_device_tree(cfg.ram_size, ISA_STRING, rng_seed=os.urandom(32))
+        self._wire_htif()
+
+    # --- HTIF (begin) ------------------------------------------------------------------
+    def _wire_htif(self) -> None:
+        """HTIF mailboxes, when the images define both `tohost` and `fromhost` in RAM
+        (Spike's rule; virt-rv32.md section 8).  The mailboxes are ordinary RAM, so the
+        hart reports stores to their pages (watch_pages): each command is taken exactly
+        at the store that completes it, whichever store path (translated or not) made it."""
+        self.htif: Htif | None = None
+        tohost, fromhost = self.symbols.get("tohost"), self.symbols.get("fromhost")
+        if tohost is None or fromhost is None:
+            return
+        ram_end = MM.DRAM_BASE + self.config.ram_size
+        if not all(MM.DRAM_BASE <= a and a + 8 <= ram_end for a in (tohost, fromhost)):
+            return
+        htif = Htif(tohost, fromhost, self.bus.debug_read, self.bus.debug_write,
+                    self.uart.output)  # the same console as UART0
+        h = self.hart
+        for a in (tohost, tohost + 7, fromhost, fromhost + 7):
+            h.watch_pages[(a - MM.DRAM_BASE) >> 12] = 1
+        h.on_watched_write = htif.stored
+        self.htif = htif
+        self.devices.append(htif)  # type: ignore[arg-type]
+    # --- HTIF (end) --------------------------------------------------------------------
 
     def _place(self, img: Image, what: str) -> None:
         ram_end = MM.DRAM_BASE + self.config.ram_size
@@ -161,6 +199,7 @@ class Machine:
         """System reset: images and ROM copied in again, devices and hart at power-on
         (QEMU reloads its ROM blobs on qemu_system_reset)."""
         again = self._booted
+        self._drop_translations()  # RAM is about to be rewritten behind the translator
         if again:  # a system reset: RAM is zeroed again (at power-on it already is)
             zero = bytes(1 << 20)
             for o in range(0, len(self.ram), len(zero)):
@@ -237,8 +276,13 @@ class Machine:
     def resume(self, max_instructions: int) -> Stop | None:
         """Run up to max_instructions (see DebugTarget.resume)."""
         h = self.hart
-        done = 0
+        done = self.progress = 0
         skip_bp = True
+        tcg: Translator | None = None
+        if self.config.accel == "tcg":
+            tcg = self.__dict__.get("translator")
+            if tcg is None:
+                tcg = self.translator = Translator(h)
         try:
             while done < max_instructions:
                 if h.waiting and not self._wake_from_wfi():
@@ -257,10 +301,13 @@ class Machine:
                     skip_bp = False
                 elif bps:
                     r = execute(h, n, bps, check_first=True)
+                elif tcg is not None and not self.watchpoints:
+                    r = tcg.run(n)
                 else:
                     r = execute(h, n)
                 skip_bp = False
-                done += max(1, h.instret - before)
+                done += max(1, h.instret - before)  # a trapping instruction is progress
+                self.progress = done
                 self._poll_devices()
                 if r is not None:
                     kind, addr = r
@@ -275,6 +322,8 @@ class Machine:
                 self.exit_status = 0
                 return Stop("exited", status=0)
             self.reset()
+            if tcg is not None:
+                tcg.flush()  # the images were copied into RAM again behind its back
         return None
 
     def run(self, max_instructions: int | None = None) -> int | None:
@@ -282,14 +331,13 @@ class Machine:
         max_instructions ran (None); an idle hart with nothing to wake it returns None."""
         budget = max_instructions
         while budget is None or budget > 0:
-            start = self.hart.instret
             stop = self.resume(SLICE if budget is None else min(budget, SLICE))
             if stop is not None and stop.kind == "exited":
                 return stop.status
             if self.idle:
                 return None
             if budget is not None:
-                budget -= max(1, self.hart.instret - start)
+                budget -= max(1, self.progress)
         return None
 
     def step(self) -> Stop:
@@ -337,6 +385,7 @@ class Machine:
         if regnum == REG_PRIV:
             if value in (C.PRV_U, C.PRV_S, C.PRV_M):
                 h.priv = value
+                h.update_mode()  # memory accessors depend on the privilege
                 return True
             return False
         if CSR_REGNUM_BASE <= regnum < CSR_REGNUM_BASE + 4096:
@@ -346,11 +395,44 @@ class Machine:
     def csr_names(self) -> dict[int, str]:
         return {num: c.name for num, c in sorted(self.hart.csrs.items())}
 
+    def _debug_pages(self, addr: int, length: int) -> list[tuple[int, int, int]] | None:
+        """(physical address, offset in the request, length) per page of a debugger
+        access, translated with the current privilege and satp as QEMU's
+        cpu_memory_rw_debug does; None if a page is not mapped."""
+        out = []
+        done = 0
+        while done < length:
+            va = (addr + done) & 0xFFFFFFFF
+            n = min(length - done, 0x1000 - (va & 0xFFF))
+            pa = debug_translate(self.hart, va)
+            if pa is None:
+                return None
+            out.append((pa, done, n))
+            done += n
+        return out
+
     def read_memory(self, addr: int, length: int) -> bytes | None:
-        return self.bus.debug_read(addr, length)
+        if not self.hart.mmu.data_on:
+            return self.bus.debug_read(addr, length)
+        pages = self._debug_pages(addr, length)
+        if pages is None:
+            return None
+        parts = [self.bus.debug_read(pa, n) for pa, _, n in pages]
+        return None if any(p is None for p in parts) else b"".join(parts)  # type: ignore[misc]
 
     def write_memory(self, addr: int, data: bytes) -> bool:
-        return self.bus.debug_write(addr, data)
+        self._drop_translations()  # the debugger may patch code
+        if not self.hart.mmu.data_on:
+            return self.bus.debug_write(addr, data)
+        pages = self._debug_pages(addr, len(data))
+        if pages is None:
+            return False
+        return all(self.bus.debug_write(pa, data[off:off + n]) for pa, off, n in pages)
+
+    def _drop_translations(self) -> None:
+        tcg = self.__dict__.get("translator")
+        if tcg is not None:
+            tcg.flush()
 
     def add_breakpoint(self, addr: int) -> None:
         self.breakpoints.add(addr)

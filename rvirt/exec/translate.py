@@ -1,0 +1,603 @@
+"""The block translator (`-accel tcg`): hot code -> one generated Python function per
+block, spliced from the same table statements the interpreter runs, cached by address and
+dropped when its code is written or on fence.i.
+
+A block starts where the interpreter counted `threshold` entries and follows one path:
+through direct jumps, backward branches (and forward ones whose target was entered more
+often while warming up), and returns whose target the path itself fixed (`jal ra, f ...
+ret`); other branches become side exits.  It ends at an indirect jump, a CSR or system
+instruction or AMO, the cap, or code it cannot fetch or decode (left to the interpreter,
+which raises the fault).  A path that comes back to its start becomes a `while` loop.
+Registers live in locals (`x5 = (x6 + 12) & 0xffffffff`, writes to x0 dropped) and are
+written back at every exit and before any call that can trap or observe them.  RAM loads
+and stores are inlined; everything else goes through the hart's accessors (`h.lw`...), so
+MMIO is exactly the interpreter's.
+
+Counting: a block keeps `h.instret` exact wherever anything can look at it.  It sets
+`h.instret = ic + k` (k = instructions of the path before this one) before every call
+that can trap, read a counter or mtime, or end the batch, and the final count on exit, so
+`Hart.retired()` is exact with no batch iterator.  A trap leaves the count at the faulting
+instruction, which gives the dispatcher the faulting pc.  `Hart.end_batch()` sets
+`h.ending`; blocks look at it after each such call and return `next pc | 1` (pc bit 0 is
+never set: IALIGN=16) so the dispatcher stops after that instruction.  Blocks never run
+past the budget: the dispatcher enters a block only when all of it fits, and a loop
+checks before each further iteration.
+
+Blocks run only while fetches, loads and stores are physical and unchecked (the hart's
+`fetch_limit` > 0 and its plain RAM accessors installed: no Sv32, PMP or watchpoint);
+otherwise the interpreter runs.  The cache is kept per address space (`spaces`); only
+space 0, physical, is populated today.
+
+Self-modifying code: a store into a 4-byte word holding translated code drops the blocks
+that hold it and ends the run after the store, so the store is visible to the very next
+instruction fetch, with or without fence.i: the interpreter's behaviour.  fence.i drops
+every translation.
+"""
+
+from __future__ import annotations
+
+import mmap
+import re
+from collections.abc import Callable
+from typing import Any
+
+from rvirt.cpu.hart import Hart
+from rvirt.cpu.trap import Trap
+from rvirt.exec import interp
+from rvirt.exec.semantics import HELPERS, is_control, statement
+from rvirt.isa.decode import decode
+from rvirt.isa.table import Op, semantics
+
+THRESHOLD = 8  # executions of a block's first instruction before it is translated
+CAP = 48  # instructions per block at most (also the budget margin of the fast loop)
+PAGE_BITS = 12
+MASK = 0xFFFFFFFF
+COLD = -(1 << 40)  # hit count of an address that cannot be translated
+
+# Inlined RAM accesses: alignment test, the read (given `o`, the RAM offset) or write.
+_LOADS = {
+    "lw": ("not o & 3", "r32[o >> 2]"),
+    "lhu": ("not o & 1", "r16[o >> 1]"),
+    "lh": ("not o & 1", "((r16[o >> 1] ^ 0x8000) - 0x8000) & 0xffffffff"),
+    "lbu": ("", "ram[o]"),
+    "lb": ("", "((ram[o] ^ 0x80) - 0x80) & 0xffffffff"),
+}
+_STORES = {
+    "sw": ("not o & 3", "r32[o >> 2] = {v}", 4),
+    "sh": ("not o & 1", "r16[o >> 1] = {v} & 0xffff", 2),
+    "sb": ("", "ram[o] = {v} & 0xff", 1),
+}
+_DIRECT = frozenset({"jal", "beq", "bne", "blt", "bge", "bltu", "bgeu"})
+_FIELD_RE = re.compile(r"\b(rd|rs1|rs2|imm|shamt|csr|zimm|aq|rl|fm|pred|succ|pc)\b")
+_REG_RE = re.compile(r"\bx(\d+)\b")
+
+Insn = tuple[int, int, Op, dict[str, int]]  # pc, bits, row, fields
+
+
+def _base(op: Op) -> str:
+    return op.base or op.name
+
+
+def _ends_block(op: Op) -> bool:
+    """Control flow, or a statement that calls into the hart (CSRs, system, AMOs)."""
+    if is_control(op):
+        return True
+    sem = semantics(op)
+    return _base(op) not in _LOADS and _base(op) not in _STORES and (
+        "h." in sem or "raise" in sem)
+
+
+class Translator:
+    """The block cache of one hart and the dispatcher that runs it."""
+
+    def __init__(self, h: Hart, threshold: int = THRESHOLD) -> None:
+        self.h = h
+        self.threshold = max(1, threshold)
+        self.spaces: dict[int, dict[int, Callable[..., int]]] = {0: {}}
+        self.blocks = self.spaces[0]
+        self.hits: dict[int, int] = {}
+        self.lens: dict[int, int] = {}  # block lengths of cold code, to interpret by block
+        self.by_page: dict[int, set[int]] = {}  # RAM page -> start pcs of its blocks
+        # How many blocks hold code in each 4-byte word of RAM (saturating at 255), so a
+        # store checks one byte to know whether it hits translated code, and stack or
+        # data next to code costs nothing.  Anonymous memory: untouched words cost none.
+        self.words = mmap.mmap(-1, (len(h.ram) + 3) >> 2)
+        self.translated = 0  # blocks made (for tests and the bench)
+        self.dropped = 0
+        ram = h.ram
+        self.namespace: dict[str, Any] = {
+            "Trap": Trap, **HELPERS, "ram": ram, "r16": h.r16, "r32": h.r32,
+            "cw": self.words, "watch": h.watch_pages, "ON_STORE": _stored,
+        }
+        h.on_code_write = self.code_written
+        h.fence_i = self.flush  # type: ignore[method-assign]
+
+    # --- mode -----------------------------------------------------------------------------
+    def physical(self) -> bool:
+        """Fetches, loads and stores are physical and unchecked: the hart reads code
+        straight from RAM (fetch_limit > 0: no Sv32, no PMP on fetch) and its accessors
+        are the plain RAM ones (not the MMU/PMP-checking set, no watchpoints)."""
+        h = self.h
+        return h.fetch_limit > 0 and h.accessors is h.fast and not h.watchpoints
+
+    # --- invalidation ---------------------------------------------------------------------
+    def flush(self) -> None:
+        """fence.i (and a system reset): drop every translation."""
+        for blocks in self.spaces.values():
+            self.dropped += len(blocks)
+            blocks.clear()
+        self.by_page.clear()
+        self.hits.clear()
+        self.lens.clear()
+        code = self.h.code_pages
+        code[:] = bytes(len(code))
+        self.words = self.namespace["cw"] = mmap.mmap(-1, len(self.words))
+
+    def code_written(self, pa: int) -> None:
+        """A store at physical address pa hit a page holding translated code: drop the
+        blocks it overlaps (a store is at most 4 bytes) and end the run after it."""
+        h = self.h
+        o = pa - h.ram_base
+        page = o >> PAGE_BITS
+        starts = self.by_page.get(page)
+        w = o >> 2
+        if starts and not (self.words[w] or (w + 1 < len(self.words) and self.words[w + 1])):
+            return  # data next to code: nothing translated in these words
+        if starts:
+            blocks = self.blocks
+            hit = [s for s in starts
+                   if any(lo < pa + 4 and pa < hi for lo, hi in blocks[s].spans)]
+            for s in hit:
+                self._drop(s)
+                h.ending = True
+            if self.by_page.get(page):
+                return
+        self.by_page.pop(page, None)
+        h.code_pages[page] = 0
+
+    def _drop(self, start: int) -> None:
+        h = self.h
+        fn = self.blocks.pop(start)
+        self.hits.pop(start, None)
+        self.dropped += 1
+        words = self.words
+        for lo, hi in fn.spans:
+            for page in ((lo - h.ram_base) >> PAGE_BITS, (hi - 1 - h.ram_base) >> PAGE_BITS):
+                starts = self.by_page.get(page)
+                if starts is not None:
+                    starts.discard(start)
+            for w in range((lo - h.ram_base) >> 2, ((hi - 1 - h.ram_base) >> 2) + 1):
+                if words[w] < 255:  # a saturated count stays: at worst a needless check
+                    words[w] -= 1
+
+    # --- scanning and code generation ---------------------------------------------------
+    def _fetch(self, pc: int) -> int | None:
+        h = self.h
+        o = pc - h.ram_base
+        if 0 <= o and o + 2 <= len(h.ram):
+            w = h.r16[o >> 1] if not o & 1 else None
+            if w is None:
+                return None
+            if w & 3 == 3:
+                if o + 4 > len(h.ram):
+                    return None
+                w |= h.r16[(o >> 1) + 1] << 16
+            return w
+        try:
+            return h.fetch_slow(pc)
+        except Trap:
+            return None
+
+    def scan(self, start: int, trace: bool = True) -> list[Insn]:
+        """The instructions of the block at start, in execution order.  With trace, the
+        block follows direct jumps (jal) and runs on past conditional branches (which
+        become side exits), and ends at an indirect jump, a CSR or system instruction, a
+        branch or jump back to its start (a loop), the cap, or code it cannot fetch or
+        decode (left to the interpreter, which raises the fault with its bits).  Without
+        trace it is the basic block: up to the first control-flow instruction."""
+        out: list[Insn] = []
+        seen: set[int] = set()
+        known: dict[int, int] = {}  # registers whose value the trace itself fixed
+        hits = self.hits
+        pc = start
+        while len(out) < CAP:
+            w = self._fetch(pc)
+            if w is None:
+                break
+            found = decode(w)
+            if found is None:
+                break
+            op, f = found
+            out.append((pc, w, op, f))
+            seen.add(pc)
+            base = _base(op)
+            nxt = pc + op.length
+            if trace and base == "jalr" and f["rs1"] in known:
+                # A return (or call) through a register set earlier in this trace, as
+                # `jal ra, f ... ret`: its target is fixed, so the trace goes on there.
+                f["_target"] = target = (known[f["rs1"]] + f["imm"]) & (MASK - 1)
+                _track(known, op, f, pc)
+                if target == start:
+                    break
+                if target in seen or not self._in_ram(target):
+                    break
+                pc = target
+                continue
+            _track(known, op, f, pc)
+            if not trace or base not in _DIRECT:
+                if _ends_block(op):
+                    break
+                pc = nxt
+                continue
+            target = (pc + f["imm"]) & MASK
+            if target == start:
+                break  # a loop: the block repeats itself in place
+            if base == "jal" or (target not in seen and self._in_ram(target) and (
+                    target < pc or hits.get(target, 0) > hits.get(nxt, 0))):
+                # Jumps are followed; so are backward branches, which close loops and
+                # are mostly taken (the static prediction of the ISA manual, 2.5), and
+                # forward ones whose target started more interpreted blocks while the
+                # code warmed up than their fall-through did.
+                if target in seen or not self._in_ram(target):
+                    break
+                pc = target
+            else:
+                pc = nxt
+            if pc in seen or not self._in_ram(pc):
+                break
+        return out
+
+    def _in_ram(self, pc: int) -> bool:
+        return 0 <= pc - self.h.ram_base < len(self.h.ram)
+
+    def translate(self, pc: int) -> Callable[..., int] | None:
+        h = self.h
+        if not self._in_ram(pc):
+            return None  # ROM and MMIO run in the interpreter
+        insns = self.scan(pc)
+        if not insns or any(not self._in_ram(i[0] + i[2].length - 1) for i in insns):
+            return None
+        src = generate(insns, h.ram_base, len(h.ram))
+        name = f"<rvirt block {pc:#010x}>"
+        ns = self.namespace
+        exec(compile(src, name, "exec"), ns)  # noqa: S102 - generated from the table
+        fn = ns.pop(f"b_{pc:x}")
+        fn.spans = [(i[0], i[0] + i[2].length) for i in insns]
+        fn.length = len(insns)
+        fn.pcs = [i[0] for i in insns]
+        fn.words = [i[1] for i in insns]
+        fn.source = src
+        self.blocks[pc] = fn
+        for lo, hi in fn.spans:
+            for page in {(lo - h.ram_base) >> PAGE_BITS, (hi - 1 - h.ram_base) >> PAGE_BITS}:
+                self.by_page.setdefault(page, set()).add(pc)
+                h.code_pages[page] = 1
+            words = self.words
+            for w in range((lo - h.ram_base) >> 2, ((hi - 1 - h.ram_base) >> 2) + 1):
+                if words[w] < 255:
+                    words[w] += 1
+        self.translated += 1
+        return fn
+
+    # --- running --------------------------------------------------------------------------
+    def run(self, n: int) -> None:
+        """Run up to n instructions (exactly like interp.execute without breakpoints):
+        stops early when the batch is ended (interrupt check, wfi); traps are taken."""
+        h = self.h
+        if not self.physical():
+            interp.execute(h, n)
+            return
+        X = h.x
+        blocks = self.blocks
+        get = blocks.get
+        hits = self.hits
+        threshold = self.threshold
+        execute = interp.execute
+        h.ending = False
+        pc = h.pc
+        ic = h.instret
+        end = ic + n
+        limit = end - CAP
+        fn: Callable[..., int] | None = None
+        while True:
+            try:
+                while True:
+                    if ic <= limit:
+                        fn = get(pc)
+                        if fn is not None:
+                            pc = fn(h, X, ic, end)
+                            ic = h.instret
+                            continue
+                    fn = None
+                    if pc & 1:  # a block asked the dispatcher to look (see module doc)
+                        pc ^= 1
+                        if h.ending:
+                            break
+                        if not self.physical():
+                            h.pc = pc
+                            execute(h, end - ic)
+                            return
+                        continue
+                    left = end - ic
+                    if left <= 0:
+                        break
+                    fn = get(pc)
+                    if fn is not None:
+                        if fn.length <= left:  # type: ignore[attr-defined]
+                            pc = fn(h, X, ic, end)
+                            ic = h.instret
+                            continue
+                        k = left  # the block does not fit the budget: interpret the rest
+                    else:
+                        count = hits.get(pc, 0) + 1
+                        hits[pc] = count
+                        if count >= threshold:
+                            if self.translate(pc) is not None:
+                                continue
+                            hits[pc] = COLD
+                        k = self.lens.get(pc) or 0
+                        if not k:
+                            k = self.lens[pc] = max(1, len(self.scan(pc, trace=False)))
+                    fn = None
+                    k = min(k, left)
+                    h.pc = pc
+                    execute(h, k)
+                    pc = h.pc
+                    ran = h.instret - ic
+                    ic = h.instret
+                    # The interpreter returns after a trap; so does this loop, so that the
+                    # machine looks at interrupts exactly when it does with the interpreter.
+                    if h.ending or ran < k:
+                        break
+                    if not self.physical():  # a CSR write changed the mode
+                        execute(h, end - ic)
+                        return
+                break
+            except Trap as t:
+                if fn is None:
+                    raise
+                k = (h.instret - ic) % fn.length  # type: ignore[attr-defined]
+                h.pc = pc = fn.pcs[k]  # type: ignore[attr-defined]
+                tval = t.tval
+                if tval is None:  # illegal instruction: mtval holds its bits (QEMU 7.2)
+                    w = fn.words[k]  # type: ignore[attr-defined]
+                    tval = w & 0xFFFF if w & 3 != 3 else w
+                h.take_trap(t.cause, tval)
+                pc = h.pc
+                ic = h.instret
+                break  # as the interpreter does after a trap
+            except BaseException:
+                if fn is not None:
+                    h.pc = fn.pcs[(h.instret - ic) % fn.length]  # type: ignore[attr-defined]
+                raise
+        h.pc = pc
+        h.instret = ic
+
+
+def _stored(h: Hart, a: int, n: int) -> None:
+    """An inlined store landed in a page flagged as translated code or device-watched:
+    the notifications the hart's own store accessors make."""
+    o = a - h.ram_base
+    if h.code_pages[o >> PAGE_BITS]:
+        h.on_code_write(a)
+    if h.watch_pages[o >> PAGE_BITS]:
+        h.on_watched_write(a, n)
+
+
+def _track(known: dict[int, int], op: Op, f: dict[str, int], pc: int) -> None:
+    """Update the registers of known value after op (constants and return addresses)."""
+    rd = f.get("rd", 0)
+    if not rd:
+        return
+    base = _base(op)
+    if base in ("jal", "jalr"):
+        known[rd] = pc + op.length
+    elif base == "lui":
+        known[rd] = f["imm"] & MASK
+    elif base == "auipc":
+        known[rd] = (pc + f["imm"]) & MASK
+    elif base == "addi" and (f["rs1"] == 0 or f["rs1"] in known):
+        known[rd] = (known.get(f["rs1"], 0) + f["imm"]) & MASK
+    else:
+        known.pop(rd, None)
+
+
+def _literal(v: int) -> str:
+    return f"({v})" if v < 0 else hex(v)
+
+
+class _Gen:
+    """Source of one block function; tracks which registers are locals and dirty."""
+
+    def __init__(self, loop: bool, all_written: set[int]) -> None:
+        self.lines: list[str] = []
+        self.read: set[int] = set()  # registers read before being written: loaded on entry
+        self.written: set[int] = set()
+        self.all_written = all_written  # by any instruction of the block
+        self.loop = loop
+        self.depth = 2 if loop else 1
+
+    def emit(self, line: str, extra: int = 0) -> None:
+        self.lines.append("    " * (self.depth + extra) + line)
+
+    def writeback(self, extra: int = 0) -> None:
+        # In a loop every register the block writes is a local from its first iteration
+        # on (all are loaded on entry), so every exit writes back all of them.
+        for r in sorted(self.all_written if self.loop else self.written):
+            self.emit(f"X[{r}] = x{r}", extra)
+
+    def exit(self, extra: int, count: int, ret: str) -> None:
+        self.writeback(extra)
+        self.emit(f"h.instret = ic + {count}", extra)
+        self.emit(f"return {ret}", extra)
+
+    def use(self, text: str) -> None:
+        for r in _REG_RE.findall(text):
+            if int(r) not in self.written:
+                self.read.add(int(r))
+
+    def wrote(self, r: int) -> None:
+        if r:
+            self.written.add(r)
+
+
+_SIMPLIFY = [
+    # registers are always in 0..2**32-1: adding 0 or masking again changes nothing
+    (re.compile(r"\((x\d+) \+ 0x0\) & 0xffffffff"), r"\1"),
+    (re.compile(r"\(0 \+ (x\d+)\) & 0xffffffff"), r"\1"),
+    (re.compile(r"(x\d+) & (0x[0-9a-f]+) & 0xffffffff"), r"\1 & \2"),
+    # the unsigned helpers of semantics.py, spelled out to save a call
+    (re.compile(r"\bREMU\((\w+), (\w+)\)"), r"(\1 % \2 if \2 else \1)"),
+    (re.compile(r"\bDIVU\((\w+), (\w+)\)"), r"(\1 // \2 if \2 else 0xffffffff)"),
+]
+
+
+def _spliced(op: Op, f: dict[str, int], pc: int) -> str:
+    """The op's statement with registers as locals and every field a literal."""
+    sem = statement(op, "RD")
+    rd = f.get("rd", 0)
+    sem = sem.replace("X[RD] =", f"x{rd} =" if rd else "_ =")
+    for name in ("rs1", "rs2"):
+        r = f.get(name, 0)
+        sem = sem.replace(f"X[{name}]", f"x{r}" if r else "0")
+    values = {**{k: _literal(v) for k, v in f.items()}, "pc": hex(pc)}
+    sem = _FIELD_RE.sub(lambda m: values[m.group(1)], sem)
+    for pattern, repl in _SIMPLIFY:
+        sem = pattern.sub(repl, sem)
+    return sem
+
+
+_COND_RE = re.compile(r"^npc = .* if (.*) else .*$")
+
+
+def generate(insns: list[Insn], ram_base: int, ram_size: int) -> str:
+    """Python source of `def b_<pc>(h, X, ic, end) -> next pc` for a scanned block."""
+    start = insns[0][0]
+    n = len(insns)
+    last_pc, _, last_op, last_f = insns[-1]
+    loop = (_base(last_op) in _DIRECT and (last_pc + last_f["imm"]) & MASK == start
+            ) or last_f.get("_target") == start
+    g = _Gen(loop, {f["rd"] for _, _, _, f in insns if f.get("rd")})
+    finished = False
+    for k, (pc, _, op, f) in enumerate(insns):
+        nxt = pc + op.length
+        base = _base(op)
+        rs1 = f.get("rs1", 0)
+        imm = f.get("imm", 0)
+        addr = f"(x{rs1} + {_literal(imm)}) & 0xffffffff" if rs1 else hex(imm & MASK)
+        if imm == 0 and rs1:
+            addr = f"x{rs1}"
+        # RAM offset of the address without its wrap to 32 bits: when x + imm wraps, the
+        # unwrapped offset is negative or >= 2 GiB, outside RAM, and the slow path (which
+        # wraps) runs, so the fast path needs no mask.
+        offset = f"x{rs1} + ({imm - ram_base})" if rs1 else hex((imm & MASK) - ram_base)
+        if base in _LOADS:
+            rd = f.get("rd", 0)
+            dst = f"x{rd}" if rd else "_"
+            g.use(addr)
+            align, read = _LOADS[base]
+            g.emit(f"o = {offset}")
+            g.emit(f"if 0 <= o < {ram_size:#x}{' and ' + align if align else ''}:")
+            g.emit(f"{dst} = {read}", 1)
+            g.emit("else:")
+            g.emit(f"a = {addr}", 1)
+            g.writeback(1)
+            g.emit(f"h.instret = ic + {k}", 1)
+            g.emit(f"{dst} = h.{base}(a)", 1)
+            g.wrote(rd)
+            g.emit("if h.ending:", 1)
+            g.exit(2, k + 1, f"{nxt:#x} | 1")
+            continue
+        if base in _STORES:
+            rs2 = f.get("rs2", 0)
+            v = f"x{rs2}" if rs2 else "0"
+            g.use(addr)
+            g.use(v)
+            align, write, size = _STORES[base]
+            g.emit(f"o = {offset}")
+            g.emit(f"if 0 <= o < {ram_size:#x}{' and ' + align if align else ''}:")
+            g.emit(write.format(v=v), 1)
+            g.emit(f"if cw[o >> 2] or watch[o >> {PAGE_BITS}]:", 1)
+            g.emit(f"a = o + {ram_base:#x}", 2)
+            g.writeback(2)
+            # The store has landed; a device watching the page (HTIF) may end the run
+            # (then, as with the interpreter, this store does not count as retired).
+            g.emit(f"h.instret = ic + {k}", 2)
+            g.emit(f"ON_STORE(h, a, {size})", 2)
+            g.emit(f"h.instret = ic + {k + 1}", 2)
+            g.emit("if h.ending:", 2)
+            g.emit(f"return {nxt:#x} | 1", 3)
+            g.emit("else:")
+            g.emit(f"a = {addr}", 1)
+            g.writeback(1)
+            g.emit(f"h.instret = ic + {k}", 1)
+            g.emit(f"h.{base}(a, {v})", 1)
+            g.emit("if h.ending:", 1)
+            g.emit(f"h.instret = ic + {k + 1}", 2)
+            g.emit(f"return {nxt:#x} | 1", 2)
+            continue
+        if base in _DIRECT or "_target" in f:
+            target = f.get("_target", (pc + imm) & MASK)
+            last = k == n - 1
+            if base in ("jal", "jalr"):
+                rd = f.get("rd", 0)
+                if rd:
+                    g.emit(f"x{rd} = {nxt:#x}")
+                    g.wrote(rd)
+                if not last:
+                    continue
+                cond = "True"
+                after = hex(target)
+            else:
+                m = _COND_RE.match(_spliced(op, {k: v for k, v in f.items() if k != "_target"},
+                                            pc))
+                assert m, op.name
+                cond = m.group(1)
+                g.use(cond)
+                after = hex(nxt)
+            if last and loop:
+                g.emit(f"if {cond}:")
+                g.emit(f"ic += {n}", 1)
+                g.emit(f"if ic + {n} <= end:", 1)
+                g.emit("continue", 2)
+                g.exit(1, 0, hex(start))
+            elif base in ("jal", "jalr"):
+                g.exit(0, k + 1, hex(target))
+                finished = True
+                break
+            elif not last and insns[k + 1][0] == target != nxt:
+                g.emit(f"if not ({cond}):")  # the trace goes on at the target
+                g.exit(1, k + 1, hex(nxt))
+            else:
+                g.emit(f"if {cond}:")  # a side exit
+                g.exit(1, k + 1, hex(target))
+            if last:
+                g.exit(0, k + 1, after)
+                finished = True
+            continue
+        sem = _spliced(op, f, pc)
+        calls = "h." in sem or "raise" in sem
+        if calls:  # it can trap, read the counters or end the batch: state must be exact
+            g.writeback()
+            g.emit(f"h.instret = ic + {k}")
+        for part in sem.split("; "):
+            lhs, eq, rhs = part.partition(" = ")
+            if part == "pass" or (lhs == "_" and not calls):
+                continue  # fence; a write to x0 with no side effect
+            g.use(rhs if eq else part)
+            g.emit(part)
+            if eq and lhs.startswith("x"):
+                g.wrote(int(lhs[1:]))
+        control = is_control(op)
+        if control or calls:
+            ret = "npc" if control else hex(nxt)
+            g.exit(0, k + 1, f"{ret} | 1" if calls else ret)
+            finished = True
+    if not finished:
+        g.exit(0, n, hex(last_pc + last_op.length))
+    head = [f"def b_{start:x}(h, X, ic, end):"]
+    loads = g.read | g.all_written if loop else g.read
+    head += [f"    x{r} = X[{r}]" for r in sorted(loads)]
+    if loop:
+        head.append("    while True:")
+    return "\n".join(head + g.lines) + "\n"

@@ -1,0 +1,81 @@
+"""Runs one guest on a Machine with a chosen execution tier and captures everything the
+guest or a debugger could observe, so the two tiers can be compared state for state."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from rvirt.board.virt import Machine, MachineConfig
+from rvirt.exec.translate import Translator
+
+RAM = 16 << 20  # small, so the RAM digest is cheap; the programs live at its start
+
+
+@dataclass(frozen=True)
+class State:
+    status: int | None  # exit status, None if the instruction budget ran out first
+    pc: int
+    priv: int
+    x: tuple[int, ...]
+    csrs: tuple[tuple[str, int | None], ...]
+    instret: int
+    ram: str  # digest
+    console: bytes
+
+
+def machine(elf: Path, accel: str, threshold: int = 1, ram: int = RAM) -> Machine:
+    """A machine for elf on tier `accel`; with "tcg", blocks are translated after
+    `threshold` executions (1: at first sight, so every block runs translated)."""
+    out = bytearray()
+    m = Machine(MachineConfig(ram_size=ram, bios=str(elf), accel=accel),
+                console=out.extend, notice=lambda msg: None)
+    m.console_bytes = out  # type: ignore[attr-defined]
+    if accel == "tcg":
+        m.translator = Translator(m.hart, threshold=threshold)  # type: ignore[attr-defined]
+    return m
+
+
+def snapshot(m: Machine, status: int | None) -> State:
+    h = m.hart
+    csrs = tuple((name, h.csr_peek(num)) for num, name in m.csr_names().items())
+    # RAM up to the device tree, whose rng-seed is random on every machine
+    ram = hashlib.sha256(m.ram[:m.fdt_addr - h.ram_base]).hexdigest()
+    return State(status, h.pc, h.priv, tuple(h.x[:32]), csrs, h.retired(), ram,
+                 bytes(m.console_bytes))  # type: ignore[attr-defined]
+
+
+def run(elf: Path, accel: str, max_instructions: int, threshold: int = 1) -> tuple[State, Machine]:
+    m = machine(elf, accel, threshold)
+    status = m.run(max_instructions)
+    return snapshot(m, status), m
+
+
+def diff(a: State, b: State) -> str:
+    """What differs between two states, one line per field ('' when equal)."""
+    lines = []
+    for name in State.__dataclass_fields__:
+        va, vb = getattr(a, name), getattr(b, name)
+        if va == vb:
+            continue
+        if name == "x":
+            lines += [f"x{i}: {p:#x} != {q:#x}" for i, (p, q) in enumerate(zip(va, vb,
+                                                                              strict=True))
+                      if p != q]
+        elif name == "csrs":
+            lines += [f"{n}: {p} != {q}" for (n, p), (_, q) in zip(va, vb, strict=True)
+                      if p != q]
+        else:
+            lines.append(f"{name}: {va!r} != {vb!r}")
+    return "\n".join(lines)
+
+
+def assert_same(elf: Path, max_instructions: int, threshold: int = 1) -> tuple[State, Machine]:
+    """Run elf on the interpreter alone and on the translator; every observable must
+    agree.  Returns the translator's state and machine."""
+    ref, _ = run(elf, "interp", max_instructions)
+    got, m = run(elf, "tcg", max_instructions, threshold)
+    d = diff(ref, got)
+    assert not d, f"{elf.name}: interpreter vs translator (threshold {threshold}):\n{d}"
+    return got, m

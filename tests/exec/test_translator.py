@@ -1,0 +1,132 @@
+"""The block translator against the interpreter on the programs where exactness is hard:
+self-modifying code with and without fence.i, precise traps in the middle of a block,
+counters read inside blocks, timer interrupts, and the switch to the interpreter when
+the debugger sets breakpoints or watchpoints."""
+
+from __future__ import annotations
+
+import pytest
+
+from rvirt.board.virt import Machine, MachineConfig
+from rvirt.errors import RvirtError
+from tests.exec import programs as P
+from tests.exec.harness import assert_same, machine
+
+pytestmark = pytest.mark.tools
+
+BUDGET = 1_000_000
+
+
+@pytest.mark.parametrize("threshold", [1, 3])
+@pytest.mark.parametrize("sync", ["fence.i", "nop"])
+def test_code_rewritten_in_a_hot_loop(sync: str, threshold: int) -> None:
+    """fence.i drops every translation; without it rvirt still drops the block the store
+    hit, so the new instruction runs from the next call on either way (rvirt's rule: a
+    store is visible to the next instruction fetch, as in the interpreter)."""
+    elf = P.build(f"smc_calls_{sync.replace('.', '')}",
+                  P.SMC_CALLS.format(new=P.ADDI_A0_2, sync=sync))
+    state, m = assert_same(elf, BUDGET, threshold)
+    assert state.status == 0
+    assert state.x[10] == 50 * 1 + 50 * 2
+    tr = m.translator  # type: ignore[attr-defined]
+    assert tr.translated > 0 and tr.dropped > 0
+
+
+def test_store_into_the_running_block() -> None:
+    """The store patches the next instruction of its own (translated) block: the block
+    ends after the store and the patched instruction runs, on every iteration."""
+    elf = P.build("smc_in_block", P.SMC_IN_BLOCK.format(new=P.ADDI_A0_2))
+    state, m = assert_same(elf, BUDGET, threshold=1)
+    assert state.status == 0
+    assert state.x[10] == 2 * 40
+    assert m.translator.dropped >= 1  # type: ignore[attr-defined]
+
+
+def test_trap_in_the_middle_of_a_block_is_precise() -> None:
+    elf = P.build("trap_mid_block", P.TRAP_MID_BLOCK)
+    state, m = assert_same(elf, BUDGET, threshold=1)
+    assert state.status == 0
+    saved = m.symbols["saved"] - m.hart.ram_base
+    mepc, mcause, mtval, minstret = (int.from_bytes(m.ram[saved + 4 * i:saved + 4 * i + 4],
+                                                    "little") for i in range(4))
+    assert (mepc, mcause, mtval) == (m.symbols["fault"], 5, 0x90000000)
+    # iteration 11 ran a1 += 1 and a2 += 3 before the faulting load, and not a4 += 1
+    assert state.x[11] == 11 and state.x[12] == 33 and state.x[14] == 10
+    assert minstret > 0
+    assert _translated(m, m.symbols["fault"])
+
+
+def test_illegal_csr_at_the_end_of_a_hot_block() -> None:
+    elf = P.build("trap_illegal_csr", P.TRAP_ILLEGAL_CSR)
+    state, m = assert_same(elf, BUDGET, threshold=1)
+    mepc, mcause, mtval = state.x[24], state.x[25], state.x[26]
+    assert mepc == m.symbols["bad"] and mcause == 2
+    assert mtval == 0x7C0026F3  # csrrs a3, 0x7c0, zero: the instruction's bits
+    assert _translated(m, m.symbols["bad"])
+
+
+def test_counters_read_inside_blocks_are_exact() -> None:
+    elf = P.build("counters", P.COUNTERS)
+    state, m = assert_same(elf, BUDGET, threshold=1)
+    assert state.status == 0
+    assert state.x[9] == 200 * 6  # s1: csrr t0 + 5 instructions before csrr t1
+
+
+def test_stores_next_to_code_drop_nothing() -> None:
+    """The loop stores to a data word in the page of its own code: only stores into
+    the bytes of translated instructions drop blocks."""
+    elf = P.build("counters", P.COUNTERS)
+    state, m = assert_same(elf, BUDGET, threshold=1)
+    assert m.symbols["log"] >> 12 == m.symbols["_start"] >> 12
+    tr = m.translator  # type: ignore[attr-defined]
+    assert tr.translated > 0 and tr.dropped == 0
+
+
+def test_timer_interrupts_land_at_the_same_instruction() -> None:
+    elf = P.build("timer", P.TIMER)
+    state, m = assert_same(elf, BUDGET, threshold=1)
+    assert state.status == 0 and state.x[21] == 10  # s5: ten interrupts taken
+    log = m.symbols["log"] - m.hart.ram_base
+    mepcs = {int.from_bytes(m.ram[log + 12 * i:log + 12 * i + 4], "little") for i in range(10)}
+    spin = m.symbols["spin"]
+    assert mepcs <= set(range(spin, spin + 20, 4))
+    assert m.translator.translated > 0  # type: ignore[attr-defined]
+
+
+def _translated(m: Machine, pc: int) -> bool:
+    """Some block holds the instruction at pc."""
+    return any(pc in fn.pcs for fn in m.translator.blocks.values())  # type: ignore[attr-defined]
+
+
+def _spinning(threshold: int = 1) -> Machine:
+    m = machine(P.build("timer", P.TIMER), "tcg", threshold)
+    assert m.resume(3000) is None
+    assert m.translator.translated > 0  # type: ignore[attr-defined]
+    return m
+
+
+def test_breakpoint_in_translated_code_stops_there() -> None:
+    m = _spinning()
+    spin = m.symbols["spin"]
+    m.add_breakpoint(spin + 8)
+    stop = m.resume(100_000)
+    assert stop is not None and stop.kind == "breakpoint" and stop.addr == spin + 8
+    assert m.hart.pc == spin + 8
+
+
+def test_watchpoint_in_translated_code_stops_before_the_store() -> None:
+    m = _spinning()
+    counter = m.symbols["counter"]
+    m.add_watchpoint("watch", counter, 4)
+    stop = m.resume(100_000)
+    assert stop is not None and stop.kind == "watch" and stop.addr == counter
+    assert m.hart.pc == m.symbols["spin"] + 12  # the sw, not yet executed
+
+
+def test_accel_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RVIRT_ACCEL", "interp")
+    assert MachineConfig().accel == "interp"
+    monkeypatch.delenv("RVIRT_ACCEL")
+    assert MachineConfig().accel == "tcg"
+    with pytest.raises(RvirtError, match="unknown accelerator"):
+        MachineConfig(accel="kvm")

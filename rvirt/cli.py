@@ -39,6 +39,9 @@ Console and display:
   -no-reboot                exit instead of resetting when the guest asks for a reset
 Timing:
   -icount shift=N           each instruction is 2^N ns of virtual time (default 0)
+  -clock virtual|host       virtual (default): time follows instructions, runs repeat
+                            exactly; host: mtime follows the host clock, as QEMU
+                            without -icount
 Execution:
   -accel tcg                run hot code translated to Python blocks (the default; the
                             interpreter still steps and runs under breakpoints/watchpoints)
@@ -61,6 +64,7 @@ class Options:
     nographic: bool = False
     no_reboot: bool = False
     icount_shift: int = 0
+    clock: str = "virtual"
     accel: str | None = None  # None: MachineConfig's default (RVIRT_ACCEL, else tcg)
     extra: list[str] = field(default_factory=list)
 
@@ -142,6 +146,10 @@ def parse_args(argv: list[str]) -> Options:
                 raise RvirtError(f"-display {v}: unsupported (rvirt has no display: use none)")
         elif flag == "-no-reboot":
             o.no_reboot = True
+        elif flag == "-clock":
+            o.clock = value(a)
+            if o.clock not in ("virtual", "host"):
+                raise RvirtError(f"-clock {o.clock}: expected virtual or host")
         elif flag == "-icount":
             v = value(a)
             m = re.match(r"^(?:shift=)?(\d+)(?:,.*)?$", v)
@@ -179,7 +187,7 @@ def build_machine(o: Options, console_out: Callable[[bytes], None] | None = None
         o.bios = "none"  # rvirt has no OpenSBI: -kernel alone boots the kernel directly
         # (QEMU would load OpenSBI first)
     cfg = MachineConfig(ram_size=o.ram_size, bios=o.bios, kernel=o.kernel,
-                        icount_shift=o.icount_shift, no_reboot=o.no_reboot)
+                        icount_shift=o.icount_shift, no_reboot=o.no_reboot, clock=o.clock)
     if o.accel is not None:
         cfg.accel = o.accel
     return Machine(cfg, console=console_out)

@@ -36,6 +36,7 @@ ISA_STRING = "rv32imac_zicsr_zifencei"  # riscv,isa in the device tree: what rvi
 ACCELS = ("tcg", "interp")
 SLICE = 1 << 16  # instructions between looks at the timer, console and debugger
 NS_PER_TICK = 1_000_000_000 // MM.TIMEBASE_FREQ  # 100 ns per mtime tick (10 MHz)
+HOST_CLOCK_BATCH = 4096  # with -clock host, instructions between looks at the timer
 
 
 @dataclass
@@ -45,6 +46,9 @@ class MachineConfig:
     kernel: str | None = None
     icount_shift: int = 0  # each instruction takes 2**shift ns of virtual time
     no_reboot: bool = False
+    # "virtual": time follows retired instructions (deterministic, the default);
+    # "host": mtime follows the host's monotonic clock, as QEMU without -icount.
+    clock: str = "virtual"
     # Execution tier, as QEMU's -accel: "tcg" runs hot blocks translated to Python (the
     # interpreter still single-steps and runs whenever a breakpoint or watchpoint is
     # set), "interp" the reference interpreter only.  RVIRT_ACCEL sets the default so
@@ -52,6 +56,8 @@ class MachineConfig:
     accel: str = field(default_factory=lambda: os.environ.get("RVIRT_ACCEL", "tcg"))
 
     def __post_init__(self) -> None:
+        if self.clock not in ("virtual", "host"):
+            raise RvirtError(f"-clock {self.clock}: expected virtual or host")
         if self.accel not in ACCELS:
             raise RvirtError(f"-accel {self.accel}: unknown accelerator (rvirt has "
                              f"{', '.join(ACCELS)})")
@@ -79,6 +85,8 @@ class Machine:
         self.bus.add_ram("dram", MM.DRAM_BASE, self.ram)
         self.hart = Hart(self.bus, MM.DRAM_BASE, self.ram)
         self.idle_ns = 0  # virtual time skipped while the hart waited in wfi
+        self.host_clock = config.clock == "host"
+        self.host_t0 = time.monotonic_ns()
         self.host_epoch_ns = time.time_ns()
         self.hart.clock = self.mtime
         self._wire_devices(console or _stdout_write)
@@ -221,6 +229,7 @@ class Machine:
         self.hart.reset()
         self.hart.instret = 0
         self.idle_ns = 0
+        self.host_t0 = time.monotonic_ns()
         for dev in self.devices:
             dev.reset()
         self.clint.update()
@@ -228,7 +237,10 @@ class Machine:
     # --- time ------------------------------------------------------------------------
     def virtual_ns(self) -> int:
         """Deterministic virtual time: each retired instruction is 2**shift ns (QEMU's
-        -icount shift=N), plus whatever a wfi skipped."""
+        -icount shift=N), plus whatever a wfi skipped.  With -clock host: nanoseconds of
+        host time since the last reset."""
+        if self.host_clock:
+            return time.monotonic_ns() - self.host_t0
         return (self.hart.retired() << self.config.icount_shift) + self.idle_ns
 
     def mtime(self) -> int:
@@ -236,6 +248,8 @@ class Machine:
 
     def _insns_until(self, tick: int) -> int:
         """Instructions to retire before mtime reaches `tick` (at least 1)."""
+        if self.host_clock:  # unknowable: look again soon (bounds the interrupt latency)
+            return HOST_CLOCK_BATCH
         need_ns = tick * NS_PER_TICK - self.idle_ns
         shift = self.config.icount_shift
         target = -(-need_ns // (1 << shift))
@@ -266,7 +280,12 @@ class Machine:
         deadline = self.clint.next_deadline()
         if deadline is None:
             return False
-        self._skip_to(deadline)
+        if self.host_clock:  # real time must pass: sleep a little towards the deadline
+            wait_ns = deadline * NS_PER_TICK - self.virtual_ns()
+            if wait_ns > 0:
+                time.sleep(min(wait_ns / 1e9, 0.01))
+        else:
+            self._skip_to(deadline)
         self._poll_devices()
         if h.read_mip() & h.csr["mie"]:
             h.waiting = False

@@ -333,17 +333,19 @@ class Machine:
                     if kind == "breakpoint":
                         return Stop("breakpoint", addr)
                     return Stop("watch", addr, watch=kind)
-        except MachineExit as e:
-            self.exit_status = e.status
-            return Stop("exited", status=e.status)
-        except MachineReset:
-            if self.config.no_reboot:
-                self.exit_status = 0
-                return Stop("exited", status=0)
-            self.reset()
-            if tcg is not None:
-                tcg.flush()  # the images were copied into RAM again behind its back
+        except (MachineExit, MachineReset) as e:
+            return self._guest_request(e)
         return None
+
+    def _guest_request(self, e: MachineExit | MachineReset) -> Stop | None:
+        """The guest asked to exit or to reset (test finisher, HTIF): the stop to report,
+        or None after a reset (reset() drops the translations, so the images copied into
+        RAM again are fetched afresh).  With -no-reboot a reset request exits 0."""
+        if isinstance(e, MachineReset) and not self.config.no_reboot:
+            self.reset()
+            return None
+        self.exit_status = e.status if isinstance(e, MachineExit) else 0
+        return Stop("exited", status=self.exit_status)
 
     def run(self, max_instructions: int | None = None) -> int | None:
         """Run without a debugger until the guest exits (the exit status), or until
@@ -365,15 +367,8 @@ class Machine:
         h.waiting = False
         try:
             r = execute(h, 1)
-        except MachineExit as e:
-            self.exit_status = e.status
-            return Stop("exited", status=e.status)
-        except MachineReset:
-            if self.config.no_reboot:
-                self.exit_status = 0
-                return Stop("exited", status=0)
-            self.reset()
-            return Stop("step")
+        except (MachineExit, MachineReset) as e:
+            return self._guest_request(e) or Stop("step")
         if r is not None and r[0] != "breakpoint":
             return Stop("watch", r[1], watch=r[0])
         return Stop("step")

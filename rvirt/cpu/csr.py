@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from rvirt.cpu.triggers import TINFO
+
 if TYPE_CHECKING:
     from rvirt.cpu.hart import Hart
 
@@ -134,6 +136,13 @@ def build_csrs(h: Hart) -> dict[int, Csr]:
         add(0x3A0 + i, f"pmpcfg{i}", write=lambda v, i=i: h.pmp.write_cfg(i, v))
     for i in range(16):
         add(0x3B0 + i, f"pmpaddr{i}", write=lambda v, i=i: h.pmp.write_addr(i, v))
+    # --- debug triggers (QEMU 7.2 debug.c; behaviour in triggers.py) ---
+    t = h.triggers
+    add(0x7A0, "tselect", lambda: t.select, t.write_select)
+    add(0x7A1, "tdata1", lambda: t.tdata1[t.select], t.write_tdata1)
+    add(0x7A2, "tdata2", lambda: t.tdata2[t.select], t.write_tdata2)
+    add(0x7A3, "tdata3", lambda: 0, lambda v: None)  # QEMU 7.2: "tdata3 is not supported"
+    const(0x7A4, "tinfo", TINFO)
     # --- counters ---
     add(0xB00, "mcycle", lambda: h.counter("cycle") & 0xFFFFFFFF,
         lambda v: h.set_counter("cycle", v, False))

@@ -28,6 +28,7 @@ from rvirt.cpu.trap import (
     Trap,
     illegal,
 )
+from rvirt.cpu.triggers import Triggers
 from rvirt.mem.bus import Bus, BusError
 
 MASK32 = 0xFFFFFFFF
@@ -40,9 +41,10 @@ IRQ_PRIORITY = (11, 3, 7, 9, 1, 5, 13)
 
 # Writes to these can make an interrupt takeable: end the batch so the loop looks.
 IRQ_CSRS = frozenset({0x300, 0x100, 0x304, 0x104, 0x344, 0x144, 0x303})
-# Writes to these can change how instructions are fetched (translation, PMP): end the
+# Writes to these can change how instructions are fetched (translation, PMP, triggers): end the
 # batch so the loop picks up the new fetch path.
-FETCH_CSRS = frozenset({0x180, *range(0x3A0, 0x3A4), *range(0x3B0, 0x3C0)})
+FETCH_CSRS = frozenset({0x180, *range(0x3A0, 0x3A4), *range(0x3B0, 0x3C0),
+                        *range(0x7A0, 0x7A4)})  # and the debug triggers
 BATCH_END_CSRS = IRQ_CSRS | FETCH_CSRS
 
 
@@ -93,6 +95,7 @@ class Hart:
         self.on_watched_write: Callable[[int, int], None] = lambda pa, n: None
         self.pmp = Pmp(self.csr)
         self.mmu = Mmu(self)
+        self.triggers = Triggers(self)
         self.csrs = C.build_csrs(self)
         self.csr["mstatus"] = 0
         self.csr["mip"] = 0
@@ -118,6 +121,7 @@ class Hart:
         self.reservation = None
         self.waiting = False
         self.pmp.rebuild()
+        self.triggers.reset()
         self.update_mode()
 
     # --- instruction counting -----------------------------------------------------------
@@ -531,7 +535,7 @@ class Hart:
         self.checked = make_accessors(self, mmu)
         self.accessors = self.fast  # the set in use: fast, or checked by MMU/PMP
         self.__dict__.update(self.fast)
-        self.fetch_slow = fetch_slow
+        self.fetch_slow = self.fetch_plain = fetch_slow
         self.sc_w = sc_w
         self.amo_store = lambda a, v: self.sw(a, v)
         self.r16 = r16
@@ -547,7 +551,9 @@ class Hart:
         dpriv = (st >> 11) & 3 if priv == C.PRV_M and st & C.MSTATUS_MPRV else priv
         satp = self.csr["satp"]
         sv32 = bool(satp & SATP_SV32)
-        key = (priv, dpriv, satp, st & (C.MSTATUS_SUM | C.MSTATUS_MXR), self.pmp.version)
+        trig = self.triggers
+        key = (priv, dpriv, satp, st & (C.MSTATUS_SUM | C.MSTATUS_MXR), self.pmp.version,
+               trig.version)
         if key == self._mode_key:
             return
         self._mode_key = key
@@ -560,8 +566,12 @@ class Hart:
         mmu.data_on = sv32 and dpriv < C.PRV_M
         mmu.fetch_on = sv32 and priv < C.PRV_M
         fetch_checked = mmu.fetch_on or self.pmp.applies(priv)
-        self.fetch_limit = 0 if fetch_checked else len(self.ram) - 2
+        # Execute triggers are checked by fetch_slow: every fetch takes it while one is armed.
+        self.fetch_limit = 0 if fetch_checked or trig.exec_spans else len(self.ram) - 2
+        self.fetch_slow = trig.fetch(self.fetch_plain) if trig.exec_spans else self.fetch_plain
         want = self.checked if mmu.data_on or self.pmp.applies(dpriv) else self.fast
+        if trig.data_on:  # load/store triggers wrap the set in use (off the fast path)
+            want = trig.wrap(want)
         if want is not self.accessors:
             self.accessors = want
             self.set_watchpoints(self.watchpoints)

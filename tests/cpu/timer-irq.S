@@ -15,25 +15,30 @@ _start:
     sw t0, 0(s2)
     li t0, 0x80           # MTIE
     csrs mie, t0
-    csrsi mstatus, 8      # MIE
+    # Wait with MIE clear and take the interrupt just after the wfi: no interrupt can
+    # slip in between the check and the wfi (wfi wakes on a pending interrupt even
+    # while MIE is clear, privileged spec 3.3.3).
 1:  call arm
-    mv s4, s0             # interrupts so far: wait until the count moves
-2:  bne s0, s4, 3f        # (checked before wfi: with -clock host the interrupt may
-    wfi                   #  come before the wfi, and must not leave it waiting)
+    mv s4, s0
+2:  bne s0, s4, 3f
+    wfi
+    csrsi mstatus, 8      # MIE: the pending timer interrupt is taken here
 after_wfi:
+    csrci mstatus, 8
     j 2b
 3:  li t0, 3
     blt s0, t0, 1b
     # vectored mode: the timer interrupt enters at base + 4*7
-    csrci mstatus, 8
     la t0, vtable
     ori t0, t0, 1
     csrw mtvec, t0
     call arm
     mv s4, s0
-    csrsi mstatus, 8
 4:  bne s0, s4, 5f
     wfi
+    csrsi mstatus, 8
+    nop
+    csrci mstatus, 8
     j 4b
 5:
     li a0, 'D'

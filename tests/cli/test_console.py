@@ -5,96 +5,24 @@ keys reaching the guest's UART.  Every wait is bounded; the process is killed in
 
 from __future__ import annotations
 
-import os
-import select
-import subprocess
 import termios
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.cli.guest import ARGS, ECHO, SPIN, program
-from tests.tooling import ROOT, RVIRT
+from tests.cli.pty_terminal import Terminal as PtyTerminal
+from tests.tooling import RVIRT
 
 pytestmark = pytest.mark.tools
 
-WAIT = 60.0  # seconds any single expectation may take before the test fails
 CTRL_A = b"\x01"
 
 
-class Terminal:
-    """rvirt running on the slave side of a pty; the test holds the master."""
-
-    def __init__(self, elf: Path) -> None:
-        self.master, slave = os.openpty()
-        try:
-            self.proc = subprocess.Popen([*RVIRT, *ARGS, "-bios", str(elf)], cwd=ROOT,
-                                         stdin=slave, stdout=slave, stderr=slave,
-                                         start_new_session=True)
-        finally:
-            os.close(slave)
-        self.output = b""
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait(timeout=30)
-        os.close(self.master)
-
-    def lflag(self) -> int:
-        return termios.tcgetattr(self.master)[3]
-
-    def wait_for_raw_mode(self) -> None:
-        """rvirt switches the terminal to raw mode before it reads keys; typing earlier
-        could be discarded by that switch, so wait for it."""
-        deadline = time.monotonic() + WAIT
-        while self.lflag() & termios.ICANON:
-            assert self.proc.poll() is None, f"rvirt exited early: {self.read_available()!r}"
-            assert time.monotonic() < deadline, "rvirt never put the terminal in raw mode"
-            time.sleep(0.05)
-
-    def type(self, keys: bytes) -> None:
-        os.write(self.master, keys)
-
-    def read_available(self, timeout: float = 0.1) -> bytes:
-        got = b""
-        while True:
-            ready, _, _ = select.select([self.master], [], [], timeout)
-            if not ready:
-                return got
-            try:
-                chunk = os.read(self.master, 4096)
-            except OSError:  # EIO: every slave descriptor is closed (rvirt has exited)
-                return got
-            if not chunk:
-                return got
-            got += chunk
-            self.output += chunk
-            timeout = 0
-
-    def expect(self, wanted: bytes) -> None:
-        """Read until `wanted` has appeared in the output since the last expect."""
-        start = len(self.output)
-        deadline = time.monotonic() + WAIT
-        while wanted not in self.output[start:]:
-            assert time.monotonic() < deadline, (
-                f"{wanted!r} did not appear; the terminal showed {self.output[start:]!r}")
-            self.read_available(0.2)
-            if self.proc.poll() is not None:
-                self.read_available(0)
-                assert wanted in self.output[start:], (
-                    f"rvirt exited ({self.proc.returncode}) before printing {wanted!r}; "
-                    f"it printed {self.output[start:]!r}")
-
-    def wait_exit(self) -> int:
-        deadline = time.monotonic() + WAIT
-        while self.proc.poll() is None:
-            assert time.monotonic() < deadline, "rvirt did not exit"
-            self.read_available(0.2)
-        self.read_available(0)
-        return self.proc.returncode
+def Terminal(elf: Path) -> PtyTerminal:  # noqa: N802 - reads like the class it makes
+    """rvirt on a pty, running `elf`."""
+    return PtyTerminal([*RVIRT, *ARGS, "-bios", str(elf)])
 
 
 @pytest.fixture

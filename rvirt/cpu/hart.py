@@ -469,35 +469,33 @@ class Hart:
         mmu = self.mmu
         pmp = self.pmp
 
-        def fetch_half(a: int) -> int:
-            # Translated (spec 4.3.2) and PMP-checked (3.7.1) fetch of one parcel: page
-            # faults are cause 12, PMP denials and unmapped memory cause 1, tval = va.
-            pa = mmu.translate(a, FETCH) if mmu.fetch_on else a
-            if pmp.applies(self.priv) and not pmp.check(pa, 2, PMP_X, self.priv):
-                raise Trap(INSN_ACCESS, a)
+        def parcel(pa: int, va: int) -> int:
+            """The 16 bits at physical pa; an access fault with tval = va if unmapped."""
             o = pa - base
             if 0 <= o < size:
                 return r16[o >> 1]
             try:
                 return bus.load(pa, 2)
             except BusError:
-                raise Trap(INSN_ACCESS, a) from None
+                raise Trap(INSN_ACCESS, va) from None
+
+        def fetch_half(a: int) -> int:
+            # Translated (spec 4.3.2) and PMP-checked (3.7.1) fetch of one parcel: page
+            # faults are cause 12, PMP denials and unmapped memory cause 1, tval = va.
+            pa = mmu.translate(a, FETCH) if mmu.fetch_on else a
+            if pmp.applies(self.priv) and not pmp.check(pa, 2, PMP_X, self.priv):
+                raise Trap(INSN_ACCESS, a)
+            return parcel(pa, a)
 
         def fetch_slow(a: int) -> int:
             """Instruction bits at a (16-bit value for compressed), or an access fault."""
             if self.fetch_limit <= 0:
-                lo = fetch_half(a)
-                return lo if lo & 3 != 3 else lo | fetch_half((a + 2) & MASK32) << 16
-            try:
-                lo = bus.load(a, 2)
-            except BusError:
-                raise Trap(INSN_ACCESS, a) from None
-            if lo & 3 != 3:
-                return lo
-            try:
-                return lo | bus.load(a + 2, 2) << 16
-            except BusError:
-                raise Trap(INSN_ACCESS, a + 2) from None
+                half = fetch_half
+            else:
+                def half(va: int) -> int:
+                    return parcel(va, va)
+            lo = half(a)
+            return lo if lo & 3 != 3 else lo | half((a + 2) & MASK32) << 16
 
         def lr_w(a: int) -> int:
             if a & 3:

@@ -479,12 +479,18 @@ class Hart:
             except BusError:
                 raise Trap(INSN_ACCESS, va) from None
 
+        fast_fetch = mmu.fast[FETCH]
+
         def fetch_half(a: int) -> int:
             # Translated (spec 4.3.2) and PMP-checked (3.7.1) fetch of one parcel: page
             # faults are cause 12, PMP denials and unmapped memory cause 1, tval = va.
+            d = fast_fetch.get(a >> 12)
+            if d is not None:  # a RAM page checked whole before (Mmu.remember)
+                return r16[(a + d) >> 1]
             pa = mmu.translate(a, FETCH) if mmu.fetch_on else a
             if pmp.applies(self.priv) and not pmp.check(pa, 2, PMP_X, self.priv):
                 raise Trap(INSN_ACCESS, a)
+            mmu.remember(a, pa, FETCH, self.priv)
             return parcel(pa, a)
 
         def fetch_slow(a: int) -> int:

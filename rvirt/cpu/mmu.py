@@ -53,6 +53,14 @@ class Mmu:
         # hart flushes them whenever privilege, satp, MPRV/MPP, SUM or MXR change, and on
         # sfence.vma (spec 4.2.1).
         self.tlb: tuple[dict[int, int], dict[int, int], dict[int, int]] = ({}, {}, {})
+        # The RAM fast path beside it, one dict per access type: virtual page number ->
+        # (RAM offset of the page - its virtual address), for pages that translated to RAM
+        # and that PMP allows whole for that access at the current privilege, so an access
+        # there needs no walk and no PMP check: RAM offset = va + delta.  Filled by the
+        # checking accessors and the fetch path after a full check, flushed with the TLB;
+        # translated code reads these dicts directly (rvirt.exec.translate).  The dicts
+        # are cleared, never replaced, so their bound `get` methods stay valid.
+        self.fast: tuple[dict[int, int], dict[int, int], dict[int, int]] = ({}, {}, {})
         self.priv = PRV_M  # effective privilege of loads and stores
         self.fetch_priv = PRV_M
         self.sum = False
@@ -63,6 +71,37 @@ class Mmu:
     def flush(self) -> None:
         for t in self.tlb:
             t.clear()
+        for t in self.fast:
+            t.clear()
+
+    def remember(self, va: int, pa: int, acc: int, priv: int) -> None:
+        """Enter va's page in the RAM fast path for `acc` if its physical page pa is RAM
+        and PMP allows that access on all of it at `priv` (an access inside then passes
+        PMP too: spec 3.7.1, one entry matching the whole page decides for every byte)."""
+        h = self.h
+        page = pa & ~0xFFF
+        o = page - h.ram_base
+        if not (0 <= o and o + 0x1000 <= len(h.ram)):
+            return
+        pmp = h.pmp
+        if pmp.applies(priv) and not pmp.check(page, 0x1000, PMP_PERM[acc], priv):
+            return
+        self.fast[acc][va >> 12] = o - (va & ~0xFFF)
+
+    def fetch_delta(self, va: int) -> int | None:
+        """RAM offset minus va for instruction fetches in va's page, or None when the page
+        is not in RAM wholly executable (then fetches take the checking path, which
+        raises the fault).  Walks (setting A, as a fetch there would) on a miss; a walk
+        that faults leaves nothing behind and gives None."""
+        d = self.fast[FETCH].get(va >> 12)
+        if d is None:
+            try:
+                pa = self.translate(va, FETCH) if self.fetch_on else va
+            except Trap:
+                return None
+            self.remember(va, pa, FETCH, self.fetch_priv)
+            d = self.fast[FETCH].get(va >> 12)
+        return d
 
     def translate(self, va: int, acc: int) -> int:
         """Physical address of `va` for an access of type `acc`, or a Trap."""
@@ -147,10 +186,16 @@ def make_accessors(h: Hart, mmu: Mmu) -> dict[str, Callable[..., int | None]]:
     pmp = h.pmp
     code = h.code_pages
 
+    fast = mmu.fast
+
     def to_pa(va: int, n: int, acc: int) -> int:
+        d = fast[acc].get(va >> 12)
+        if d is not None:  # checked before, and the page is RAM: no walk, no PMP
+            return va + d + base
         pa = mmu.translate(va, acc) if mmu.data_on else va
         if pmp.applies(mmu.priv) and not pmp.check(pa, n, PMP_PERM[acc], mmu.priv):
             raise Trap(ACCESS_FAULT[acc], va)
+        mmu.remember(va, pa, acc, mmu.priv)
         return pa
 
     def load(va: int, n: int) -> int:

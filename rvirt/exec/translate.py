@@ -42,6 +42,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rvirt.cpu.hart import Hart
+from rvirt.cpu.mmu import FETCH, LOAD, STORE
 from rvirt.cpu.trap import Trap
 from rvirt.exec import interp
 from rvirt.exec.semantics import HELPERS, is_control, statement
@@ -87,48 +88,85 @@ def _ends_block(op: Op) -> bool:
         "h." in sem or "raise" in sem)
 
 
+class Space:
+    """The blocks of one kind of code, with the warm-up counts of what is not (yet)
+    translated.  Space 0 holds physical code, keyed by pc.  Space 1 holds code fetched
+    through the MMU or under PMP, keyed by pc + (delta << 32), where delta is the RAM
+    offset of pc's page minus its virtual address (`Mmu.fast`): one key per (virtual
+    pc, physical page), so a virtual address that two address spaces map to different
+    code has a block for each, and neither can run in place of the other."""
+
+    def __init__(self, mapped: bool) -> None:
+        self.mapped = mapped
+        self.blocks: dict[int, Callable[..., int]] = {}
+        self.hits: dict[int, int] = {}
+        self.lens: dict[int, int] = {}  # block lengths of cold code, to interpret by block
+
+    def clear(self) -> int:
+        n = len(self.blocks)
+        self.blocks.clear()
+        self.hits.clear()
+        self.lens.clear()
+        return n
+
+
 class Translator:
     """The block cache of one hart and the dispatcher that runs it."""
 
     def __init__(self, h: Hart, threshold: int = THRESHOLD) -> None:
         self.h = h
         self.threshold = max(1, threshold)
-        self.spaces: dict[int, dict[int, Callable[..., int]]] = {0: {}}
-        self.blocks = self.spaces[0]
-        self.hits: dict[int, int] = {}
-        self.lens: dict[int, int] = {}  # block lengths of cold code, to interpret by block
-        self.by_page: dict[int, set[int]] = {}  # RAM page -> start pcs of its blocks
+        self.spaces = (Space(False), Space(True))
+        self.by_page: dict[int, set[Callable[..., int]]] = {}  # RAM page -> its blocks
         # How many blocks hold code in each 4-byte word of RAM (saturating at 255), so a
         # store checks one byte to know whether it hits translated code, and stack or
         # data next to code costs nothing.  Anonymous memory: untouched words cost none.
         self.words = mmap.mmap(-1, (len(h.ram) + 3) >> 2)
         self.translated = 0  # blocks made (for tests and the bench)
         self.dropped = 0
+        # While scanning mapped code: the RAM offset minus va of the block's one page.
+        self._delta: int | None = None
+        self._page = 0
         ram = h.ram
+        fast = h.mmu.fast
         self.namespace: dict[str, Any] = {
             "Trap": Trap, **HELPERS, "ram": ram, "r16": h.r16, "r32": h.r32,
             "cw": self.words, "watch": h.watch_pages, "ON_STORE": _stored,
+            "LT": fast[LOAD].get, "ST": fast[STORE].get,
         }
         h.on_code_write = self.code_written
         h.fence_i = self.flush  # type: ignore[method-assign]
 
     # --- mode -----------------------------------------------------------------------------
-    def physical(self) -> bool:
-        """Fetches, loads and stores are physical and unchecked: the hart reads code
-        straight from RAM (fetch_limit > 0: no Sv32, no PMP on fetch) and its accessors
-        are the plain RAM ones (not the MMU/PMP-checking set, no watchpoints)."""
+    def mode(self) -> Space | None:
+        """The space blocks run in now, or None when only the interpreter can run.
+        Physical: fetches, loads and stores are physical and unchecked (the hart reads
+        code straight from RAM, fetch_limit > 0, and its plain RAM accessors are in).
+        Mapped: fetches and data go through the MMU's RAM fast path (`Mmu.fast`) and
+        the checking accessors.  Neither while watchpoints or triggers watch accesses or
+        fetches: those are the interpreter's (they stop before an access)."""
         h = self.h
-        return h.fetch_limit > 0 and h.accessors is h.fast and not h.watchpoints
+        if h.watchpoints:
+            return None
+        acc = h.accessors
+        if acc is h.fast and h.fetch_limit > 0:
+            return self.spaces[0]
+        if (acc is h.checked or acc is h.fast) and not h.triggers.exec_spans:
+            return self.spaces[1]
+        return None
+
+    def physical(self) -> bool:
+        return self.mode() is self.spaces[0]
+
+    def all_blocks(self) -> list[Callable[..., int]]:
+        return [fn for space in self.spaces for fn in space.blocks.values()]
 
     # --- invalidation ---------------------------------------------------------------------
     def flush(self) -> None:
         """fence.i (and a system reset): drop every translation."""
-        for blocks in self.spaces.values():
-            self.dropped += len(blocks)
-            blocks.clear()
+        for space in self.spaces:
+            self.dropped += space.clear()
         self.by_page.clear()
-        self.hits.clear()
-        self.lens.clear()
         code = self.h.code_pages
         code[:] = bytes(len(code))
         self.words = self.namespace["cw"] = mmap.mmap(-1, len(self.words))
@@ -139,33 +177,32 @@ class Translator:
         h = self.h
         o = pa - h.ram_base
         page = o >> PAGE_BITS
-        starts = self.by_page.get(page)
+        fns = self.by_page.get(page)
         w = o >> 2
-        if starts and not (self.words[w] or (w + 1 < len(self.words) and self.words[w + 1])):
+        if fns and not (self.words[w] or (w + 1 < len(self.words) and self.words[w + 1])):
             return  # data next to code: nothing translated in these words
-        if starts:
-            blocks = self.blocks
-            hit = [s for s in starts
-                   if any(lo < pa + 4 and pa < hi for lo, hi in blocks[s].spans)]
-            for s in hit:
-                self._drop(s)
+        if fns:
+            hit = [fn for fn in fns if any(lo < pa + 4 and pa < hi for lo, hi in fn.spans)]
+            for fn in hit:
+                self._drop(fn)
                 h.ending = True
             if self.by_page.get(page):
                 return
         self.by_page.pop(page, None)
         h.code_pages[page] = 0
 
-    def _drop(self, start: int) -> None:
+    def _drop(self, fn: Callable[..., int]) -> None:
         h = self.h
-        fn = self.blocks.pop(start)
-        self.hits.pop(start, None)
+        space: Space = fn.space  # type: ignore[attr-defined]
+        space.blocks.pop(fn.key, None)  # type: ignore[attr-defined]
+        space.hits.pop(fn.key, None)  # type: ignore[attr-defined]
         self.dropped += 1
         words = self.words
-        for lo, hi in fn.spans:
+        for lo, hi in fn.spans:  # type: ignore[attr-defined]
             for page in ((lo - h.ram_base) >> PAGE_BITS, (hi - 1 - h.ram_base) >> PAGE_BITS):
-                starts = self.by_page.get(page)
-                if starts is not None:
-                    starts.discard(start)
+                fns = self.by_page.get(page)
+                if fns is not None:
+                    fns.discard(fn)
             for w in range((lo - h.ram_base) >> 2, ((hi - 1 - h.ram_base) >> 2) + 1):
                 if words[w] < 255:  # a saturated count stays: at worst a needless check
                     words[w] -= 1
@@ -173,6 +210,18 @@ class Translator:
     # --- scanning and code generation ---------------------------------------------------
     def _fetch(self, pc: int) -> int | None:
         h = self.h
+        d = self._delta
+        if d is not None:
+            # Mapped code: only the block's own page, whose RAM offset is pc + d; an
+            # instruction running into the next page ends the block before it.
+            if pc >> PAGE_BITS != self._page or pc & 1:
+                return None
+            w = h.r16[(pc + d) >> 1]
+            if w & 3 == 3:
+                if (pc & 0xFFF) > 0xFFC:
+                    return None
+                w |= h.r16[((pc + d) >> 1) + 1] << 16
+            return w
         o = pc - h.ram_base
         if 0 <= o and o + 2 <= len(h.ram):
             w = h.r16[o >> 1] if not o & 1 else None
@@ -188,6 +237,17 @@ class Translator:
         except Trap:
             return None
 
+    def _in_scope(self, pc: int) -> bool:
+        """May a block hold code at pc: in RAM (physical), in the block's page (mapped)."""
+        if self._delta is not None:
+            return pc >> PAGE_BITS == self._page
+        return 0 <= pc - self.h.ram_base < len(self.h.ram)
+
+    def _enter(self, space: Space, key: int, pc: int) -> None:
+        """Scan in the scope of the block with this key."""
+        self._delta = key >> 32 if space.mapped else None
+        self._page = pc >> PAGE_BITS
+
     def scan(self, start: int, trace: bool = True) -> list[Insn]:
         """The instructions of the block at start, in execution order.  With trace, the
         block follows direct jumps (jal) and runs on past conditional branches (which
@@ -198,7 +258,8 @@ class Translator:
         out: list[Insn] = []
         seen: set[int] = set()
         known: dict[int, int] = {}  # registers whose value the trace itself fixed
-        hits = self.hits
+        hits = self.spaces[self._delta is not None].hits
+        delta = 0 if self._delta is None else self._delta << 32
         pc = start
         while len(out) < CAP:
             w = self._fetch(pc)
@@ -219,7 +280,7 @@ class Translator:
                 _track(known, op, f, pc)
                 if target == start:
                     break
-                if target in seen or not self._in_ram(target):
+                if target in seen or not self._in_scope(target):
                     break
                 pc = target
                 continue
@@ -232,45 +293,47 @@ class Translator:
             target = (pc + f["imm"]) & MASK
             if target == start:
                 break  # a loop: the block repeats itself in place
-            if base == "jal" or (target not in seen and self._in_ram(target) and (
-                    target < pc or hits.get(target, 0) > hits.get(nxt, 0))):
+            if base == "jal" or (target not in seen and self._in_scope(target) and (
+                    target < pc or hits.get(target + delta, 0) > hits.get(nxt + delta, 0))):
                 # Jumps are followed; so are backward branches, which close loops and
                 # are mostly taken (the static prediction of the ISA manual, 2.5), and
                 # forward ones whose target started more interpreted blocks while the
                 # code warmed up than their fall-through did.
-                if target in seen or not self._in_ram(target):
+                if target in seen or not self._in_scope(target):
                     break
                 pc = target
             else:
                 pc = nxt
-            if pc in seen or not self._in_ram(pc):
+            if pc in seen or not self._in_scope(pc):
                 break
         return out
 
-    def _in_ram(self, pc: int) -> bool:
-        return 0 <= pc - self.h.ram_base < len(self.h.ram)
-
-    def translate(self, pc: int) -> Callable[..., int] | None:
+    def translate(self, space: Space, key: int, pc: int) -> Callable[..., int] | None:
         h = self.h
-        if not self._in_ram(pc):
+        self._enter(space, key, pc)
+        if not self._in_scope(pc):
             return None  # ROM and MMIO run in the interpreter
         insns = self.scan(pc)
-        if not insns or any(not self._in_ram(i[0] + i[2].length - 1) for i in insns):
+        if not insns or any(not self._in_scope(i[0] + i[2].length - 1) for i in insns):
             return None
-        src = generate(insns, h.ram_base, len(h.ram))
+        src = generate(insns, h.ram_base, len(h.ram), space.mapped)
         name = f"<rvirt block {pc:#010x}>"
         ns = self.namespace
         exec(compile(src, name, "exec"), ns)  # noqa: S102 - generated from the table
         fn = ns.pop(f"b_{pc:x}")
-        fn.spans = [(i[0], i[0] + i[2].length) for i in insns]
+        # Physical addresses of its instructions, which stores are checked against.
+        to_pa = (key >> 32) + h.ram_base if space.mapped else 0
+        fn.spans = [(i[0] + to_pa, i[0] + to_pa + i[2].length) for i in insns]
         fn.length = len(insns)
         fn.pcs = [i[0] for i in insns]
         fn.words = [i[1] for i in insns]
         fn.source = src
-        self.blocks[pc] = fn
+        fn.space = space
+        fn.key = key
+        space.blocks[key] = fn
         for lo, hi in fn.spans:
             for page in {(lo - h.ram_base) >> PAGE_BITS, (hi - 1 - h.ram_base) >> PAGE_BITS}:
-                self.by_page.setdefault(page, set()).add(pc)
+                self.by_page.setdefault(page, set()).add(fn)
                 h.code_pages[page] = 1
             words = self.words
             for w in range((lo - h.ram_base) >> 2, ((hi - 1 - h.ram_base) >> 2) + 1):
@@ -279,99 +342,124 @@ class Translator:
         self.translated += 1
         return fn
 
+    def _basic_length(self, space: Space, key: int, pc: int) -> int:
+        self._enter(space, key, pc)
+        return max(1, len(self.scan(pc, trace=False)))
+
     # --- running --------------------------------------------------------------------------
     def run(self, n: int) -> None:
         """Run up to n instructions (exactly like interp.execute without breakpoints):
         stops early when the batch is ended (interrupt check, wfi); traps are taken."""
         h = self.h
-        if not self.physical():
-            interp.execute(h, n)
-            return
+        h.ending = False
+        end = h.instret + n
+        while True:
+            space = self.mode()
+            if space is None:
+                if end > h.instret:
+                    interp.execute(h, end - h.instret)
+                return
+            if not self._dispatch(space, end):
+                return
+
+    def _dispatch(self, space: Space, end: int) -> bool:
+        """Run blocks of `space` (and interpret what is cold) up to instret = end.
+        Returns True when the mode changed with budget left, to go on in the new one."""
+        h = self.h
         X = h.x
-        blocks = self.blocks
+        mapped = space.mapped
+        blocks = space.blocks
         get = blocks.get
-        hits = self.hits
+        hits = space.hits
+        lens = space.lens
+        fget = h.mmu.fast[FETCH].get
+        fetch_delta = h.mmu.fetch_delta
         threshold = self.threshold
         execute = interp.execute
-        h.ending = False
         pc = h.pc
         ic = h.instret
-        end = ic + n
         limit = end - CAP
         fn: Callable[..., int] | None = None
-        while True:
-            try:
-                while True:
-                    if ic <= limit:
-                        fn = get(pc)
-                        if fn is not None:
-                            pc = fn(h, X, ic, end)
-                            ic = h.instret
-                            continue
-                    fn = None
-                    if pc & 1:  # a block asked the dispatcher to look (see module doc)
-                        pc ^= 1
-                        if h.ending:
-                            break
-                        if not self.physical():
-                            h.pc = pc
-                            execute(h, end - ic)
-                            return
-                        continue
-                    left = end - ic
-                    if left <= 0:
-                        break
-                    fn = get(pc)
-                    if fn is not None:
-                        if fn.length <= left:  # type: ignore[attr-defined]
-                            pc = fn(h, X, ic, end)
-                            ic = h.instret
-                            continue
-                        k = left  # the block does not fit the budget: interpret the rest
+        key: int | None
+        try:
+            while True:
+                if ic <= limit:
+                    if mapped:
+                        d = fget(pc >> 12)
+                        fn = get(pc + (d << 32)) if d is not None else None
                     else:
-                        count = hits.get(pc, 0) + 1
-                        hits[pc] = count
-                        if count >= threshold:
-                            if self.translate(pc) is not None:
-                                continue
-                            hits[pc] = COLD
-                        k = self.lens.get(pc) or 0
-                        if not k:
-                            k = self.lens[pc] = max(1, len(self.scan(pc, trace=False)))
-                    fn = None
-                    k = min(k, left)
-                    h.pc = pc
-                    execute(h, k)
-                    pc = h.pc
-                    ran = h.instret - ic
-                    ic = h.instret
-                    # The interpreter returns after a trap; so does this loop, so that the
-                    # machine looks at interrupts exactly when it does with the interpreter.
-                    if h.ending or ran < k:
+                        fn = get(pc)
+                    if fn is not None:
+                        pc = fn(h, X, ic, end)
+                        ic = h.instret
+                        continue
+                fn = None
+                if pc & 1:  # a block asked the dispatcher to look (see module doc)
+                    pc ^= 1
+                    if h.ending:
                         break
-                    if not self.physical():  # a CSR write changed the mode
-                        execute(h, end - ic)
-                        return
-                break
-            except Trap as t:
-                if fn is None:
-                    raise
-                k = (h.instret - ic) % fn.length  # type: ignore[attr-defined]
-                h.pc = pc = fn.pcs[k]  # type: ignore[attr-defined]
-                tval = t.tval
-                if tval is None:  # illegal instruction: mtval holds its bits (QEMU 7.2)
-                    w = fn.words[k]  # type: ignore[attr-defined]
-                    tval = w & 0xFFFF if w & 3 != 3 else w
-                h.take_trap(t.cause, tval)
-                pc = h.pc
-                ic = h.instret
-                break  # as the interpreter does after a trap
-            except BaseException:
+                    if self.mode() is not space:
+                        h.pc = pc
+                        return True
+                    continue
+                left = end - ic
+                if left <= 0:
+                    break
+                if mapped:
+                    d = fetch_delta(pc)
+                    key = None if d is None else pc + (d << 32)
+                else:
+                    key = pc
+                fn = get(key) if key is not None else None
                 if fn is not None:
-                    h.pc = fn.pcs[(h.instret - ic) % fn.length]  # type: ignore[attr-defined]
+                    if fn.length <= left:  # type: ignore[attr-defined]
+                        pc = fn(h, X, ic, end)
+                        ic = h.instret
+                        continue
+                    k = left  # the block does not fit the budget: interpret the rest
+                elif key is None:
+                    k = CAP  # not fetchable from RAM: the interpreter fetches (or faults)
+                else:
+                    count = hits.get(key, 0) + 1
+                    hits[key] = count
+                    if count >= threshold:
+                        if self.translate(space, key, pc) is not None:
+                            continue
+                        hits[key] = COLD
+                    k = lens.get(key) or 0
+                    if not k:
+                        k = lens[key] = self._basic_length(space, key, pc)
+                fn = None
+                k = min(k, left)
+                h.pc = pc
+                execute(h, k)
+                pc = h.pc
+                ran = h.instret - ic
+                ic = h.instret
+                # The interpreter returns after a trap; so does this loop, so that the
+                # machine looks at interrupts exactly when it does with the interpreter.
+                if h.ending or ran < k:
+                    break
+                if self.mode() is not space:  # a CSR write changed the mode
+                    return True
+        except Trap as t:
+            if fn is None:
                 raise
+            k = (h.instret - ic) % fn.length  # type: ignore[attr-defined]
+            h.pc = fn.pcs[k]  # type: ignore[attr-defined]
+            tval = t.tval
+            if tval is None:  # illegal instruction: mtval holds its bits (QEMU 7.2)
+                w = fn.words[k]  # type: ignore[attr-defined]
+                tval = w & 0xFFFF if w & 3 != 3 else w
+            h.take_trap(t.cause, tval)
+            return False  # as the interpreter does after a trap
+        except BaseException:
+            if fn is not None:
+                h.pc = fn.pcs[(h.instret - ic) % fn.length]  # type: ignore[attr-defined]
+            raise
         h.pc = pc
         h.instret = ic
+        return False
 
 
 def _stored(h: Hart, a: int, n: int) -> None:
@@ -470,8 +558,9 @@ def _spliced(op: Op, f: dict[str, int], pc: int) -> str:
 _COND_RE = re.compile(r"^npc = .* if (.*) else .*$")
 
 
-def generate(insns: list[Insn], ram_base: int, ram_size: int) -> str:
-    """Python source of `def b_<pc>(h, X, ic, end) -> next pc` for a scanned block."""
+def generate(insns: list[Insn], ram_base: int, ram_size: int, mapped: bool = False) -> str:
+    """Python source of `def b_<pc>(h, X, ic, end) -> next pc` for a scanned block; with
+    mapped, its loads and stores go through the MMU's RAM fast path (`Mmu.fast`)."""
     start = insns[0][0]
     n = len(insns)
     last_pc, _, last_op, last_f = insns[-1]
@@ -491,16 +580,37 @@ def generate(insns: list[Insn], ram_base: int, ram_size: int) -> str:
         # unwrapped offset is negative or >= 2 GiB, outside RAM, and the slow path (which
         # wraps) runs, so the fast path needs no mask.
         offset = f"x{rs1} + ({imm - ram_base})" if rs1 else hex((imm & MASK) - ram_base)
+        if mapped:
+            # Through the MMU's RAM fast path: one dict lookup gives the page's delta, or
+            # None (not cached yet, not RAM, misaligned or wrapped address: x + imm out
+            # of 0..2**32-1 is no page number) and the checking accessor does it all.
+            vaddr = f"x{rs1} + ({imm})" if rs1 and imm else addr
+            fast_o = "(a + d)"
+            align_on = "a"
+        else:
+            vaddr = addr
+            fast_o = "o"
+            align_on = "o"
         if base in _LOADS:
             rd = f.get("rd", 0)
             dst = f"x{rd}" if rd else "_"
             g.use(addr)
             align, read = _LOADS[base]
-            g.emit(f"o = {offset}")
-            g.emit(f"if 0 <= o < {ram_size:#x}{' and ' + align if align else ''}:")
+            align = re.sub(r"\bo\b", align_on, align)
+            read = re.sub(r"\bo\b", fast_o, read)
+            if mapped:
+                g.emit(f"a = {vaddr}")
+                g.emit("d = LT(a >> 12)")
+                g.emit(f"if d is not None{' and ' + align if align else ''}:")
+            else:
+                g.emit(f"o = {offset}")
+                g.emit(f"if 0 <= o < {ram_size:#x}{' and ' + align if align else ''}:")
             g.emit(f"{dst} = {read}", 1)
             g.emit("else:")
-            g.emit(f"a = {addr}", 1)
+            if not mapped:
+                g.emit(f"a = {addr}", 1)
+            elif vaddr != addr:
+                g.emit("a &= 0xffffffff", 1)
             g.writeback(1)
             g.emit(f"h.instret = ic + {k}", 1)
             g.emit(f"{dst} = h.{base}(a)", 1)
@@ -514,8 +624,15 @@ def generate(insns: list[Insn], ram_base: int, ram_size: int) -> str:
             g.use(addr)
             g.use(v)
             align, write, size = _STORES[base]
-            g.emit(f"o = {offset}")
-            g.emit(f"if 0 <= o < {ram_size:#x}{' and ' + align if align else ''}:")
+            align = re.sub(r"\bo\b", align_on, align)
+            if mapped:
+                g.emit(f"a = {vaddr}")
+                g.emit("d = ST(a >> 12)")
+                g.emit(f"if d is not None{' and ' + align if align else ''}:")
+                g.emit("o = a + d", 1)
+            else:
+                g.emit(f"o = {offset}")
+                g.emit(f"if 0 <= o < {ram_size:#x}{' and ' + align if align else ''}:")
             g.emit(write.format(v=v), 1)
             g.emit(f"if cw[o >> 2] or watch[o >> {PAGE_BITS}]:", 1)
             g.emit(f"a = o + {ram_base:#x}", 2)
@@ -528,7 +645,10 @@ def generate(insns: list[Insn], ram_base: int, ram_size: int) -> str:
             g.emit("if h.ending:", 2)
             g.emit(f"return {nxt:#x} | 1", 3)
             g.emit("else:")
-            g.emit(f"a = {addr}", 1)
+            if not mapped:
+                g.emit(f"a = {addr}", 1)
+            elif vaddr != addr:
+                g.emit("a &= 0xffffffff", 1)
             g.writeback(1)
             g.emit(f"h.instret = ic + {k}", 1)
             g.emit(f"h.{base}(a, {v})", 1)

@@ -95,7 +95,7 @@ def test_timer_interrupts_land_at_the_same_instruction() -> None:
 
 def _translated(m: Machine, pc: int) -> bool:
     """Some block holds the instruction at pc."""
-    return any(pc in fn.pcs for fn in m.translator.blocks.values())  # type: ignore[attr-defined]
+    return any(pc in fn.pcs for fn in m.translator.all_blocks())  # type: ignore[attr-defined]
 
 
 def _spinning(threshold: int = 1) -> Machine:

@@ -23,10 +23,18 @@ never set: IALIGN=16) so the dispatcher stops after that instruction.  Blocks ne
 past the budget: the dispatcher enters a block only when all of it fits, and a loop
 checks before each further iteration.
 
-Blocks run only while fetches, loads and stores are physical and unchecked (the hart's
-`fetch_limit` > 0 and its plain RAM accessors installed: no Sv32, PMP or watchpoint);
-otherwise the interpreter runs.  The cache is kept per address space (`spaces`); only
-space 0, physical, is populated today.
+Two spaces of blocks.  Physical code (fetches, loads and stores physical and
+unchecked: M-mode, or S/U with satp = 0 and PMP open) is keyed by pc and its accesses
+test the RAM range inline.  Code that runs with Sv32 or PMP checks on is keyed by (pc,
+physical page): the dispatcher finds the page through the MMU's fetch fast path
+(`Mmu.fast`, refilled by a walk after every TLB flush, as the interpreter's next fetch
+would), so the same virtual address under two address spaces finds two blocks, and
+satp writes and sfence.vma need drop nothing: a block whose mapping is gone is simply
+not found again (and is found again when the mapping comes back, as with a process
+switch).  Such a block stays within one page; its loads and stores look their page up
+in the MMU's RAM fast path for that access type and fall back to the checking
+accessors, which walk, check PMP, fault, or reach a device.  Watchpoints and triggers
+leave everything to the interpreter.
 
 Self-modifying code: a store into a 4-byte word holding translated code drops the blocks
 that hold it and ends the run after the store, so the store is visible to the very next
@@ -101,12 +109,14 @@ class Space:
         self.blocks: dict[int, Callable[..., int]] = {}
         self.hits: dict[int, int] = {}
         self.lens: dict[int, int] = {}  # block lengths of cold code, to interpret by block
+        self.made = 0  # blocks translated into this space (for tests and the bench)
+        self.drops: dict[int, int] = {}  # key -> times its block was dropped for a store
 
     def clear(self) -> int:
         n = len(self.blocks)
         self.blocks.clear()
         self.hits.clear()
-        self.lens.clear()
+        self.lens.clear()  # drops stay: code rewritten again and again is still that
         return n
 
 
@@ -195,7 +205,11 @@ class Translator:
         h = self.h
         space: Space = fn.space  # type: ignore[attr-defined]
         space.blocks.pop(fn.key, None)  # type: ignore[attr-defined]
-        space.hits.pop(fn.key, None)  # type: ignore[attr-defined]
+        # Warm up again before translating anew, each time twice as long: code that is
+        # rewritten over and over (a block patching itself) ends up interpreted, while
+        # code a loader replaces now and then is soon translated again.
+        drops = space.drops[fn.key] = space.drops.get(fn.key, 0) + 1  # type: ignore[attr-defined]
+        space.hits[fn.key] = self.threshold - (self.threshold << min(drops, 20))  # type: ignore[attr-defined]
         self.dropped += 1
         words = self.words
         for lo, hi in fn.spans:  # type: ignore[attr-defined]
@@ -331,6 +345,7 @@ class Translator:
         fn.space = space
         fn.key = key
         space.blocks[key] = fn
+        space.made += 1
         for lo, hi in fn.spans:
             for page in {(lo - h.ram_base) >> PAGE_BITS, (hi - 1 - h.ram_base) >> PAGE_BITS}:
                 self.by_page.setdefault(page, set()).add(fn)

@@ -39,7 +39,11 @@ def test_store_into_the_running_block() -> None:
     state, m = assert_same(elf, BUDGET, threshold=1)
     assert state.status == 0
     assert state.x[10] == 2 * 40
-    assert m.translator.dropped >= 1  # type: ignore[attr-defined]
+    tr = m.translator  # type: ignore[attr-defined]
+    assert tr.dropped >= 1
+    # Each drop doubles the warm-up before the next translation: a handful of
+    # translations over the 40 iterations, not one per iteration.
+    assert tr.translated < 12, tr.translated
 
 
 def test_trap_in_the_middle_of_a_block_is_precise() -> None:

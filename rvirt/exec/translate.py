@@ -62,6 +62,10 @@ CAP = 48  # instructions per block at most (also the budget margin of the fast l
 PAGE_BITS = 12
 MASK = 0xFFFFFFFF
 COLD = -(1 << 40)  # hit count of an address that cannot be translated
+# Blocks kept at most; reaching it drops them all (as QEMU flushes every translation
+# when its code buffer is full), which bounds the memory of a guest whose mappings keep
+# changing, since blocks of mappings gone are not dropped one by one.
+MAX_BLOCKS = 1 << 14
 
 # Inlined RAM accesses: alignment test, the read (given `o`, the RAM offset) or write.
 _LOADS = {
@@ -134,6 +138,7 @@ class Translator:
         self.words = mmap.mmap(-1, (len(h.ram) + 3) >> 2)
         self.translated = 0  # blocks made (for tests and the bench)
         self.dropped = 0
+        self.max_blocks = MAX_BLOCKS
         # While scanning mapped code: the RAM offset minus va of the block's one page.
         self._delta: int | None = None
         self._page = 0
@@ -327,6 +332,8 @@ class Translator:
         self._enter(space, key, pc)
         if not self._in_scope(pc):
             return None  # ROM and MMIO run in the interpreter
+        if sum(len(s.blocks) for s in self.spaces) >= self.max_blocks:
+            self.flush()
         insns = self.scan(pc)
         if not insns or any(not self._in_scope(i[0] + i[2].length - 1) for i in insns):
             return None

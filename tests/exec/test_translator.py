@@ -10,7 +10,7 @@ import pytest
 from rvirt.board.virt import Machine, MachineConfig
 from rvirt.errors import RvirtError
 from tests.exec import programs as P
-from tests.exec.harness import assert_same, machine
+from tests.exec.harness import assert_same, diff, machine, run, snapshot
 
 pytestmark = pytest.mark.tools
 
@@ -95,6 +95,19 @@ def test_timer_interrupts_land_at_the_same_instruction() -> None:
     spin = m.symbols["spin"]
     assert mepcs <= set(range(spin, spin + 20, 4))
     assert m.translator.translated > 0  # type: ignore[attr-defined]
+
+
+def test_a_full_cache_is_dropped_whole_and_refilled() -> None:
+    """With room for three blocks the cache fills and is emptied again and again; the
+    run still ends exactly as the interpreter's does."""
+    elf = P.build("counters", P.COUNTERS)
+    ref, _ = run(elf, "interp", BUDGET)
+    m = machine(elf, "tcg", threshold=1)
+    m.translator.max_blocks = 3  # type: ignore[attr-defined]
+    got = snapshot(m, m.run(BUDGET))
+    assert not diff(ref, got), diff(ref, got)
+    tr = m.translator  # type: ignore[attr-defined]
+    assert len(tr.all_blocks()) <= 3 and tr.dropped > 3 and tr.translated > 3
 
 
 def _translated(m: Machine, pc: int) -> bool:

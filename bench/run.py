@@ -209,6 +209,39 @@ def rvirt_in_process(elf: Path, accel: str) -> tuple[float, int, Report]:
                                                           f"rvirt on {elf.name}")
 
 
+def profile(name: str, accel: str, scale: float, top: int) -> None:
+    """Where rvirt's time goes on one workload: cProfile around Machine.run(), with the
+    translated blocks (one generated function each) summed into one line."""
+    import cProfile
+    import pstats
+
+    from rvirt.board.virt import Machine, MachineConfig
+
+    w = next((w for w in WORKLOAD_LIST if w.name == name), None)
+    if w is None:
+        names = ", ".join(x.name for x in WORKLOAD_LIST)
+        raise BenchError(f"no workload {name!r} (one of {names})")
+    with tempfile.TemporaryDirectory(prefix="rvirt-bench-") as tmp:
+        elf = Builder(Path(tmp)).build(w.name, max(1, int(w.rvirt_iters * scale)))
+        machine = Machine(MachineConfig(ram_size=150 << 20, bios=str(elf), accel=accel),
+                          console=lambda b: None)
+        prof = cProfile.Profile()
+        prof.runcall(machine.run)
+    stats = pstats.Stats(prof)
+    total = sum(tt for (_, _, tt, _, _) in stats.stats.values())  # type: ignore[attr-defined]
+    rows: dict[str, list[float]] = {}
+    for (file, line, func), (_, calls, tottime, _, _) in stats.stats.items():  # type: ignore[attr-defined]
+        label = "translated blocks" if file.startswith("<rvirt block") else (
+            f"{Path(file).name}:{line}({func})")
+        row = rows.setdefault(label, [0, 0.0])
+        row[0] += calls
+        row[1] += tottime
+    print(f"{name} on -accel {accel}: {machine.hart.retired():,} instructions, "
+          f"{total:.2f} s of own time under cProfile (which slows calls down)")
+    for label, (calls, tottime) in sorted(rows.items(), key=lambda kv: -kv[1][1])[:top]:
+        print(f"  {tottime / total:6.1%}  {int(calls):>10,} calls  {label}")
+
+
 def bench_p0(scale: float) -> Row | None:
     """examples/p0 for a fixed instruction count on each tier (None if not built)."""
     from rvirt.board.virt import Machine, MachineConfig
@@ -331,8 +364,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--qemu-seconds", type=float, default=2.0,
                     help="target length of each timed QEMU run")
     ap.add_argument("--no-qemu", action="store_true", help="rvirt only")
+    ap.add_argument("--profile", metavar="WORKLOAD",
+                    help="instead: profile rvirt on one workload (own time per function)")
+    ap.add_argument("--accel", default="tcg", choices=TIERS, help="tier for --profile")
     args = ap.parse_args(argv)
     scale = 0.1 if args.quick else 1.0
+    if args.profile:
+        try:
+            profile(args.profile, args.accel, scale, 15)
+        except BenchError as e:
+            print(f"bench: {e}", file=sys.stderr)
+            return 1
+        return 0
     qemu_seconds = 0.3 if args.quick else args.qemu_seconds
     runs = max(1, 3 if args.quick else args.startup_runs)
     compileall.compile_dir(ROOT / "rvirt", quiet=1)

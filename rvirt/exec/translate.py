@@ -526,6 +526,23 @@ class _Gen:
         self.all_written = all_written  # by any instruction of the block
         self.loop = loop
         self.depth = 2 if loop else 1
+        # Registers whose value is a constant at this point of the path (from `li`, `lui`,
+        # a call's return address...).  The path is straight (branches leave it), and in
+        # a loop a constant is set before its use on every iteration, so what is known
+        # here holds every time control reaches here.
+        self.consts: dict[int, int] = {}
+
+    def fold(self, expr: str) -> str:
+        """expr with known registers as literals, and evaluated if nothing else is left
+        (expressions are the table's pure ALU statements: no calls, no memory)."""
+        consts = self.consts
+        out = _REG_RE.sub(lambda m: hex(consts[int(m.group(1))]) if int(m.group(1)) in consts
+                          else m.group(0), expr)
+        if not _REG_RE.search(out) and not re.fullmatch(r"0x[0-9a-f]+", out):
+            v = eval(out, dict(HELPERS))  # noqa: S307 - the table's own text
+            if isinstance(v, int) and 0 <= v <= MASK:
+                return hex(v)
+        return out
 
     def emit(self, line: str, extra: int = 0) -> None:
         self.lines.append("    " * (self.depth + extra) + line)
@@ -546,9 +563,13 @@ class _Gen:
             if int(r) not in self.written:
                 self.read.add(int(r))
 
-    def wrote(self, r: int) -> None:
+    def wrote(self, r: int, value: int | None = None) -> None:
         if r:
             self.written.add(r)
+            if value is None:
+                self.consts.pop(r, None)
+            else:
+                self.consts[r] = value
 
 
 _SIMPLIFY = [
@@ -556,6 +577,9 @@ _SIMPLIFY = [
     (re.compile(r"\((x\d+) \+ 0x0\) & 0xffffffff"), r"\1"),
     (re.compile(r"\(0 \+ (x\d+)\) & 0xffffffff"), r"\1"),
     (re.compile(r"(x\d+) & (0x[0-9a-f]+) & 0xffffffff"), r"\1 & \2"),
+    # or/xor with a non-negative literal stays within 32 bits (a negative one is
+    # sign-extended, `(-5)`, and keeps its mask)
+    (re.compile(r"\((x\d+) ([|^]) (0x[0-9a-f]+)\) & 0xffffffff"), r"\1 \2 \3"),
     # the unsigned helpers of semantics.py, spelled out to save a call
     (re.compile(r"\bREMU\((\w+), (\w+)\)"), r"(\1 % \2 if \2 else \1)"),
     (re.compile(r"\bDIVU\((\w+), (\w+)\)"), r"(\1 // \2 if \2 else 0xffffffff)"),
@@ -685,7 +709,7 @@ def generate(insns: list[Insn], ram_base: int, ram_size: int, mapped: bool = Fal
                 rd = f.get("rd", 0)
                 if rd:
                     g.emit(f"x{rd} = {nxt:#x}")
-                    g.wrote(rd)
+                    g.wrote(rd, nxt)
                 if not last:
                     continue
                 cond = "True"
@@ -694,7 +718,7 @@ def generate(insns: list[Insn], ram_base: int, ram_size: int, mapped: bool = Fal
                 m = _COND_RE.match(_spliced(op, {k: v for k, v in f.items() if k != "_target"},
                                             pc))
                 assert m, op.name
-                cond = m.group(1)
+                cond = g.fold(m.group(1))
                 g.use(cond)
                 after = hex(nxt)
             if last and loop:
@@ -726,10 +750,19 @@ def generate(insns: list[Insn], ram_base: int, ram_size: int, mapped: bool = Fal
             lhs, eq, rhs = part.partition(" = ")
             if part == "pass" or (lhs == "_" and not calls):
                 continue  # fence; a write to x0 with no side effect
+            value = None
+            if eq and lhs.startswith("x") and not calls:
+                rhs = g.fold(rhs)
+                part = f"{lhs} = {rhs}"
+                if re.fullmatch(r"0x[0-9a-f]+", rhs):
+                    value = int(rhs, 16)
             g.use(rhs if eq else part)
+            if value is not None and g.lines and re.fullmatch(
+                    rf"{'    ' * g.depth}{lhs} = 0x[0-9a-f]+", g.lines[-1]):
+                g.lines.pop()  # `lui` then `addi` on one register (li): one constant
             g.emit(part)
             if eq and lhs.startswith("x"):
-                g.wrote(int(lhs[1:]))
+                g.wrote(int(lhs[1:]), value)
         control = is_control(op)
         if control or calls:
             ret = "npc" if control else hex(nxt)

@@ -147,3 +147,29 @@ def test_accel_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert MachineConfig().accel == "tcg"
     with pytest.raises(RvirtError, match="unknown accelerator"):
         MachineConfig(accel="kvm")
+
+
+def test_constants_are_folded_into_the_block() -> None:
+    """`li t2, 1103515245` (lui + addi) becomes one constant, and the multiply that
+    follows uses it as a literal; a register read before any constant is set stays."""
+    from rvirt.exec.translate import generate
+    from rvirt.isa.decode import decode
+
+    words = [(0x41C65 << 12) | (7 << 7) | 0x37,  # lui t2, 0x41c65
+             (0xE6D << 20) | (7 << 15) | (7 << 7) | 0x13,  # addi t2, t2, -403
+             (1 << 25) | (7 << 20) | (10 << 15) | (28 << 7) | 0x33]  # mul t3, a0, t2
+    insns = []
+    for i, w in enumerate(words):
+        found = decode(w)
+        assert found is not None
+        insns.append((0x80000000 + 4 * i, w, *found))
+    src = generate(insns, 0x80000000, 1 << 20)
+    assert "x7 = 0x41c64e6d" in src and "0x41c65000" not in src
+    assert "x28 = (x10 * 0x41c64e6d) & 0xffffffff" in src
+    ns: dict[str, object] = {}
+    exec(src, ns)  # noqa: S102
+    X = [0] * 33
+    X[10] = 3
+    h = type("H", (), {"instret": 0})()
+    ns["b_80000000"](h, X, 0, 100)  # type: ignore[operator]
+    assert X[7] == 1103515245 and X[28] == (3 * 1103515245) & 0xFFFFFFFF and h.instret == 3

@@ -97,6 +97,9 @@ class Machine:
         self._load_images()
         self.breakpoints: set[int] = set()
         self.watchpoints: list[tuple[str, int, int]] = []
+        self.progress = 0  # instructions (and traps) resume has run so far
+        self._max = 0  # resume's max_instructions
+        self._batch_start = 0  # instret when the current batch began
         self.killed = False
         self.exit_status: int | None = None
         self._booted = False
@@ -295,25 +298,20 @@ class Machine:
     def resume(self, max_instructions: int) -> Stop | None:
         """Run up to max_instructions (see DebugTarget.resume)."""
         h = self.hart
-        done = self.progress = 0
+        self.progress = 0
+        self._max = max_instructions
         skip_bp = True
         tcg: Translator | None = None
         if self.config.accel == "tcg":
             tcg = self.__dict__.get("translator")
             if tcg is None:
                 tcg = self.translator = Translator(h)
+            tcg.proceed = self._between_batches
         try:
-            while done < max_instructions:
+            while self.progress < max_instructions:
                 if h.waiting and not self._wake_from_wfi():
                     return None
-                cause = h.pending_interrupt()
-                if cause is not None:
-                    h.take_trap(cause, 0, interrupt=True)
-                n = min(max_instructions - done, SLICE)
-                deadline = self.clint.next_deadline()
-                if deadline is not None:
-                    n = min(n, self._insns_until(deadline))
-                before = h.instret
+                n = self._next_batch()
                 bps = self.breakpoints
                 if skip_bp and bps and h.pc in bps:
                     r = execute(h, 1)
@@ -321,13 +319,14 @@ class Machine:
                 elif bps:
                     r = execute(h, n, bps, check_first=True)
                 elif tcg is not None and not self.watchpoints:
-                    r = tcg.run(n)
+                    # Batch after batch, with this machine's work between them done by
+                    # _between_batches, called by the translator where it would return.
+                    tcg.run(n)
+                    continue
                 else:
                     r = execute(h, n)
                 skip_bp = False
-                done += max(1, h.instret - before)  # a trapping instruction is progress
-                self.progress = done
-                self._poll_devices()
+                self._count_batch()
                 if r is not None:
                     kind, addr = r
                     if kind == "breakpoint":
@@ -336,6 +335,37 @@ class Machine:
         except (MachineExit, MachineReset) as e:
             return self._guest_request(e)
         return None
+
+    def _next_batch(self) -> int:
+        """Before a batch: take an interrupt that is pending and enabled, and size the
+        batch so that it ends where the next timer event falls (or at SLICE)."""
+        h = self.hart
+        cause = h.pending_interrupt()
+        if cause is not None:
+            h.take_trap(cause, 0, interrupt=True)
+        n = min(self._max - self.progress, SLICE)
+        deadline = self.clint.next_deadline()
+        if deadline is not None:
+            n = min(n, self._insns_until(deadline))
+        self._batch_start = h.instret
+        return n
+
+    def _count_batch(self) -> None:
+        """After a batch: count it (a trapping instruction is progress too, so a trap
+        storm ends) and let the devices look at the time and the console."""
+        self.progress += max(1, self.hart.instret - self._batch_start)
+        self._poll_devices()
+
+    def _between_batches(self) -> int | None:
+        """The translator's `proceed`: resume's loop from one batch to the next, in the
+        same order (count, poll, then stop or take an interrupt and size the next
+        batch).  The end (instret) of the next batch, or None to return to resume."""
+        self._count_batch()
+        h = self.hart
+        if (self.progress >= self._max or h.waiting or self.breakpoints
+                or self.watchpoints):
+            return None
+        return h.instret + self._next_batch()
 
     def _guest_request(self, e: MachineExit | MachineReset) -> Stop | None:
         """The guest asked to exit or to reset (test finisher, HTIF): the stop to report,

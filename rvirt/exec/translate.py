@@ -91,12 +91,23 @@ def _base(op: Op) -> str:
     return op.base or op.name
 
 
+# Calls into the hart after which the block goes on (unless the call ended the batch):
+# they can trap, read the counters or change what interrupts are enabled, which the
+# block is exact for, but they change neither the pc nor how code is fetched or run
+# without ending the batch (Hart.BATCH_END_CSRS).
+_GOES_ON = frozenset({"csrrw", "csrrs", "csrrc", "csrrwi", "csrrsi", "csrrci", "lr.w", "sc.w",
+                      "amoswap.w", "amoadd.w", "amoxor.w", "amoand.w", "amoor.w",
+                      "amomin.w", "amomax.w", "amominu.w", "amomaxu.w"})
+
+
 def _ends_block(op: Op) -> bool:
-    """Control flow, or a statement that calls into the hart (CSRs, system, AMOs)."""
+    """Control flow, or a system instruction (ecall, ebreak, fence.i, wfi, sfence.vma):
+    what changes the pc or how code runs."""
     if is_control(op):
         return True
     sem = semantics(op)
-    return _base(op) not in _LOADS and _base(op) not in _STORES and (
+    base = _base(op)
+    return base not in _LOADS and base not in _STORES and base not in _GOES_ON and (
         "h." in sem or "raise" in sem)
 
 
@@ -139,6 +150,8 @@ class Translator:
         self.translated = 0  # blocks made (for tests and the bench)
         self.dropped = 0
         self.max_blocks = MAX_BLOCKS
+        # The machine's work between two batches (see run); None: run returns instead.
+        self.proceed: Callable[[], int | None] | None = None
         # While scanning mapped code: the RAM offset minus va of the block's one page.
         self._delta: int | None = None
         self._page = 0
@@ -371,22 +384,37 @@ class Translator:
     # --- running --------------------------------------------------------------------------
     def run(self, n: int) -> None:
         """Run up to n instructions (exactly like interp.execute without breakpoints):
-        stops early when the batch is ended (interrupt check, wfi); traps are taken."""
+        stops early when the batch is ended (interrupt check, wfi); traps are taken.
+
+        Where the interpreter would return to the machine (a trap, the batch ended, the
+        budget spent), `proceed` is called if set: the machine's own work between two
+        batches (count, poll the devices, take an interrupt, the next budget), done in
+        place, so trap-heavy code does not unwind to the machine's loop and back.  It
+        returns the next batch's end (an instret value), or None to return."""
         h = self.h
         h.ending = False
-        end = h.instret + n
-        while True:
+        end: int | None = h.instret + n
+        while end is not None:
             space = self.mode()
-            if space is None:
-                if end > h.instret:
-                    interp.execute(h, end - h.instret)
-                return
-            if not self._dispatch(space, end):
-                return
+            if space is not None:
+                end = self._dispatch(space, end)
+                continue
+            if end > h.instret:
+                interp.execute(h, end - h.instret)
+            end = self._proceed()
 
-    def _dispatch(self, space: Space, end: int) -> bool:
-        """Run blocks of `space` (and interpret what is cold) up to instret = end.
-        Returns True when the mode changed with budget left, to go on in the new one."""
+    def _proceed(self) -> int | None:
+        proceed = self.proceed
+        if proceed is None:
+            return None
+        end = proceed()
+        self.h.ending = False
+        return end
+
+    def _dispatch(self, space: Space, end: int) -> int | None:
+        """Run blocks of `space` (and interpret what is cold) up to instret = end, batch
+        after batch while `proceed` allows.  Returns the current batch's end when the
+        mode changed, to go on in the new one; None when done."""
         h = self.h
         X = h.x
         mapped = space.mapped
@@ -400,88 +428,97 @@ class Translator:
         execute = interp.execute
         pc = h.pc
         ic = h.instret
-        limit = end - CAP
         fn: Callable[..., int] | None = None
         key: int | None
-        try:
-            while True:
-                if ic <= limit:
-                    if mapped:
-                        d = fget(pc >> 12)
-                        fn = get(pc + (d << 32)) if d is not None else None
-                    else:
-                        fn = get(pc)
-                    if fn is not None:
-                        pc = fn(h, X, ic, end)
-                        ic = h.instret
-                        continue
-                fn = None
-                if pc & 1:  # a block asked the dispatcher to look (see module doc)
-                    pc ^= 1
-                    if h.ending:
-                        break
-                    if self.mode() is not space:
-                        h.pc = pc
-                        return True
-                    continue
-                left = end - ic
-                if left <= 0:
-                    break
-                if mapped:
-                    d = fetch_delta(pc)
-                    key = None if d is None else pc + (d << 32)
-                else:
-                    key = pc
-                fn = get(key) if key is not None else None
-                if fn is not None:
-                    if fn.length <= left:  # type: ignore[attr-defined]
-                        pc = fn(h, X, ic, end)
-                        ic = h.instret
-                        continue
-                    k = left  # the block does not fit the budget: interpret the rest
-                elif key is None:
-                    k = CAP  # not fetchable from RAM: the interpreter fetches (or faults)
-                else:
-                    count = hits.get(key, 0) + 1
-                    hits[key] = count
-                    if count >= threshold:
-                        if self.translate(space, key, pc) is not None:
+        while True:  # batches
+            limit = end - CAP
+            try:
+                while True:  # blocks
+                    if ic <= limit:
+                        if mapped:
+                            d = fget(pc >> 12)
+                            fn = get(pc + (d << 32)) if d is not None else None
+                        else:
+                            fn = get(pc)
+                        if fn is not None:
+                            pc = fn(h, X, ic, end)
+                            ic = h.instret
                             continue
-                        hits[key] = COLD
-                    k = lens.get(key) or 0
-                    if not k:
-                        k = lens[key] = self._basic_length(space, key, pc)
-                fn = None
-                k = min(k, left)
+                    fn = None
+                    if pc & 1:  # a block asked the dispatcher to look (see module doc)
+                        pc ^= 1
+                        if h.ending:
+                            break
+                        if self.mode() is not space:
+                            h.pc = pc
+                            return end
+                        continue
+                    left = end - ic
+                    if left <= 0:
+                        break
+                    if mapped:
+                        d = fetch_delta(pc)
+                        key = None if d is None else pc + (d << 32)
+                    else:
+                        key = pc
+                    fn = get(key) if key is not None else None
+                    if fn is not None:
+                        if fn.length <= left:  # type: ignore[attr-defined]
+                            pc = fn(h, X, ic, end)
+                            ic = h.instret
+                            continue
+                        k = left  # the block does not fit the budget: interpret the rest
+                    elif key is None:
+                        k = CAP  # not fetchable from RAM: the interpreter fetches (or faults)
+                    else:
+                        count = hits.get(key, 0) + 1
+                        hits[key] = count
+                        if count >= threshold:
+                            if self.translate(space, key, pc) is not None:
+                                continue
+                            hits[key] = COLD
+                        k = lens.get(key) or 0
+                        if not k:
+                            k = lens[key] = self._basic_length(space, key, pc)
+                    fn = None
+                    k = min(k, left)
+                    h.pc = pc
+                    execute(h, k)
+                    pc = h.pc
+                    ran = h.instret - ic
+                    ic = h.instret
+                    # The interpreter returns after a trap; so does this loop, so that the
+                    # machine looks at interrupts exactly when it does with the interpreter.
+                    if h.ending or ran < k:
+                        break
+                    if self.mode() is not space:  # a CSR write changed the mode
+                        return end
                 h.pc = pc
-                execute(h, k)
-                pc = h.pc
-                ran = h.instret - ic
-                ic = h.instret
-                # The interpreter returns after a trap; so does this loop, so that the
-                # machine looks at interrupts exactly when it does with the interpreter.
-                if h.ending or ran < k:
-                    break
-                if self.mode() is not space:  # a CSR write changed the mode
-                    return True
-        except Trap as t:
-            if fn is None:
+                h.instret = ic
+            except Trap as t:
+                if fn is None:
+                    raise
+                k = (h.instret - ic) % fn.length  # type: ignore[attr-defined]
+                h.pc = fn.pcs[k]  # type: ignore[attr-defined]
+                tval = t.tval
+                if tval is None:  # illegal instruction: mtval holds its bits (QEMU 7.2)
+                    w = fn.words[k]  # type: ignore[attr-defined]
+                    tval = w & 0xFFFF if w & 3 != 3 else w
+                h.take_trap(t.cause, tval)  # as the interpreter does, then it returns
+                fn = None
+            except BaseException:
+                if fn is not None:
+                    h.pc = fn.pcs[(h.instret - ic) % fn.length]  # type: ignore[attr-defined]
                 raise
-            k = (h.instret - ic) % fn.length  # type: ignore[attr-defined]
-            h.pc = fn.pcs[k]  # type: ignore[attr-defined]
-            tval = t.tval
-            if tval is None:  # illegal instruction: mtval holds its bits (QEMU 7.2)
-                w = fn.words[k]  # type: ignore[attr-defined]
-                tval = w & 0xFFFF if w & 3 != 3 else w
-            h.take_trap(t.cause, tval)
-            return False  # as the interpreter does after a trap
-        except BaseException:
-            if fn is not None:
-                h.pc = fn.pcs[(h.instret - ic) % fn.length]  # type: ignore[attr-defined]
-            raise
-        h.pc = pc
-        h.instret = ic
-        return False
+            # Where the interpreter returns to the machine: the machine's turn.
+            nxt = self._proceed()
+            if nxt is None:
+                return None
+            end = nxt
+            pc = h.pc
+            ic = h.instret
+            if self.mode() is not space:
+                return end
 
 
 def _stored(h: Hart, a: int, n: int) -> None:
@@ -764,7 +801,10 @@ def generate(insns: list[Insn], ram_base: int, ram_size: int, mapped: bool = Fal
             if eq and lhs.startswith("x"):
                 g.wrote(int(lhs[1:]), value)
         control = is_control(op)
-        if control or calls:
+        if calls and base in _GOES_ON:
+            g.emit("if h.ending:")
+            g.exit(1, k + 1, f"{nxt:#x} | 1")
+        elif control or calls:
             ret = "npc" if control else hex(nxt)
             g.exit(0, k + 1, f"{ret} | 1" if calls else ret)
             finished = True

@@ -80,6 +80,7 @@ _STORES = {
     "sh": ("not o & 1", "r16[o >> 1] = {v} & 0xffff", 2),
     "sb": ("", "ram[o] = {v} & 0xff", 1),
 }
+_SIZE = {"lb": 1, "lbu": 1, "lh": 2, "lhu": 2, "lw": 4, "sb": 1, "sh": 2, "sw": 4}
 _DIRECT = frozenset({"jal", "beq", "bne", "blt", "bge", "bltu", "bgeu"})
 _FIELD_RE = re.compile(r"\b(rd|rs1|rs2|imm|shamt|csr|zimm|aq|rl|fm|pred|succ|pc)\b")
 _REG_RE = re.compile(r"\bx(\d+)\b")
@@ -641,6 +642,69 @@ def _spliced(op: Op, f: dict[str, int], pc: int) -> str:
 _COND_RE = re.compile(r"^npc = .* if (.*) else .*$")
 
 
+# base register, lowest offset, highest end, alignment mask, has loads, has stores
+Check = tuple[int, int, int, int, bool, bool]
+
+
+def _shared_checks(insns: list[Insn], written: set[int], mapped: bool
+                   ) -> tuple[dict[int, int], dict[int, list[Check]], list[Check]]:
+    """RAM accesses off one base register with no write to it in between (a stack frame,
+    a copy loop's unrolled body) share one range and alignment check: the first of them
+    checks the whole window [x + lowest offset, x + highest end) at once, and each
+    access then only tests the flag.  Returns the member accesses (index -> base
+    register), the checks to make before an index, and those to make on entry (bases
+    the block never writes).  Accesses whose offset is not a multiple of their size
+    (misaligned whenever the base is aligned) keep checks of their own.  In mapped code
+    loads and stores look up different dicts, so they make separate windows."""
+    gen: dict[int, int] = {}
+    groups: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
+    for k, (_, _, op, f) in enumerate(insns):
+        size = _SIZE.get(_base(op))
+        rs1 = f.get("rs1", 0)
+        if size and rs1 and f["imm"] % size == 0:
+            kind = mapped and _base(op) in _LOADS
+            groups.setdefault((rs1, gen.get(rs1, 0), kind), []).append((k, f["imm"], size))
+        rd = f.get("rd", 0)
+        if rd:
+            gen[rd] = gen.get(rd, 0) + 1
+    member: dict[int, int] = {}
+    before: dict[int, list[Check]] = {}
+    entry: list[Check] = []
+    for (b, _, _), accesses in groups.items():
+        if len(accesses) < 2:
+            continue
+        kinds = {_base(insns[k][2]) in _LOADS for k, _, _ in accesses}
+        check = (b, min(i for _, i, _ in accesses), max(i + n for _, i, n in accesses),
+                 max(n for _, _, n in accesses) - 1, True in kinds, False in kinds)
+        for k, _, _ in accesses:
+            member[k] = b
+        if b in written:
+            before.setdefault(accesses[0][0], []).append(check)
+        else:
+            entry.append(check)
+    return member, before, entry
+
+
+def _check_lines(check: Check, ram_base: int, ram_size: int, mapped: bool) -> list[str]:
+    """The shared check of a window of accesses off x<b>.  Physical: s<b> is the RAM
+    offset of x<b> (unwrapped: a window that wraps around 2**32 lies outside RAM) and
+    f<b> says every access of the window is in RAM and aligned.  Mapped: the window
+    must lie in one page, aligned, with that page in the MMU's RAM fast path for loads
+    (m<b> = RAM offset of x<b>) and for stores (n<b>), else m<b>/n<b> are None."""
+    b, lo, hi, align, loads, stores = check
+    aligned = f" and not x{b} & {align}" if align else ""
+    if not mapped:
+        flag = f"f{b} = 0 <= s{b} + ({lo}) and s{b} + ({hi}) <= {ram_size:#x}"
+        return [f"s{b} = x{b} + ({-ram_base})", flag + aligned.replace(f"x{b}", f"s{b}")]
+    lines = [f"p{b} = (x{b} + ({lo})) >> 12",
+             f"w{b} = (x{b} + ({hi - 1})) >> 12 == p{b}{aligned}"]
+    for var, get, used in (("m", "LT", loads), ("n", "ST", stores)):
+        if used:
+            lines += [f"{var}{b} = {get}(p{b}) if w{b} else None",
+                      f"{var}{b} = None if {var}{b} is None else {var}{b} + x{b}"]
+    return lines
+
+
 def generate(insns: list[Insn], ram_base: int, ram_size: int, mapped: bool = False) -> str:
     """Python source of `def b_<pc>(h, X, ic, end) -> next pc` for a scanned block; with
     mapped, its loads and stores go through the MMU's RAM fast path (`Mmu.fast`)."""
@@ -650,10 +714,18 @@ def generate(insns: list[Insn], ram_base: int, ram_size: int, mapped: bool = Fal
     loop = (_base(last_op) in _DIRECT and (last_pc + last_f["imm"]) & MASK == start
             ) or last_f.get("_target") == start
     g = _Gen(loop, {f["rd"] for _, _, _, f in insns if f.get("rd")})
+    member: dict[int, int] = {}
+    before: dict[int, list[Check]] = {}
+    entry: list[Check] = []
+    member, before, entry = _shared_checks(insns, g.all_written, mapped)
     finished = False
     for k, (pc, _, op, f) in enumerate(insns):
         nxt = pc + op.length
         base = _base(op)
+        for check in before.get(k, ()):
+            for line in _check_lines(check, ram_base, ram_size, mapped):
+                g.use(line.partition(" = ")[2])
+                g.emit(line)
         rs1 = f.get("rs1", 0)
         imm = f.get("imm", 0)
         addr = f"(x{rs1} + {_literal(imm)}) & 0xffffffff" if rs1 else hex(imm & MASK)
@@ -681,7 +753,14 @@ def generate(insns: list[Insn], ram_base: int, ram_size: int, mapped: bool = Fal
             align, read = _LOADS[base]
             align = re.sub(r"\bo\b", align_on, align)
             read = re.sub(r"\bo\b", fast_o, read)
-            if mapped:
+            grouped = k in member
+            if grouped:
+                b = member[k]
+                var = f"m{b}" if mapped else f"s{b}"
+                g.emit(f"if m{b} is not None:" if mapped else f"if f{b}:")
+                read = re.sub(r"\bo\b", f"({var} + {_literal(imm)})" if imm else var,
+                              _LOADS[base][1])
+            elif mapped:
                 g.emit(f"a = {vaddr}")
                 g.emit("d = LT(a >> 12)")
                 g.emit(f"if d is not None{' and ' + align if align else ''}:")
@@ -690,7 +769,7 @@ def generate(insns: list[Insn], ram_base: int, ram_size: int, mapped: bool = Fal
                 g.emit(f"if 0 <= o < {ram_size:#x}{' and ' + align if align else ''}:")
             g.emit(f"{dst} = {read}", 1)
             g.emit("else:")
-            if not mapped:
+            if not mapped or grouped:
                 g.emit(f"a = {addr}", 1)
             elif vaddr != addr:
                 g.emit("a &= 0xffffffff", 1)
@@ -708,7 +787,13 @@ def generate(insns: list[Insn], ram_base: int, ram_size: int, mapped: bool = Fal
             g.use(v)
             align, write, size = _STORES[base]
             align = re.sub(r"\bo\b", align_on, align)
-            if mapped:
+            grouped = k in member
+            if grouped:
+                b = member[k]
+                var = f"n{b}" if mapped else f"s{b}"
+                g.emit(f"if n{b} is not None:" if mapped else f"if f{b}:")
+                g.emit(f"o = {var} + {_literal(imm)}" if imm else f"o = {var}", 1)
+            elif mapped:
                 g.emit(f"a = {vaddr}")
                 g.emit("d = ST(a >> 12)")
                 g.emit(f"if d is not None{' and ' + align if align else ''}:")
@@ -728,7 +813,7 @@ def generate(insns: list[Insn], ram_base: int, ram_size: int, mapped: bool = Fal
             g.emit("if h.ending:", 2)
             g.emit(f"return {nxt:#x} | 1", 3)
             g.emit("else:")
-            if not mapped:
+            if not mapped or grouped:
                 g.emit(f"a = {addr}", 1)
             elif vaddr != addr:
                 g.emit("a &= 0xffffffff", 1)
@@ -813,6 +898,8 @@ def generate(insns: list[Insn], ram_base: int, ram_size: int, mapped: bool = Fal
     head = [f"def b_{start:x}(h, X, ic, end):"]
     loads = g.read | g.all_written if loop else g.read
     head += [f"    x{r} = X[{r}]" for r in sorted(loads)]
+    head += ["    " + line for check in entry
+             for line in _check_lines(check, ram_base, ram_size, mapped)]
     if loop:
         head.append("    while True:")
     return "\n".join(head + g.lines) + "\n"

@@ -211,5 +211,50 @@ log: .space 120
 """
 
 
+# One hot loop whose loads and stores off s3 share a range check, run with s3 at an
+# aligned RAM word, then misaligned, then so that the window runs off the end of RAM (16
+# MiB in tests/exec's machines), starts below RAM, or lies in the UART: the shared check
+# fails and every access takes the accessors' own path (faults are stepped over; a1
+# counts them).
+SHARED_CHECK = """
+    .option norvc
+    .section .text.init, "ax"
+    .globl _start
+_start:
+    la t0, handler
+    csrw mtvec, t0
+    la s1, bases
+    li s2, 7
+    li a0, 0
+    li a1, 0
+loop:
+    lw s3, 0(s1)
+    lw t1, 0(s3)
+    lw t2, 4(s3)
+    add a0, a0, t1
+    add a0, a0, t2
+    sw a0, 8(s3)
+    lhu t3, 2(s3)
+    add a0, a0, t3
+    sb a0, 5(s3)
+    addi s1, s1, 4
+    addi s2, s2, -1
+    bnez s2, loop
+    j finish
+handler:
+    csrr t5, mepc
+    addi t5, t5, 4
+    csrw mepc, t5
+    addi a1, a1, 1
+    mret
+    .balign 4
+bases:
+    .word data, data + 1, data + 2, 0x81000000 - 8, 0x7ffffffc, 0x10000000, data + 16
+data:
+    .word 0x11111111, 0x22222222, 0x33333333, 0x44444444, 0x55555555, 0x66666666
+    .word 0x77777777, 0x88888888, 0, 0
+""" + FINISH
+
+
 def build(name: str, source: str) -> Path:
     return tooling.assemble(source, f"exec_{name}")

@@ -111,6 +111,19 @@ def test_a_full_cache_is_dropped_whole_and_refilled() -> None:
     assert len(tr.all_blocks()) <= 2 and tr.dropped > 10 and tr.translated > 10
 
 
+def test_shared_range_check_falls_back_access_by_access() -> None:
+    """The loop's accesses off s3 share one check; when it fails (misaligned base, RAM
+    end, below RAM, a device) each access goes through the accessors and faults exactly
+    where the interpreter's does."""
+    elf = P.build("shared_check", P.SHARED_CHECK)
+    state, m = assert_same(elf, BUDGET, threshold=1)
+    assert state.status == 0
+    assert state.x[11] > 0  # a1: faults stepped over
+    loop = m.symbols["loop"]
+    fn = next(fn for fn in m.translator.all_blocks() if fn.pcs[0] == loop)  # type: ignore[attr-defined]
+    assert "if f19:" in fn.source  # s3 (x19): one check for the window, a flag per access
+
+
 def _translated(m: Machine, pc: int) -> bool:
     """Some block holds the instruction at pc."""
     return any(pc in fn.pcs for fn in m.translator.all_blocks())  # type: ignore[attr-defined]

@@ -3,8 +3,9 @@
 Register values are unsigned Python ints.  `x` has 33 slots: slot 32 is a sink that
 executors use as the destination of writes to x0, so x0 always reads zero without a
 branch.  Memory accessors (`lw`, `sw`, ...) are plain functions installed on the instance
-with the RAM fast path folded in (STYLE practice 8); another set is swapped in when
-watchpoints are active, and the MMU will swap in its own.
+with the RAM fast path folded in (STYLE practice 8); the MMU's checking set is swapped
+in while Sv32 or PMP applies (`update_mode`), and wrappers while watchpoints or data
+triggers are armed.
 """
 
 from __future__ import annotations

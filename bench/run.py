@@ -8,9 +8,10 @@ intmix_sv32 and intmix_bare run intmix's loop in S-mode with Sv32 paging on and 
 (bench/workloads/smode.h) and count it there with the instret counter, so their rows
 give rvirt's speed with and without address translation side by side.
 
-* rvirt is timed in this process around `Machine.run()`, once per execution tier
-  (`-accel interp`, the reference interpreter; `-accel tcg`, the block translator), so
-  Python's start-up and the machine's construction are not in its MIPS; the same program
+* rvirt is timed in this process around `Machine.run()` on a fresh machine, --runs times
+  (median) per execution tier (`-accel interp`, the reference interpreter; `-accel tcg`,
+  the block translator), so Python's start-up and the machine's construction are not in
+  its MIPS (translation is: each run starts cold); the same program
   is also run as `python -m rvirt ...` (default tier) and that process's wall time is
   reported beside it.
 * examples/p0 (the tutorial kernel, which counts forever) runs a fixed number of
@@ -192,21 +193,29 @@ def timed_process(cmd: Sequence[str], who: str, timeout: float = 300) -> tuple[f
     return wall, r.stdout.decode(errors="replace")
 
 
-def rvirt_in_process(elf: Path, accel: str) -> tuple[float, int, Report]:
-    """Run on a Machine in this process: seconds spent in Machine.run(), instructions the
-    hart retired in that time (ROM and harness included), and the guest's report."""
+def rvirt_in_process(elf: Path, accel: str, runs: int) -> tuple[float, int, Report]:
+    """Run on a fresh Machine in this process `runs` times: the median seconds spent in
+    Machine.run(), instructions the hart retired in that time (ROM and harness
+    included), and the guest's report (every run must give the same)."""
     from rvirt.board.virt import Machine, MachineConfig
 
-    out = bytearray()
-    machine = Machine(MachineConfig(ram_size=150 << 20, bios=str(elf), accel=accel),
-                      console=out.extend)
-    t0 = time.perf_counter()
-    status = machine.run()
-    seconds = time.perf_counter() - t0
-    if status != 0:
-        raise BenchError(f"rvirt (in process, {accel}) on {elf.name}: exit status {status}")
-    return seconds, machine.hart.retired(), parse_report(out.decode(errors="replace"),
-                                                          f"rvirt on {elf.name}")
+    times = []
+    seen: list[tuple[int, Report]] = []
+    for _ in range(runs):
+        out = bytearray()
+        machine = Machine(MachineConfig(ram_size=150 << 20, bios=str(elf), accel=accel),
+                          console=out.extend)
+        t0 = time.perf_counter()
+        status = machine.run()
+        times.append(time.perf_counter() - t0)
+        if status != 0:
+            raise BenchError(f"rvirt (in process, {accel}) on {elf.name}: exit status {status}")
+        seen.append((machine.hart.retired(), parse_report(out.decode(errors="replace"),
+                                                          f"rvirt on {elf.name}")))
+    if any(run != seen[0] for run in seen):
+        raise BenchError(f"rvirt (in process, {accel}) on {elf.name}: runs differ: {seen}")
+    total, report = seen[0]
+    return statistics.median(times), total, report
 
 
 def profile(name: str, accel: str, scale: float, top: int) -> None:
@@ -242,7 +251,7 @@ def profile(name: str, accel: str, scale: float, top: int) -> None:
         print(f"  {tottime / total:6.1%}  {int(calls):>10,} calls  {label}")
 
 
-def bench_p0(scale: float) -> Row | None:
+def bench_p0(scale: float, repeat: int) -> Row | None:
     """examples/p0 for a fixed instruction count on each tier (None if not built)."""
     from rvirt.board.virt import Machine, MachineConfig
 
@@ -253,11 +262,15 @@ def bench_p0(scale: float) -> Row | None:
     print(f"  p0: rvirt, {count:,} instructions ...", flush=True)
     runs = {}
     for accel in TIERS:
-        machine = Machine(MachineConfig(ram_size=150 << 20, bios=str(P0_ELF), accel=accel),
-                          console=lambda b: None, notice=lambda m: None)
-        t0 = time.perf_counter()
-        machine.run(count)
-        runs[accel] = (time.perf_counter() - t0, machine.hart.retired())
+        times = []
+        for _ in range(repeat):
+            machine = Machine(MachineConfig(ram_size=150 << 20, bios=str(P0_ELF),
+                                            accel=accel),
+                              console=lambda b: None, notice=lambda m: None)
+            t0 = time.perf_counter()
+            machine.run(count)
+            times.append(time.perf_counter() - t0)
+        runs[accel] = (statistics.median(times), machine.hart.retired())
     w = Workload("p0", 0, "examples/p0 (the tutorial kernel) counting in its loop")
     row = Row(w, runs["tcg"][1], runs["tcg"][0], runs["tcg"][1], None)
     row.interp_seconds, row.interp_total = runs["interp"]
@@ -280,12 +293,12 @@ def machine_build_seconds(elf: Path, runs: int) -> float:
 
 
 def bench_workload(w: Workload, b: Builder, qemu: str | None, qemu_seconds: float,
-                   qemu_startup: float | None, scale: float) -> Row:
+                   qemu_startup: float | None, scale: float, runs: int) -> Row:
     iters = max(1, int(w.rvirt_iters * scale))
     elf = b.build(w.name, iters)
     print(f"  {w.name}: rvirt, ITERS={iters} ...", flush=True)
-    i_seconds, i_total, i_rep = rvirt_in_process(elf, "interp")
-    seconds, total, rep = rvirt_in_process(elf, "tcg")
+    i_seconds, i_total, i_rep = rvirt_in_process(elf, "interp", runs)
+    seconds, total, rep = rvirt_in_process(elf, "tcg", runs)
     if i_rep != rep or i_total != total:
         raise BenchError(f"{w.name}: the interpreter and the translator disagree: "
                          f"{i_rep} ({i_total} retired) vs {rep} ({total} retired)")
@@ -359,6 +372,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true",
                     help="a tenth of the rvirt work and short QEMU runs (a smoke test)")
+    ap.add_argument("--runs", type=int, default=3,
+                    help="in-process rvirt runs per workload and tier (median reported)")
     ap.add_argument("--startup-runs", type=int, default=7,
                     help="runs of the start-up probe per emulator (median reported)")
     ap.add_argument("--qemu-seconds", type=float, default=2.0,
@@ -397,9 +412,10 @@ def main(argv: list[str] | None = None) -> int:
                 qemu_start = median_wall([qemu, *MACHINE_ARGS, "-bios", str(probe)], "qemu",
                                          runs)
             print("workloads ...", flush=True)
-            rows = [bench_workload(w, b, qemu, qemu_seconds, qemu_start, scale)
+            repeat = 1 if args.quick else max(1, args.runs)
+            rows = [bench_workload(w, b, qemu, qemu_seconds, qemu_start, scale, repeat)
                     for w in WORKLOAD_LIST]
-            p0 = bench_p0(scale)
+            p0 = bench_p0(scale, repeat)
             if p0 is not None:
                 rows.append(p0)
     except (BenchError, subprocess.TimeoutExpired) as e:
@@ -425,7 +441,8 @@ def main(argv: list[str] | None = None) -> int:
     print("  instructions: the guest's own minstret delta around its work, rvirt's ITERS "
           "(QEMU's: its larger ITERS, from a -icount shift=0,sleep=off run)")
     print("  interp/tcg MIPS: instructions the hart retired / seconds in Machine.run(), in "
-          "process, with -accel interp / -accel tcg (both retire the same count);")
+          f"process, with -accel interp / -accel tcg (both retire the same count), median "
+          f"of {repeat} run{'s' if repeat > 1 else ''};")
     print("  rvirt proc s: wall time of `python -m rvirt` (default tier) on the same ELF")
     print("  QEMU MIPS: instructions / (median wall of 3 plain runs - QEMU's start-up above)")
     for r in rows:

@@ -5,9 +5,13 @@ dropped when its code is written or on fence.i.
 A block starts where the interpreter counted `threshold` entries and follows one path:
 through direct jumps, backward branches (and forward ones whose target was entered more
 often while warming up), and returns whose target the path itself fixed (`jal ra, f ...
-ret`); other branches become side exits.  It ends at an indirect jump, a CSR or system
-instruction or AMO, the cap, or code it cannot fetch or decode (left to the interpreter,
-which raises the fault).  A path that comes back to its start becomes a `while` loop.
+ret`); a forward branch over a few plain ALU instructions becomes an `if` around them
+(`if (c) x = y;`), other branches become side exits.  It ends at an indirect jump, a
+system instruction (ecall, ebreak, xRET, wfi, fence.i, sfence.vma), the cap, or code it
+cannot fetch or decode (left to the interpreter, which raises the fault).  A path that
+comes back to its start becomes a `while` loop.  Constants are folded along the path,
+and accesses off one base register share one range check.
+
 Registers live in locals (`x5 = (x6 + 12) & 0xffffffff`, writes to x0 dropped) and are
 written back at every exit and before any call that can trap or observe them.  RAM loads
 and stores are inlined; everything else goes through the hart's accessors (`h.lw`...), so
@@ -16,8 +20,10 @@ MMIO is exactly the interpreter's.
 Counting: a block keeps `h.instret` exact wherever anything can look at it.  It sets
 `h.instret = ic + k` (k = instructions of the path before this one) before every call
 that can trap, read a counter or mtime, or end the batch, and the final count on exit, so
-`Hart.retired()` is exact with no batch iterator.  A trap leaves the count at the faulting
-instruction, which gives the dispatcher the faulting pc.  `Hart.end_batch()` sets
+`Hart.retired()` is exact with no batch iterator; where an inlined `if` skipped its
+instructions, `ic` goes down by as many.  A trap leaves the count at the faulting
+instruction; the dispatcher finds which one it was from the block's line in the
+traceback (each source line knows its instruction).  `Hart.end_batch()` sets
 `h.ending`; blocks look at it after each such call and return `next pc | 1` (pc bit 0 is
 never set: IALIGN=16) so the dispatcher stops after that instruction.  Blocks never run
 past the budget: the dispatcher enters a block only when all of it fits, and a loop
@@ -59,6 +65,7 @@ from rvirt.isa.table import Op, semantics
 
 THRESHOLD = 8  # executions of a block's first instruction before it is translated
 CAP = 48  # instructions per block at most (also the budget margin of the fast loop)
+SKIP = 8  # instructions a forward branch may skip and still be inlined as an if
 PAGE_BITS = 12
 MASK = 0xFFFFFFFF
 COLD = -(1 << 40)  # hit count of an address that cannot be translated
@@ -270,6 +277,25 @@ class Translator:
         except Trap:
             return None
 
+    def _region(self, pc: int, end: int, room: int) -> list[Insn] | None:
+        """The instructions in [pc, end) if they are at most SKIP plain ALU operations
+        (no memory access, call into the hart or control flow) that fit in `room`."""
+        out: list[Insn] = []
+        while pc < end:
+            if len(out) >= min(SKIP, room - 1) or not self._in_scope(pc):
+                return None
+            w = self._fetch(pc)
+            found = None if w is None else decode(w)
+            if found is None:
+                return None
+            op, f = found
+            sem = semantics(op)
+            if is_control(op) or "h." in sem or "raise" in sem:
+                return None
+            out.append((pc, w, op, f))
+            pc += op.length
+        return out if pc == end and out else None
+
     def _in_scope(self, pc: int) -> bool:
         """May a block hold code at pc: in RAM (physical), in the block's page (mapped)."""
         if self._delta is not None:
@@ -326,7 +352,19 @@ class Translator:
             target = (pc + f["imm"]) & MASK
             if target == start:
                 break  # a loop: the block repeats itself in place
-            if base == "jal" or (target not in seen and self._in_scope(target) and (
+            region = None
+            if base != "jal" and target not in seen and nxt < target:
+                region = self._region(nxt, target, CAP - len(out))
+            if region is not None:
+                # `if (c) x = y;`: a forward branch over a few plain ALU instructions
+                # becomes an if in the block and the path goes on where both meet.
+                f["_skip"] = len(region)
+                out.extend(region)
+                seen.update(i[0] for i in region)
+                for *_, rf in region:  # path-dependent from here on
+                    known.pop(rf.get("rd", 0), None)
+                pc = target
+            elif base == "jal" or (target not in seen and self._in_scope(target) and (
                     target < pc or hits.get(target + delta, 0) > hits.get(nxt + delta, 0))):
                 # Jumps are followed; so are backward branches, which close loops and
                 # are mostly taken (the static prediction of the ISA manual, 2.5), and
@@ -351,7 +389,8 @@ class Translator:
         insns = self.scan(pc)
         if not insns or any(not self._in_scope(i[0] + i[2].length - 1) for i in insns):
             return None
-        src = generate(insns, h.ram_base, len(h.ram), space.mapped)
+        at: list[int | None] = []
+        src = generate(insns, h.ram_base, len(h.ram), space.mapped, at)
         name = f"<rvirt block {pc:#010x}>"
         ns = self.namespace
         exec(compile(src, name, "exec"), ns)  # noqa: S102 - generated from the table
@@ -363,6 +402,7 @@ class Translator:
         fn.pcs = [i[0] for i in insns]
         fn.words = [i[1] for i in insns]
         fn.source = src
+        fn.at = at
         fn.space = space
         fn.key = key
         space.blocks[key] = fn
@@ -499,7 +539,7 @@ class Translator:
             except Trap as t:
                 if fn is None:
                     raise
-                k = (h.instret - ic) % fn.length  # type: ignore[attr-defined]
+                k = _position(fn, t, h.instret - ic)
                 h.pc = fn.pcs[k]  # type: ignore[attr-defined]
                 tval = t.tval
                 if tval is None:  # illegal instruction: mtval holds its bits (QEMU 7.2)
@@ -507,9 +547,9 @@ class Translator:
                     tval = w & 0xFFFF if w & 3 != 3 else w
                 h.take_trap(t.cause, tval)  # as the interpreter does, then it returns
                 fn = None
-            except BaseException:
+            except BaseException as e:
                 if fn is not None:
-                    h.pc = fn.pcs[(h.instret - ic) % fn.length]  # type: ignore[attr-defined]
+                    h.pc = fn.pcs[_position(fn, e, h.instret - ic)]  # type: ignore[attr-defined]
                 raise
             # Where the interpreter returns to the machine: the machine's turn.
             nxt = self._proceed()
@@ -520,6 +560,21 @@ class Translator:
             ic = h.instret
             if self.mode() is not space:
                 return end
+
+
+def _position(fn: Callable[..., int], exc: BaseException, retired: int) -> int:
+    """Index in fn of the instruction that raised exc: the line of fn's frame in the
+    traceback, through the block's line map; else from the count (no inlined ifs)."""
+    tb = exc.__traceback__
+    code = fn.__code__
+    while tb is not None:
+        if tb.tb_frame.f_code is code:
+            k = fn.at[tb.tb_lineno - 1]  # type: ignore[attr-defined]
+            if k is not None:
+                return k
+            break
+        tb = tb.tb_next
+    return retired % fn.length  # type: ignore[attr-defined]
 
 
 def _stored(h: Hart, a: int, n: int) -> None:
@@ -564,6 +619,9 @@ class _Gen:
         self.all_written = all_written  # by any instruction of the block
         self.loop = loop
         self.depth = 2 if loop else 1
+        self.k = -1  # the instruction being emitted, and that of each line (at)
+        self.at: list[int] = []
+        self.entry: set[int] = set()  # registers to load on entry whatever the path
         # Registers whose value is a constant at this point of the path (from `li`, `lui`,
         # a call's return address...).  The path is straight (branches leave it), and in
         # a loop a constant is set before its use on every iteration, so what is known
@@ -584,6 +642,7 @@ class _Gen:
 
     def emit(self, line: str, extra: int = 0) -> None:
         self.lines.append("    " * (self.depth + extra) + line)
+        self.at.append(self.k)
 
     def writeback(self, extra: int = 0) -> None:
         # In a loop every register the block writes is a local from its first iteration
@@ -705,9 +764,12 @@ def _check_lines(check: Check, ram_base: int, ram_size: int, mapped: bool) -> li
     return lines
 
 
-def generate(insns: list[Insn], ram_base: int, ram_size: int, mapped: bool = False) -> str:
+def generate(insns: list[Insn], ram_base: int, ram_size: int, mapped: bool = False,
+             at: list[int | None] | None = None) -> str:
     """Python source of `def b_<pc>(h, X, ic, end) -> next pc` for a scanned block; with
-    mapped, its loads and stores go through the MMU's RAM fast path (`Mmu.fast`)."""
+    mapped, its loads and stores go through the MMU's RAM fast path (`Mmu.fast`).  `at`,
+    if given, receives the instruction index of each source line (None for the head),
+    which tells the dispatcher where an exception was raised."""
     start = insns[0][0]
     n = len(insns)
     last_pc, _, last_op, last_f = insns[-1]
@@ -719,7 +781,13 @@ def generate(insns: list[Insn], ram_base: int, ram_size: int, mapped: bool = Fal
     entry: list[Check] = []
     member, before, entry = _shared_checks(insns, g.all_written, mapped)
     finished = False
+    # an open inlined if: last index, length, registers written, lines before its body
+    region: tuple[int, int, set[int], int] | None = None
     for k, (pc, _, op, f) in enumerate(insns):
+        if region is not None and k > region[0]:
+            _close(g, region)
+            region = None
+        g.k = k
         nxt = pc + op.length
         base = _base(op)
         for check in before.get(k, ()):
@@ -853,6 +921,14 @@ def generate(insns: list[Insn], ram_base: int, ram_size: int, mapped: bool = Fal
                 g.exit(0, k + 1, hex(target))
                 finished = True
                 break
+            elif "_skip" in f:
+                # Not taken: the instructions up to the target run, inside the if; taken,
+                # they do not retire, so the count goes back by as many (_close).
+                skip = f["_skip"]
+                g.emit(f"if not ({cond}):")
+                g.depth += 1
+                region = (k + skip, skip, {i[3].get("rd", 0) for i in insns[k + 1:k + 1 + skip]},
+                          len(g.lines))
             elif not last and insns[k + 1][0] == target != nxt:
                 g.emit(f"if not ({cond}):")  # the trace goes on at the target
                 g.exit(1, k + 1, hex(nxt))
@@ -893,13 +969,33 @@ def generate(insns: list[Insn], ram_base: int, ram_size: int, mapped: bool = Fal
             ret = "npc" if control else hex(nxt)
             g.exit(0, k + 1, f"{ret} | 1" if calls else ret)
             finished = True
+    if region is not None:
+        _close(g, region)
     if not finished:
         g.exit(0, n, hex(last_pc + last_op.length))
     head = [f"def b_{start:x}(h, X, ic, end):"]
-    loads = g.read | g.all_written if loop else g.read
+    loads = g.read | g.all_written if loop else g.read | g.entry
     head += [f"    x{r} = X[{r}]" for r in sorted(loads)]
     head += ["    " + line for check in entry
              for line in _check_lines(check, ram_base, ram_size, mapped)]
     if loop:
         head.append("    while True:")
+    if at is not None:
+        at[:] = [None] * len(head) + g.at
     return "\n".join(head + g.lines) + "\n"
+
+
+def _close(g: _Gen, region: tuple[int, int, set[int], int]) -> None:
+    """End an inlined if (see scan): on the path that skipped its instructions the count
+    is `skip` lower from here on.  What they wrote is not a known constant any more, and
+    must hold a value on either path: such registers are loaded on entry."""
+    _, skip, written, body = region
+    if len(g.lines) == body:  # only fences or writes to x0: nothing to run
+        g.emit("pass")
+    g.depth -= 1
+    g.emit("else:")
+    g.emit(f"ic -= {skip}", 1)
+    for r in written:
+        g.consts.pop(r, None)
+        if r:
+            g.entry.add(r)

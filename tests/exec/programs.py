@@ -256,5 +256,58 @@ data:
 """ + FINISH
 
 
+# Two inlined ifs (forward branches over plain ALU instructions) in a hot loop, then a
+# load that faults every fourth iteration: the trap must name the load whichever way
+# the ifs went, and the count must be exact on both paths.
+IF_THEN_TRAP = """
+    .option norvc
+    .section .text.init, "ax"
+    .globl _start
+_start:
+    la t0, handler
+    csrw mtvec, t0
+    la s5, data
+    la s6, log
+    li s0, 20
+    li a1, 0
+    li a2, 0
+    li a3, 0
+    li a4, 0
+loop:
+    andi t1, s0, 1
+    bnez t1, 1f
+    addi a1, a1, 1
+    addi a2, a2, 3
+1:  andi t2, s0, 3
+    li t3, 0x90000000
+    mv t4, s5
+    bnez t2, 2f
+    mv t4, t3
+2:
+load:
+    lw t5, 0(t4)
+    addi a3, a3, 1
+    addi s0, s0, -1
+    bnez s0, loop
+    j finish
+handler:
+    csrr t6, mepc
+    sw t6, 0(s6)
+    csrr t6, minstret
+    sw t6, 4(s6)
+    addi s6, s6, 8
+    addi a4, a4, 1
+    csrr t6, mepc
+    addi t6, t6, 4
+    csrw mepc, t6
+    mret
+    .balign 4
+data:
+    .word 7
+log:
+    .space 80
+""" + FINISH
+
+
 def build(name: str, source: str) -> Path:
     return tooling.assemble(source, f"exec_{name}")

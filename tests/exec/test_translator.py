@@ -124,6 +124,19 @@ def test_shared_range_check_falls_back_access_by_access() -> None:
     assert "if f19:" in fn.source  # s3 (x19): one check for the window, a flag per access
 
 
+def test_inlined_ifs_count_both_paths_and_traps_name_the_load() -> None:
+    elf = P.build("if_then_trap", P.IF_THEN_TRAP)
+    state, m = assert_same(elf, BUDGET, threshold=1)
+    assert state.status == 0
+    assert (state.x[11], state.x[12], state.x[13], state.x[14]) == (10, 30, 20, 5)
+    log = m.symbols["log"] - m.hart.ram_base
+    mepcs = {int.from_bytes(m.ram[log + 8 * i:log + 8 * i + 4], "little") for i in range(5)}
+    assert mepcs == {m.symbols["load"]}
+    loop = m.symbols["loop"]
+    fn = next(fn for fn in m.translator.all_blocks() if fn.pcs[0] == loop)  # type: ignore[attr-defined]
+    assert fn.source.count("ic -= ") == 2  # both ifs inlined, none a side exit
+
+
 def _translated(m: Machine, pc: int) -> bool:
     """Some block holds the instruction at pc."""
     return any(pc in fn.pcs for fn in m.translator.all_blocks())  # type: ignore[attr-defined]

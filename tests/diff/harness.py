@@ -71,20 +71,28 @@ class Machine:
 
     def __init__(self, kind: str, elf: Path, workdir: Path) -> None:
         self.kind = kind
-        self.port = free_port()
         self.log = workdir / f"{kind}.out"
-        with open(self.log, "wb") as out:
-            self.proc = subprocess.Popen(command_line(kind, elf, self.port), cwd=ROOT,
-                                         stdin=subprocess.DEVNULL, stdout=out,
-                                         stderr=subprocess.STDOUT)
         self.exit_status: int | None = None
-        try:
-            self.client = RspClient.connect(self.port, alive=lambda: self.proc.poll() is None)
-            self.client.handshake()
-        except (OSError, RspError) as e:
-            self.close()
-            raise Divergence(f"{kind}: no gdb stub on port {self.port} ({e}); "
-                             f"output: {self.output()!r}") from None
+        # free_port's port is free when it returns, not necessarily when the emulator
+        # binds it (another process may take it in between): then both QEMU and rvirt
+        # exit with "Failed to find an available port", and a new port is tried.
+        for attempt in range(3):
+            self.port = free_port()
+            with open(self.log, "wb") as out:
+                self.proc = subprocess.Popen(command_line(kind, elf, self.port), cwd=ROOT,
+                                             stdin=subprocess.DEVNULL, stdout=out,
+                                             stderr=subprocess.STDOUT)
+            try:
+                self.client = RspClient.connect(self.port,
+                                                alive=lambda: self.proc.poll() is None)
+                self.client.handshake()
+                return
+            except (OSError, RspError) as e:
+                self.close()
+                if attempt < 2 and "available port" in self.output():
+                    continue
+                raise Divergence(f"{kind}: no gdb stub on port {self.port} ({e}); "
+                                 f"output: {self.output()!r}") from None
 
     def output(self) -> str:
         try:

@@ -104,3 +104,24 @@ def test_exit_status_difference_is_reported() -> None:
     b = assemble(_program("b", "    sw t2, 0(t0)\n"), "harness_status_b")
     with pytest.raises(Divergence, match=r"exited with status 0; qemu: exited with status 3"):
         lockstep("self/status", a, 100, candidate=QEMU, candidate_elf=b)
+
+
+@pytest.mark.tools
+def test_a_port_taken_before_the_emulator_binds_it_is_replaced(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """free_port's port can be taken by someone else before QEMU binds it; the harness
+    then starts QEMU again on another port instead of failing the run."""
+    import socket
+
+    from tests.diff import harness
+    from tests.tooling import free_port
+
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))  # bound, not listening: QEMU's bind fails, connects too
+    ports = iter([busy.getsockname()[1]])
+    monkeypatch.setattr(harness, "free_port", lambda: next(ports, None) or free_port())
+    try:
+        result = lockstep("self/port", corpus.build("zicsr_counters"), 200, candidate=QEMU)
+    finally:
+        busy.close()
+    assert result.steps > 50

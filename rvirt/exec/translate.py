@@ -155,7 +155,6 @@ class Translator:
         # store checks one byte to know whether it hits translated code, and stack or
         # data next to code costs nothing.  Anonymous memory: untouched words cost none.
         self.words = mmap.mmap(-1, (len(h.ram) + 3) >> 2)
-        self.translated = 0  # blocks made (for tests and the bench)
         self.dropped = 0
         self.max_blocks = MAX_BLOCKS
         # The machine's work between two batches (see run); None: run returns instead.
@@ -190,6 +189,11 @@ class Translator:
         if (acc is h.checked or acc is h.fast) and not h.triggers.exec_spans:
             return self.spaces[1]
         return None
+
+    @property
+    def translated(self) -> int:
+        """Blocks made so far, in both spaces (for tests and the bench)."""
+        return sum(space.made for space in self.spaces)
 
     def physical(self) -> bool:
         return self.mode() is self.spaces[0]
@@ -249,33 +253,32 @@ class Translator:
 
     # --- scanning and code generation ---------------------------------------------------
     def _fetch(self, pc: int) -> int | None:
+        """Instruction bits at pc for scanning, or None: physical code is read from RAM
+        (anything else through the hart's fetch); mapped code only from the block's own
+        page, whose RAM offset is pc + delta, so an instruction running into the next
+        page ends the block before it."""
         h = self.h
         d = self._delta
         if d is not None:
-            # Mapped code: only the block's own page, whose RAM offset is pc + d; an
-            # instruction running into the next page ends the block before it.
-            if pc >> PAGE_BITS != self._page or pc & 1:
+            if pc >> PAGE_BITS != self._page:
                 return None
-            w = h.r16[(pc + d) >> 1]
-            if w & 3 == 3:
-                if (pc & 0xFFF) > 0xFFC:
+            o, room = pc + d, 0x1000 - (pc & 0xFFF)
+        else:
+            o = pc - h.ram_base
+            room = len(h.ram) - o
+            if not 0 <= o < len(h.ram):
+                try:
+                    return h.fetch_slow(pc)
+                except Trap:
                     return None
-                w |= h.r16[((pc + d) >> 1) + 1] << 16
-            return w
-        o = pc - h.ram_base
-        if 0 <= o and o + 2 <= len(h.ram):
-            w = h.r16[o >> 1] if not o & 1 else None
-            if w is None:
-                return None
-            if w & 3 == 3:
-                if o + 4 > len(h.ram):
-                    return None
-                w |= h.r16[(o >> 1) + 1] << 16
-            return w
-        try:
-            return h.fetch_slow(pc)
-        except Trap:
+        if o & 1 or room < 2:
             return None
+        w = h.r16[o >> 1]
+        if w & 3 == 3:
+            if room < 4:
+                return None
+            w |= h.r16[(o >> 1) + 1] << 16
+        return w
 
     def _region(self, pc: int, end: int, room: int) -> list[Insn] | None:
         """The instructions in [pc, end) if they are at most SKIP plain ALU operations
@@ -309,11 +312,13 @@ class Translator:
 
     def scan(self, start: int, trace: bool = True) -> list[Insn]:
         """The instructions of the block at start, in execution order.  With trace, the
-        block follows direct jumps (jal) and runs on past conditional branches (which
-        become side exits), and ends at an indirect jump, a CSR or system instruction, a
-        branch or jump back to its start (a loop), the cap, or code it cannot fetch or
-        decode (left to the interpreter, which raises the fault with its bits).  Without
-        trace it is the basic block: up to the first control-flow instruction."""
+        block follows direct jumps (jal) and fixed returns, takes in the instructions a
+        short forward branch skips (an inlined if), runs on past other conditional
+        branches (which become side exits), and ends at an indirect jump, a system
+        instruction, a branch or jump back to its start (a loop), the cap, or code it
+        cannot fetch or decode (left to the interpreter, which raises the fault with its
+        bits).  Without trace it is the basic block: up to the first control-flow or
+        system instruction."""
         out: list[Insn] = []
         seen: set[int] = set()
         known: dict[int, int] = {}  # registers whose value the trace itself fixed
@@ -389,7 +394,7 @@ class Translator:
         insns = self.scan(pc)
         if not insns or any(not self._in_scope(i[0] + i[2].length - 1) for i in insns):
             return None
-        at: list[int | None] = []
+        at: list[int] = []
         src = generate(insns, h.ram_base, len(h.ram), space.mapped, at)
         name = f"<rvirt block {pc:#010x}>"
         ns = self.namespace
@@ -415,7 +420,6 @@ class Translator:
             for w in range((lo - h.ram_base) >> 2, ((hi - 1 - h.ram_base) >> 2) + 1):
                 if words[w] < 255:
                     words[w] += 1
-        self.translated += 1
         return fn
 
     def _basic_length(self, space: Space, key: int, pc: int) -> int:
@@ -537,10 +541,10 @@ class Translator:
                 h.pc = pc
                 h.instret = ic
             except Trap as t:
-                if fn is None:
+                k = None if fn is None else _position(fn, t)
+                if k is None:  # only blocks raise traps here (the interpreter takes its own)
                     raise
-                k = _position(fn, t, h.instret - ic)
-                h.pc = fn.pcs[k]  # type: ignore[attr-defined]
+                h.pc = fn.pcs[k]  # type: ignore[attr-defined, union-attr]
                 tval = t.tval
                 if tval is None:  # illegal instruction: mtval holds its bits (QEMU 7.2)
                     w = fn.words[k]  # type: ignore[attr-defined]
@@ -548,8 +552,9 @@ class Translator:
                 h.take_trap(t.cause, tval)  # as the interpreter does, then it returns
                 fn = None
             except BaseException as e:
-                if fn is not None:
-                    h.pc = fn.pcs[_position(fn, e, h.instret - ic)]  # type: ignore[attr-defined]
+                if fn is not None:  # else the interpreter has set the pc
+                    k = _position(fn, e)
+                    h.pc = pc if k is None else fn.pcs[k]  # type: ignore[attr-defined]
                 raise
             # Where the interpreter returns to the machine: the machine's turn.
             nxt = self._proceed()
@@ -562,19 +567,17 @@ class Translator:
                 return end
 
 
-def _position(fn: Callable[..., int], exc: BaseException, retired: int) -> int:
+def _position(fn: Callable[..., int], exc: BaseException) -> int | None:
     """Index in fn of the instruction that raised exc: the line of fn's frame in the
-    traceback, through the block's line map; else from the count (no inlined ifs)."""
+    traceback, through the block's line map.  None when fn's frame is not in it (fn had
+    returned: the dispatcher's own pc is the one)."""
     tb = exc.__traceback__
     code = fn.__code__
     while tb is not None:
         if tb.tb_frame.f_code is code:
-            k = fn.at[tb.tb_lineno - 1]  # type: ignore[attr-defined]
-            if k is not None:
-                return k
-            break
+            return fn.at[tb.tb_lineno - 1]  # type: ignore[attr-defined, no-any-return]
         tb = tb.tb_next
-    return retired % fn.length  # type: ignore[attr-defined]
+    return None
 
 
 def _stored(h: Hart, a: int, n: int) -> None:
@@ -754,7 +757,7 @@ def _check_lines(check: Check, ram_base: int, ram_size: int, mapped: bool) -> li
     aligned = f" and not x{b} & {align}" if align else ""
     if not mapped:
         flag = f"f{b} = 0 <= s{b} + ({lo}) and s{b} + ({hi}) <= {ram_size:#x}"
-        return [f"s{b} = x{b} + ({-ram_base})", flag + aligned.replace(f"x{b}", f"s{b}")]
+        return [f"s{b} = x{b} + ({-ram_base})", flag + aligned]  # RAM base is page-aligned
     lines = [f"p{b} = (x{b} + ({lo})) >> 12",
              f"w{b} = (x{b} + ({hi - 1})) >> 12 == p{b}{aligned}"]
     for var, get, used in (("m", "LT", loads), ("n", "ST", stores)):
@@ -765,20 +768,18 @@ def _check_lines(check: Check, ram_base: int, ram_size: int, mapped: bool) -> li
 
 
 def generate(insns: list[Insn], ram_base: int, ram_size: int, mapped: bool = False,
-             at: list[int | None] | None = None) -> str:
+             at: list[int] | None = None) -> str:
     """Python source of `def b_<pc>(h, X, ic, end) -> next pc` for a scanned block; with
     mapped, its loads and stores go through the MMU's RAM fast path (`Mmu.fast`).  `at`,
-    if given, receives the instruction index of each source line (None for the head),
-    which tells the dispatcher where an exception was raised."""
+    if given, receives the instruction index of each source line (0 for the entry lines:
+    nothing of the block has run there), which tells the dispatcher where an exception
+    was raised."""
     start = insns[0][0]
     n = len(insns)
     last_pc, _, last_op, last_f = insns[-1]
     loop = (_base(last_op) in _DIRECT and (last_pc + last_f["imm"]) & MASK == start
             ) or last_f.get("_target") == start
     g = _Gen(loop, {f["rd"] for _, _, _, f in insns if f.get("rd")})
-    member: dict[int, int] = {}
-    before: dict[int, list[Check]] = {}
-    entry: list[Check] = []
     member, before, entry = _shared_checks(insns, g.all_written, mapped)
     finished = False
     # an open inlined if: last index, length, registers written, lines before its body
@@ -837,10 +838,7 @@ def generate(insns: list[Insn], ram_base: int, ram_size: int, mapped: bool = Fal
                 g.emit(f"if 0 <= o < {ram_size:#x}{' and ' + align if align else ''}:")
             g.emit(f"{dst} = {read}", 1)
             g.emit("else:")
-            if not mapped or grouped:
-                g.emit(f"a = {addr}", 1)
-            elif vaddr != addr:
-                g.emit("a &= 0xffffffff", 1)
+            g.emit(f"a = {addr}", 1)
             g.writeback(1)
             g.emit(f"h.instret = ic + {k}", 1)
             g.emit(f"{dst} = h.{base}(a)", 1)
@@ -881,10 +879,7 @@ def generate(insns: list[Insn], ram_base: int, ram_size: int, mapped: bool = Fal
             g.emit("if h.ending:", 2)
             g.emit(f"return {nxt:#x} | 1", 3)
             g.emit("else:")
-            if not mapped or grouped:
-                g.emit(f"a = {addr}", 1)
-            elif vaddr != addr:
-                g.emit("a &= 0xffffffff", 1)
+            g.emit(f"a = {addr}", 1)
             g.writeback(1)
             g.emit(f"h.instret = ic + {k}", 1)
             g.emit(f"h.{base}(a, {v})", 1)
@@ -981,7 +976,7 @@ def generate(insns: list[Insn], ram_base: int, ram_size: int, mapped: bool = Fal
     if loop:
         head.append("    while True:")
     if at is not None:
-        at[:] = [None] * len(head) + g.at
+        at[:] = [0] * len(head) + g.at
     return "\n".join(head + g.lines) + "\n"
 
 

@@ -193,25 +193,35 @@ def timed_process(cmd: Sequence[str], who: str, timeout: float = 300) -> tuple[f
     return wall, r.stdout.decode(errors="replace")
 
 
+def timed_run(elf: Path, accel: str, budget: int | None = None, quiet: bool = False
+              ) -> tuple[float, int, int | None, str]:
+    """One run on a fresh Machine in this process: seconds spent in Machine.run(budget),
+    instructions the hart retired, the exit status and the console output.  `quiet`
+    drops the machine's notices."""
+    from rvirt.board.virt import Machine, MachineConfig
+
+    out = bytearray()
+    extra = {"notice": lambda m: None} if quiet else {}
+    machine = Machine(MachineConfig(ram_size=150 << 20, bios=str(elf), accel=accel),
+                      console=out.extend, **extra)
+    t0 = time.perf_counter()
+    status = machine.run(budget)
+    seconds = time.perf_counter() - t0
+    return seconds, machine.hart.retired(), status, out.decode(errors="replace")
+
+
 def rvirt_in_process(elf: Path, accel: str, runs: int) -> tuple[float, int, Report]:
     """Run on a fresh Machine in this process `runs` times: the median seconds spent in
     Machine.run(), instructions the hart retired in that time (ROM and harness
     included), and the guest's report (every run must give the same)."""
-    from rvirt.board.virt import Machine, MachineConfig
-
     times = []
     seen: list[tuple[int, Report]] = []
     for _ in range(runs):
-        out = bytearray()
-        machine = Machine(MachineConfig(ram_size=150 << 20, bios=str(elf), accel=accel),
-                          console=out.extend)
-        t0 = time.perf_counter()
-        status = machine.run()
-        times.append(time.perf_counter() - t0)
+        seconds, retired, status, out = timed_run(elf, accel)
+        times.append(seconds)
         if status != 0:
             raise BenchError(f"rvirt (in process, {accel}) on {elf.name}: exit status {status}")
-        seen.append((machine.hart.retired(), parse_report(out.decode(errors="replace"),
-                                                          f"rvirt on {elf.name}")))
+        seen.append((retired, parse_report(out, f"rvirt on {elf.name}")))
     if any(run != seen[0] for run in seen):
         raise BenchError(f"rvirt (in process, {accel}) on {elf.name}: runs differ: {seen}")
     total, report = seen[0]
@@ -253,8 +263,6 @@ def profile(name: str, accel: str, scale: float, top: int) -> None:
 
 def bench_p0(scale: float, repeat: int) -> Row | None:
     """examples/p0 for a fixed instruction count on each tier (None if not built)."""
-    from rvirt.board.virt import Machine, MachineConfig
-
     if not P0_ELF.is_file():
         print("  p0: not built (make p0), skipped", flush=True)
         return None
@@ -262,15 +270,8 @@ def bench_p0(scale: float, repeat: int) -> Row | None:
     print(f"  p0: rvirt, {count:,} instructions ...", flush=True)
     runs = {}
     for accel in TIERS:
-        times = []
-        for _ in range(repeat):
-            machine = Machine(MachineConfig(ram_size=150 << 20, bios=str(P0_ELF),
-                                            accel=accel),
-                              console=lambda b: None, notice=lambda m: None)
-            t0 = time.perf_counter()
-            machine.run(count)
-            times.append(time.perf_counter() - t0)
-        runs[accel] = (statistics.median(times), machine.hart.retired())
+        results = [timed_run(P0_ELF, accel, count, quiet=True) for _ in range(repeat)]
+        runs[accel] = (statistics.median(r[0] for r in results), results[0][1])
     w = Workload("p0", 0, "examples/p0 (the tutorial kernel) counting in its loop")
     row = Row(w, runs["tcg"][1], runs["tcg"][0], runs["tcg"][1], None)
     row.interp_seconds, row.interp_total = runs["interp"]

@@ -19,6 +19,9 @@ Deliberate differences from QEMU 7.2, each harmless to gdb:
 * Legacy `S<sig>` steps (7.2 answers it empty); `P` of a register that does not exist
   answers `E14` (7.2 says OK); arguments that do not parse get `E22` where 7.2 sometimes
   answers empty.
+* Breakpoints keep their type: `z0` removes a `Z0`, never a `Z1` (7.2 files both as one
+  kind of breakpoint, so `z0` removes a `Z1` at that address too).  gdb always removes a
+  breakpoint with the type it inserted it with, so it sees no difference.
 """
 
 from __future__ import annotations
@@ -73,6 +76,46 @@ _WATCH_KINDS = {2: "watch", 3: "rwatch", 4: "awatch"}
 
 class BadPacket(ValueError):
     """A packet's arguments do not parse; the handler's reply becomes `E22`."""
+
+
+BREAKPOINT_TYPES = (0, 1)  # Z0 software, Z1 hardware ("Packets", z type)
+
+
+class Breakpoints:
+    """The Z0/Z1 breakpoints in place, each with its type: a software and a hardware
+    breakpoint at one address are two, and removing one leaves the other.
+
+    As in QEMU's breakpoint list (7.2 cpu.c `cpu_breakpoint_insert`/`_remove`), the same
+    breakpoint inserted twice needs two removals, and the kind (2 or 4 bytes) plays no
+    part.  An address is `in` the table while a breakpoint of either type remains there.
+    """
+
+    def __init__(self) -> None:
+        self._count: Counter[tuple[int, int]] = Counter()
+
+    def add(self, ztype: int, addr: int) -> None:
+        self._count[ztype, addr] += 1
+
+    def discard(self, ztype: int, addr: int) -> bool:
+        """Remove one breakpoint of this type at `addr`; False if there is none."""
+        key = (ztype, addr)
+        count = self._count.get(key, 0)
+        if count == 0:
+            return False
+        if count == 1:
+            del self._count[key]
+        else:
+            self._count[key] = count - 1
+        return True
+
+    def clear(self) -> None:
+        self._count.clear()
+
+    def __contains__(self, addr: object) -> bool:
+        return any((ztype, addr) in self._count for ztype in BREAKPOINT_TYPES)
+
+    def __bool__(self) -> bool:
+        return bool(self._count)
 
 
 @dataclass
@@ -171,11 +214,11 @@ class GdbSession:
     machine (the server does both), so it is tested packet by packet.
     """
 
-    def __init__(self, target: DebugTarget, breakpoints: Counter[int] | None = None) -> None:
+    def __init__(self, target: DebugTarget, breakpoints: Breakpoints | None = None) -> None:
         self.target = target
-        # Addresses of the Z0/Z1 breakpoints in place (the server checks them at slice
-        # boundaries); shared across connections, as breakpoints outlive a connection.
-        self.breakpoints: Counter[int] = breakpoints if breakpoints is not None else Counter()
+        # The Z0/Z1 breakpoints in place (the server checks them at slice boundaries);
+        # shared across connections, as breakpoints outlive a connection.
+        self.breakpoints = breakpoints if breakpoints is not None else Breakpoints()
         self.multiprocess = False  # set when gdb offers multiprocess+ (thread ids pP.T)
         self._tdesc: TargetDescription | None = None
         self.reg_bytes = target.xlen // 8
@@ -372,18 +415,19 @@ class GdbSession:
         # Z/z TYPE,ADDR,KIND[;cond...]: conditions are not advertised, so ignored.
         type_text, addr_text, kind_text = _split(args.split(b";", 1)[0], b",", 3)
         kind_type, addr, kind = _hex(type_text), self._address(addr_text), _hex(kind_text)
-        if kind_type in (0, 1):
-            # Software and hardware breakpoints are the same thing here: QEMU keeps a list
-            # and never patches guest memory for either.
+        if kind_type in BREAKPOINT_TYPES:
+            # Both types stop the same way: QEMU keeps a list and never patches guest
+            # memory for either.  The machine holds a set of addresses, so it hears of an
+            # address when the first breakpoint goes there and when the last one leaves.
             if insert:
-                self.target.add_breakpoint(addr)
-                self.breakpoints[addr] += 1
-            else:
+                if addr not in self.breakpoints:
+                    self.target.add_breakpoint(addr)
+                self.breakpoints.add(kind_type, addr)
+                return b"OK"
+            if not self.breakpoints.discard(kind_type, addr):
+                return E_INVAL  # nothing to remove: QEMU's -ENOENT becomes E22
+            if addr not in self.breakpoints:
                 self.target.remove_breakpoint(addr)
-                if self.breakpoints[addr] > 1:
-                    self.breakpoints[addr] -= 1
-                else:
-                    del self.breakpoints[addr]
             return b"OK"
         watch = _WATCH_KINDS.get(kind_type)
         if watch is None:
@@ -560,7 +604,7 @@ class GdbServer:
         self._running = False
         # The facade lets the first instruction of every resume() pass a breakpoint at pc,
         # so a breakpoint that falls exactly on a slice boundary is checked here.
-        self._breakpoints: Counter[int] = Counter()
+        self._breakpoints = Breakpoints()
         self._fresh_resume = True
         self._result: ServeResult | None = None
         self._wake_r, self._wake_w = socket.socketpair()

@@ -288,3 +288,48 @@ def test_client_interrupts_and_reads_monitor_output(stub_client: RspClient) -> N
     assert "pc" in text and "mhartid" in text
     assert c.command("m90000000,4") == b"E14"
     assert c.command("D;1") == b"OK"
+
+
+@pytest.mark.tools
+def test_breakpoints_of_both_types_at_one_address(stub_client: RspClient) -> None:
+    """A Z0 and a Z1 at one address are two breakpoints: removing one leaves the other,
+    which still stops the machine; a breakpoint inserted twice needs two removals; and a
+    removal with nothing to remove is E22 (QEMU's -ENOENT)."""
+    c = stub_client
+    c.handshake()
+    c.halt_reason()
+    assert c.insert_breakpoint(0x1008, type_=0) == b"OK"
+    assert c.insert_breakpoint(0x1008, type_=1) == b"OK"
+    assert c.insert_breakpoint(0x1010) == b"OK"  # where a run stops once 0x1008 is clear
+    assert c.remove_breakpoint(0x1008, type_=0) == b"OK"
+    c.resume()
+    assert (c.wait_stop(), c.pc()) == (b"T05thread:p01.01;", 0x1008)
+    assert c.remove_breakpoint(0x1008, type_=1) == b"OK"
+    c.write_register(32, 0x1000)
+    c.resume()
+    assert (c.wait_stop(), c.pc()) == (b"T05thread:p01.01;", 0x1010)
+    assert c.remove_breakpoint(0x1008, type_=1) == b"E22"
+    assert c.remove_breakpoint(0x1008, type_=0) == b"E22"
+    # twice in, once out: still there
+    assert c.insert_breakpoint(0x1008) == b"OK"
+    assert c.insert_breakpoint(0x1008, kind=2) == b"OK"
+    assert c.remove_breakpoint(0x1008) == b"OK"
+    c.write_register(32, 0x1000)
+    c.resume()
+    assert (c.wait_stop(), c.pc()) == (b"T05thread:p01.01;", 0x1008)
+
+
+@pytest.mark.tools
+def test_z0_at_the_address_of_a_z1(stub_client: RspClient, request: pytest.FixtureRequest
+                                   ) -> None:
+    """docs/differences.md, "z0 at the address of a Z1": QEMU 7.2 files both types as
+    one kind of breakpoint, so z0 removes the Z1; rvirt keeps the types apart."""
+    c = stub_client
+    c.handshake()
+    assert c.insert_breakpoint(0x1008, type_=1) == b"OK"
+    if request.node.callspec.params["stub_client"] == "qemu":
+        assert c.remove_breakpoint(0x1008, type_=0) == b"OK"
+        assert c.remove_breakpoint(0x1008, type_=1) == b"E22"  # already gone
+    else:
+        assert c.remove_breakpoint(0x1008, type_=0) == b"E22"
+        assert c.remove_breakpoint(0x1008, type_=1) == b"OK"

@@ -455,6 +455,56 @@ def test_hardware_breakpoint_and_continue(rig: Rig, gdb: RspClient) -> None:
     assert gdb.remove_breakpoint(0x103C, kind=2, type_=1) == b"OK"
 
 
+def test_software_and_hardware_breakpoints_at_one_address_are_two(rig: Rig,
+                                                                  gdb: RspClient) -> None:
+    assert gdb.insert_breakpoint(0x1010, type_=0) == b"OK"
+    assert gdb.insert_breakpoint(0x1010, type_=1) == b"OK"
+    assert rig.target.breakpoints == [0x1010]  # the machine holds a set of addresses
+    assert gdb.remove_breakpoint(0x1010, type_=0) == b"OK"
+    assert rig.target.breakpoints == [0x1010]  # the Z1 is still there
+    gdb.resume()
+    assert gdb.wait_stop() == T05
+    assert gdb.pc() == 0x1010
+    assert gdb.remove_breakpoint(0x1010, type_=1) == b"OK"
+    assert rig.target.breakpoints == []
+    assert gdb.remove_breakpoint(0x1010, type_=1) == b"E22"  # nothing left to remove
+
+
+def test_a_breakpoint_inserted_twice_needs_two_removals(rig: Rig, gdb: RspClient) -> None:
+    # QEMU keeps a list: each Z0 adds an entry, each z0 takes one away (kind ignored).
+    assert gdb.insert_breakpoint(0x1010, kind=2) == b"OK"
+    assert gdb.insert_breakpoint(0x1010, kind=4) == b"OK"
+    assert gdb.remove_breakpoint(0x1010, kind=4) == b"OK"
+    assert rig.target.breakpoints == [0x1010]
+    assert gdb.remove_breakpoint(0x1010, kind=2) == b"OK"
+    assert rig.target.breakpoints == []
+    assert gdb.remove_breakpoint(0x1010) == b"E22"
+
+
+def test_removing_a_breakpoint_of_the_other_type_is_refused(rig: Rig, gdb: RspClient) -> None:
+    """docs/differences.md, "z0 at the address of a Z1": QEMU 7.2 removes it, rvirt keeps
+    the types apart."""
+    assert gdb.insert_breakpoint(0x1010, type_=1) == b"OK"
+    assert gdb.remove_breakpoint(0x1010, type_=0) == b"E22"
+    assert rig.target.breakpoints == [0x1010]
+    gdb.resume()
+    assert gdb.wait_stop() == T05
+    assert gdb.pc() == 0x1010
+
+
+def test_a_remaining_breakpoint_still_stops_on_a_slice_boundary() -> None:
+    # The server's own check at slice boundaries sees the breakpoint that is left, too.
+    with rig_running(slice_instructions=3) as rig:
+        c = rig.connect()
+        c.insert_breakpoint(0x100C, type_=0)
+        c.insert_breakpoint(0x100C, type_=1)
+        c.remove_breakpoint(0x100C, type_=1)
+        c.resume()
+        assert c.wait_stop() == T05
+        assert c.pc() == 0x100C
+        assert rig.target.executed == 3
+
+
 def test_continue_from_a_breakpoint_makes_progress(rig: Rig, gdb: RspClient) -> None:
     gdb.insert_breakpoint(0x1000)
     gdb.insert_breakpoint(0x1008)

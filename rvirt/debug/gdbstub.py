@@ -19,6 +19,8 @@ Deliberate differences from QEMU 7.2, each harmless to gdb:
 * Legacy `S<sig>` steps (7.2 answers it empty); `P` of a register that does not exist
   answers `E14` (7.2 says OK); arguments that do not parse get `E22` where 7.2 sometimes
   answers empty.
+* `X` (binary memory write) is supported, with `M`'s rules (7.2 answers it empty): gdb's
+  `X addr,0:` probe gets OK, and gdb then writes memory with `X` instead of `M`.
 * Breakpoints keep their type: `z0` removes a `Z0`, never a `Z1` (7.2 files both as one
   kind of breakpoint, so `z0` removes a `Z1` at that address too).  gdb always removes a
   breakpoint with the type it inserted it with, so it sees no difference.
@@ -393,11 +395,10 @@ class GdbSession:
             return E_FAULT
         return hex_encode(data)
 
-    def cmd_write_memory(self, args: bytes) -> bytes:
-        where, hexdata = _split(args, b":", 2)
+    def _write_memory(self, where: bytes, data: bytes) -> bytes:
+        # M and X: ADDR,LENGTH then the bytes; bytes past LENGTH are ignored.
         addr_text, length_text = _split(where, b",", 2)
         addr, length = self._address(addr_text), _hex(length_text)
-        data = _hexdata(hexdata)
         if length > len(data):
             return E_INVAL
         # QEMU 7.2 answers OK even when the bytes land on MMIO or nothing (the debug write
@@ -405,10 +406,17 @@ class GdbSession:
         self.target.write_memory(addr, data[:length])
         return b"OK"
 
+    def cmd_write_memory(self, args: bytes) -> bytes:
+        where, hexdata = _split(args, b":", 2)
+        return self._write_memory(where, _hexdata(hexdata))
+
     def cmd_write_memory_binary(self, args: bytes) -> bytes:
-        # Unsupported, as on QEMU 7.2: gdb's `X...,0:` probe gets an empty reply and gdb
-        # writes memory with `M` from then on.
-        return b""
+        # X ADDR,LENGTH:BINARY ("Packets", X).  The decoder has already undone the `}`
+        # escapes, so the data is the bytes themselves; it may hold ':' (split once).
+        # gdb probes with `X addr,0:`; any non-empty answer makes it write with X from
+        # then on.  QEMU 7.2 answers empty, so there gdb falls back to `M`.
+        where, data = _split(args, b":", 2)
+        return self._write_memory(where, data)
 
     # --- breakpoints and watchpoints ----------------------------------------------------
     def _point(self, args: bytes, insert: bool) -> bytes:

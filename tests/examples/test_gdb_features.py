@@ -59,6 +59,50 @@ def test_watch_session_same_as_qemu(demo: ModuleType, p0_elf: Path) -> None:
         _run(demo, "qemu", p0_elf, session))
 
 
+# Every byte value, so gdb escapes '#', '$', '}' and '*' in X packets; 6 KiB, so `restore`
+# needs more than one full-size packet (PacketSize is 4 KiB).
+WRITTEN = bytes(range(256)) * 24
+BYTES_AT = 0x80100000  # RAM far past p0, which is not run in this session
+
+
+def _write_session(src: Path, dump: Path, wire: Path) -> list[str]:
+    # `{`/`}` are doubled: demo.run fills in {port} with str.format.
+    return [
+        f"set remotelogfile {wire}",  # every byte on the wire, out of the transcript
+        "target remote localhost:{port}",
+        f"set {{{{unsigned char[4]}}}}{BYTES_AT:#x} = {{{{0x23, 0x24, 0x7d, 0x2a}}}}",
+        f"restore {src} binary {BYTES_AT + 0x100:#x}",
+        f"x/4xb {BYTES_AT:#x}",
+        f"dump binary memory {dump} {BYTES_AT + 0x100:#x} {BYTES_AT + 0x100 + len(WRITTEN):#x}",
+        "kill",
+    ]
+
+
+@pytest.mark.parametrize("emulator", ["rvirt", "qemu"])
+def test_gdb_writes_memory(demo: ModuleType, p0_elf: Path, emulator: str,
+                           tmp_path: Path) -> None:
+    """gdb's memory writes land the same on both machines.  docs/differences.md, "`X`
+    (binary memory write)": rvirt answers gdb's X probe, so gdb writes with X (the four
+    special bytes escaped); QEMU 7.2 does not, so gdb writes with M."""
+    src, dump, wire = tmp_path / "bytes.bin", tmp_path / "dump.bin", tmp_path / "wire.log"
+    src.write_bytes(WRITTEN)
+    t = _run(demo, emulator, p0_elf, _write_session(src, dump, wire))
+    assert re.search(rf"{BYTES_AT:#x}:\s+0x23\s+0x24\s+0x7d\s+0x2a\n", t), t
+    assert dump.read_bytes() == WRITTEN
+    # gdb's log of the wire: unprintable bytes as \xNN, 0x0a as \n.  Inside a packet a
+    # '$' is always escaped, so "$X"/"$M" only ever starts a packet.
+    log = wire.read_text(errors="replace")
+    assert f"$X{BYTES_AT:x},0:#" in log  # gdb's probe, on both
+    if emulator == "rvirt":
+        # '#' '$' '}' '*' each as '}' and the byte XOR 0x20: 0x03 0x04 0x5d 0x0a
+        assert f"$X{BYTES_AT:x},4:}}\\x03}}\\x04}}]}}\\n#" in log, log[:2000]
+        assert "$M" not in log
+        # restore wrote with X too, in more than one packet
+        assert len(re.findall(r"\$X8010[0-9a-f]{4},[0-9a-f]{3,}:", log)) >= 2, log[:2000]
+    else:
+        assert f"$M{BYTES_AT:x},4:23247d2a#" in log, log[:2000]
+
+
 def test_monitor_commands(demo: ModuleType, p0_elf: Path) -> None:
     t = _run(demo, "rvirt", p0_elf, ["target remote localhost:{port}", "monitor help",
                                       "monitor info registers", "kill"])

@@ -29,6 +29,18 @@ def frame(payload: bytes) -> bytes:
     return b"$" + payload + b"#%02x" % (sum(payload) & 0xFF)
 
 
+def escape_binary(data: bytes) -> bytes:
+    """Binary data for a packet body as gdb sends it: `#`, `$`, `}` and `*` become `}`
+    followed by the byte XOR 0x20 (GDB manual, "Overview")."""
+    out = bytearray()
+    for b in data:
+        if b in b"#$}*":
+            out += bytes((0x7D, b ^ 0x20))
+        else:
+            out.append(b)
+    return bytes(out)
+
+
 def _decode_body(raw: bytes) -> bytes:
     """Undo `}` escapes and `X*n` run-length encoding in a received packet body."""
     out = bytearray()
@@ -216,6 +228,10 @@ class RspClient:
 
     def write_memory(self, addr: int, data: bytes) -> None:
         self.checked(f"M{addr:x},{len(data):x}:{data.hex()}")
+
+    def write_memory_binary(self, addr: int, data: bytes) -> bytes:
+        """`X`: the stub's reply (OK, an error, or empty where X is unsupported)."""
+        return self.command(f"X{addr:x},{len(data):x}:".encode() + escape_binary(data))
 
     def insert_breakpoint(self, addr: int, kind: int = 4, type_: int = 0) -> bytes:
         return self.command(f"Z{type_},{addr:x},{kind:x}")

@@ -333,3 +333,20 @@ def test_z0_at_the_address_of_a_z1(stub_client: RspClient, request: pytest.Fixtu
     else:
         assert c.remove_breakpoint(0x1008, type_=0) == b"E22"
         assert c.remove_breakpoint(0x1008, type_=1) == b"OK"
+
+
+@pytest.mark.tools
+def test_binary_memory_write(stub_client: RspClient, request: pytest.FixtureRequest) -> None:
+    """docs/differences.md, "`X` (binary memory write)": QEMU 7.2 answers X empty, so gdb
+    writes with M; rvirt writes the (unescaped) bytes and answers OK."""
+    c = stub_client
+    c.handshake()
+    data = b"#$}*\x03\x00:\xff"  # the four escaped bytes among others
+    if request.node.callspec.params["stub_client"] == "qemu":
+        assert c.command("X80000050,0:") == b""
+        assert c.write_memory_binary(0x80000050, data) == b""
+        assert c.read_memory(0x80000050, len(data)) == bytes(len(data))  # nothing written
+    else:
+        assert c.command("X80000050,0:") == b"OK"
+        assert c.write_memory_binary(0x80000050, data) == b"OK"
+        assert c.read_memory(0x80000050, len(data)) == data

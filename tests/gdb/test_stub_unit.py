@@ -422,8 +422,30 @@ def test_write_memory(rig: Rig, gdb: RspClient) -> None:
     assert rig.target.ram[0x50:0x54] == b"\x07\x08\x00\x00"
 
 
-def test_binary_write_is_unsupported_as_on_qemu(gdb: RspClient) -> None:
-    assert gdb.command("X80000050,0:") == b""
+def test_binary_write(rig: Rig, gdb: RspClient) -> None:
+    assert gdb.command("X80000050,0:") == b"OK"  # gdb's probe: X is supported
+    # Bytes that travel escaped (# $ } *), the interrupt byte, NUL, ':' and 0xff.
+    data = b"#$}*\x03\x00:\xff"
+    assert gdb.write_memory_binary(0x80000050, data) == b"OK"
+    assert bytes(rig.target.ram[0x50:0x58]) == data
+    assert gdb.read_memory(0x80000050, 8) == data
+    # M's rules: extra bytes are ignored, fewer than announced is E22, a write that lands
+    # on nothing is OK (dropped, as QEMU does with M).
+    assert gdb.command(b"X80000060,2:abcd") == b"OK"
+    assert bytes(rig.target.ram[0x60:0x64]) == b"ab\x00\x00"
+    assert gdb.command(b"X80000060,4:xy") == b"E22"
+    assert gdb.command(b"X90000000,2:ab") == b"OK"
+    for bad in (b"X", b"X80000060", b"X80000060,2", b"Xzz,1:a", b"X80000060,zz:ab",
+                b"X100000000,1:a"):
+        assert gdb.command(bad) == b"E22", bad
+    assert bytes(rig.target.ram[0x60:0x64]) == b"ab\x00\x00"
+
+
+def test_binary_write_of_a_whole_packet(rig: Rig, gdb: RspClient) -> None:
+    # Every byte value, escaped: the packet is longer on the wire than the data.
+    data = bytes(range(256)) * 4
+    assert gdb.write_memory_binary(0x80001000, data) == b"OK"
+    assert bytes(rig.target.ram[0x1000:0x1400]) == data
 
 
 def test_memory_write_with_escaped_and_run_length_encoded_data(rig: Rig, gdb: RspClient) -> None:

@@ -91,6 +91,10 @@ class Machine:
         self.hart.clock = self.mtime
         self._wire_devices(console or _stdout_write)
         self.images: list[Image] = []
+        # (address, bytes) of every image piece that lands in RAM or ROM, copied in at
+        # each reset; `dropped` describes the segment content that landed nowhere.
+        self.placed: list[tuple[int, bytes]] = []
+        self.dropped: list[str] = []
         self.symbols: dict[str, int] = {}
         self.rom_data = bytearray(MM.MROM.size)
         self.bus.add_rom("mrom", MM.MROM.base, self.rom_data)
@@ -138,10 +142,10 @@ class Machine:
         fw_end = MM.DRAM_BASE
         if bios != "none":
             img = load(bios, MM.DRAM_BASE, "-bios")
+            self._place(img, "-bios")
             if img.raw:
                 self.notice(f"-bios {bios}: no ELF header, loading it as a raw image at "
                             f"{MM.DRAM_BASE:#x}")
-            self._place(img, "-bios")
             fw_end = max(s.addr + s.memsz for s in img.segments)
         self.kernel_addr = 0
         if cfg.kernel is not None:
@@ -150,10 +154,10 @@ class Machine:
             align = 4 << 20
             start = (fw_end + align - 1) & ~(align - 1) if bios != "none" else MM.DRAM_BASE
             img = load(cfg.kernel, start, "-kernel")
+            self._place(img, "-kernel")
             if img.raw:
                 self.notice(f"-kernel {cfg.kernel}: no ELF header, loading it as a raw image "
                             f"at {start:#x}")
-            self._place(img, "-kernel")
             self.kernel_addr = img.lowest
         self.fdt_addr = MM.fdt_address(cfg.ram_size)
         fdt_end = self.fdt_addr + MM.FDT_BUFFER_SIZE
@@ -193,15 +197,49 @@ class Machine:
     # --- HTIF (end) --------------------------------------------------------------------
 
     def _place(self, img: Image, what: str) -> None:
+        """Put an image's segments where they land, as QEMU 7.2 does: the bytes that fall
+        in RAM or in the boot ROM are loaded (at each reset), the rest are dropped.  A
+        warning names the segments whose content (not just ELF headers) was dropped."""
         ram_end = MM.DRAM_BASE + self.config.ram_size
+        if img.raw:
+            seg = img.segments[0]
+            if seg.addr + seg.memsz > ram_end:
+                raise RvirtError(f"{what} {img.path}: {seg.memsz} bytes do not fit in "
+                                 f"{self.config.ram_size >> 20}M of RAM")
+        rom_lo = MM.MROM.base + len(reset_vector(MM.DRAM_BASE, 0))
+        dropped: list[str] = []
+        lost = 0
         for seg in img.segments:
             end = seg.addr + seg.memsz
-            if not (MM.DRAM_BASE <= seg.addr and end <= ram_end):
-                if img.raw:
-                    raise RvirtError(f"{what} {img.path}: {seg.memsz} bytes do not fit in "
-                                     f"{self.config.ram_size >> 20}M of RAM")
-                raise RvirtError(f"{what} {img.path}: segment {seg.addr:#010x}-{end - 1:#010x} "
-                                 f"lies outside RAM ({MM.DRAM_BASE:#x}-{ram_end - 1:#x})")
+            kept = []
+            for lo, hi in ((MM.DRAM_BASE, ram_end), (MM.MROM.base, MM.MROM.base + MM.MROM.size)):
+                a, b = max(seg.addr, lo), min(end, hi)
+                if a >= b:
+                    continue
+                if lo == MM.MROM.base and a < rom_lo:
+                    # QEMU: "rom: requested regions overlap" with its reset vector blob
+                    raise RvirtError(f"{what} {img.path}: segment {seg.index} "
+                                     f"({seg.addr:#010x}-{end - 1:#010x}) overlaps the boot "
+                                     f"ROM's reset vector at {MM.MROM.base:#x}-{rom_lo - 1:#x}")
+                kept.append((a, b))
+                data = seg.data[a - seg.addr:b - seg.addr]
+                if data:
+                    self.placed.append((a, data))
+            gaps = _gaps(seg.addr, end, kept)
+            content = [n for lo, hi in gaps for n in img.content_in(seg, lo, hi)]
+            if content:
+                lost += sum(hi - lo for lo, hi in gaps)
+                where = ", ".join(f"{lo:#010x}-{hi - 1:#010x}" for lo, hi in gaps)
+                names = " ".join(dict.fromkeys(content))
+                dropped.append(f"segment {seg.index} ({names}, {where})")
+        if dropped:
+            self.dropped = dropped
+            one = len(dropped) == 1
+            listed = dropped[0] if one else ", ".join(dropped[:-1]) + " and " + dropped[-1]
+            self.notice(f"warning: {what} {img.path}: {listed} {'is' if one else 'are'} "
+                        f"outside RAM and ROM, so {'its' if one else 'their'} {lost} bytes "
+                        f"were dropped; RAM starts at {MM.DRAM_BASE:#x}, where the linker "
+                        f"script should put the kernel")
         self.images.append(img)
         for name, addr in img.symbols.items():
             self.symbols.setdefault(name, addr)
@@ -218,10 +256,13 @@ class Machine:
                 self.ram[o:o + n] = zero[:n]
         rv = reset_vector(MM.DRAM_BASE, self.fdt_addr, self.kernel_addr)
         self.rom_data[:] = rv + bytes(len(self.rom_data) - len(rv))
-        for img in self.images:
-            for seg in img.segments:
-                o = seg.addr - MM.DRAM_BASE
-                self.ram[o:o + len(seg.data)] = seg.data
+        for addr, data in self.placed:
+            if addr >= MM.DRAM_BASE:
+                o = addr - MM.DRAM_BASE
+                self.ram[o:o + len(data)] = data
+            else:
+                o = addr - MM.MROM.base
+                self.rom_data[o:o + len(data)] = data
         o = self.fdt_addr - MM.DRAM_BASE
         if o >= 0:  # with a few KiB of RAM the rule puts it below RAM: QEMU loads nothing
             self.ram[o:o + len(self.dtb)] = self.dtb
@@ -504,6 +545,18 @@ class Machine:
     def monitor(self, command: str) -> str:
         from rvirt.debug.monitor import run_monitor_command
         return run_monitor_command(self, command)
+
+
+def _gaps(lo: int, hi: int, kept: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The parts of [lo, hi) outside the sorted, disjoint ranges `kept`."""
+    out = []
+    for a, b in sorted(kept):
+        if lo < a:
+            out.append((lo, a))
+        lo = max(lo, b)
+    if lo < hi:
+        out.append((lo, hi))
+    return out
 
 
 def _stdout_write(data: bytes) -> None:

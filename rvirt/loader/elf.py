@@ -13,14 +13,27 @@ from pathlib import Path
 from rvirt.errors import RvirtError
 
 EM_RISCV = 243
+SHF_ALLOC = 0x2
 ELF_MAGIC = b"\x7fELF"
 
 
 @dataclass
 class Segment:
-    addr: int
-    data: bytes
+    addr: int  # physical (p_paddr): where the loader puts it
+    data: bytes  # the file part (p_filesz bytes); the rest of memsz is zero
     memsz: int
+    index: int = 0  # program header number, as `readelf -l` counts
+    vaddr: int = 0  # p_vaddr, which the section headers' addresses use
+    offset: int = 0  # p_offset in the file
+
+
+@dataclass
+class Section:
+    """An allocated section (SHF_ALLOC), to say what a segment holds."""
+
+    name: str
+    addr: int  # virtual address
+    size: int
 
 
 @dataclass
@@ -31,6 +44,24 @@ class Image:
     entry: int = 0
     symbols: dict[str, int] = field(default_factory=dict)
     symbol_sizes: dict[str, int] = field(default_factory=dict)
+    sections: list[Section] = field(default_factory=list)
+    header_end: int = 0  # file bytes taken by the ELF header and the program headers
+
+    def content_in(self, seg: Segment, lo: int, hi: int) -> list[str]:
+        """Names of what segment `seg` holds at physical [lo, hi): its sections there,
+        or, for an ELF without section headers, "data" when file bytes past the ELF and
+        program headers (or bss) lie there.  Empty when only headers and padding do:
+        plain `ld -Ttext=0x80000000` starts its one segment a page low, at the headers."""
+        vlo, vhi = lo - seg.addr + seg.vaddr, hi - seg.addr + seg.vaddr
+        if self.sections:
+            return [s.name for s in self.sections
+                    if s.size and s.addr < vhi and vlo < s.addr + s.size]
+        file_lo = lo - seg.addr + seg.offset  # the file offset at lo
+        data_hi = seg.addr + len(seg.data)
+        has_bss = hi > data_hi
+        has_data = lo < data_hi and seg.offset + (min(hi, data_hi) - seg.addr) > max(
+            file_lo, self.header_end)
+        return ["data"] if has_data or has_bss else []
 
     @property
     def lowest(self) -> int:
@@ -85,7 +116,7 @@ def _load_elf(path: str, data: bytes, what: str) -> Image:
     try:
         elf = ELFFile(io.BytesIO(data))
         segments = []
-        for seg in elf.iter_segments():
+        for index, seg in enumerate(elf.iter_segments()):
             if seg["p_type"] != "PT_LOAD" or seg["p_memsz"] == 0:
                 continue
             filesz = seg["p_filesz"]
@@ -94,7 +125,13 @@ def _load_elf(path: str, data: bytes, what: str) -> Image:
                 raise RvirtError(f"{where}: truncated ELF (a segment at file offset "
                                  f"{off:#x} needs {filesz} bytes; the file has "
                                  f"{len(data)})")
-            segments.append(Segment(seg["p_paddr"], data[off:off + filesz], seg["p_memsz"]))
+            segments.append(Segment(seg["p_paddr"], data[off:off + filesz], seg["p_memsz"],
+                                    index=index, vaddr=seg["p_vaddr"], offset=off))
+        sections = [Section(sec.name, sec["sh_addr"], sec["sh_size"])
+                    for sec in elf.iter_sections()
+                    if sec["sh_flags"] & SHF_ALLOC and sec["sh_type"] != "SHT_NULL"]
+        hdr = elf.header
+        header_end = max(hdr["e_ehsize"], hdr["e_phoff"] + hdr["e_phnum"] * hdr["e_phentsize"])
         symbols: dict[str, int] = {}
         sizes: dict[str, int] = {}
         symtab = elf.get_section_by_name(".symtab")
@@ -112,4 +149,5 @@ def _load_elf(path: str, data: bytes, what: str) -> Image:
         raise RvirtError(f"{where}: malformed or truncated ELF ({type(e).__name__})") from None
     if not segments:
         raise RvirtError(f"{where}: the ELF has no loadable (PT_LOAD) segment")
-    return Image(path, segments, entry=entry, symbols=symbols, symbol_sizes=sizes)
+    return Image(path, segments, entry=entry, symbols=symbols, symbol_sizes=sizes,
+                 sections=sections, header_end=header_end)

@@ -11,7 +11,7 @@ from types import ModuleType
 
 import pytest
 
-from tests.tooling import free_port, need
+from tests.tooling import RVIRT, first_port_taken, gdb_stub, need, run_demo
 
 WATCH_SESSION = [
     "target remote localhost:{port}",
@@ -34,7 +34,7 @@ def _run(demo: ModuleType, emulator: str, elf: Path, session: list[str]) -> str:
     need("gdb-multiarch")
     if emulator == "qemu":
         need("qemu-system-riscv32")
-    status, transcript = demo.run(emulator, elf, session, free_port(), 120)
+    status, transcript = run_demo(demo, emulator, elf, session)
     assert status == 0, transcript
     return transcript
 
@@ -113,19 +113,10 @@ def test_monitor_commands(demo: ModuleType, p0_elf: Path) -> None:
 
 def test_ctrl_c_interrupts_a_running_guest(p0_elf: Path) -> None:
     """gdb sends 0x03 while the guest loops; the stub answers T02 and gdb shows SIGINT."""
-    import subprocess
-    import sys
     import time
 
-    from tests.gdb.rspclient import RspClient
-
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "rvirt", "-machine", "virt", "-cpu", "rv32",
-                             "-m", "150M", "-nographic", "-bios", str(p0_elf), "-S", "-gdb",
-                             f"tcp::{port}"], stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        c = RspClient.connect(port)
+    with gdb_stub([*RVIRT, "-machine", "virt", "-cpu", "rv32", "-m", "150M", "-nographic",
+                   "-bios", str(p0_elf), "-S"]) as (_, c):
         c.handshake()
         c.resume("vCont;c:p1.-1")
         time.sleep(0.3)  # let it run; not an assertion on time
@@ -133,7 +124,17 @@ def test_ctrl_c_interrupts_a_running_guest(p0_elf: Path) -> None:
         assert reply.startswith(b"T02"), reply
         regs = c.read_registers()
         assert 0x80000000 <= regs[32] < 0x80001000  # stopped inside the kernel's loop
-        c.close()
-    finally:
-        proc.kill()
-        proc.wait()
+
+
+def test_a_session_moves_to_another_port_when_its_port_was_taken(demo: ModuleType,
+                                                                  p0_elf: Path) -> None:
+    """run_demo starts the emulator again on another port when the first was taken
+    before the emulator could bind it (rvirt exits with "Failed to find an available
+    port"), and the session then runs as usual."""
+    need("gdb-multiarch")
+    with first_port_taken() as chosen:
+        status, t = run_demo(demo, "rvirt", p0_elf,
+                             ["target remote localhost:{port}", "p/x $pc", "kill"])
+    assert status == 0, t
+    assert len(chosen) == 2 and f"(gdb) target remote localhost:{chosen[1]}\n" in t
+    assert "$1 = 0x1000" in t

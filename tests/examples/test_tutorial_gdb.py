@@ -10,7 +10,7 @@ from types import ModuleType
 import pytest
 from elftools.elf.elffile import ELFFile
 
-from tests.tooling import free_port, need
+from tests.tooling import need, run_demo
 
 
 def _symbol(elf: Path, name: str) -> int:
@@ -23,7 +23,7 @@ def _symbol(elf: Path, name: str) -> int:
 
 def _session(demo: ModuleType, emulator: str, elf: Path) -> str:
     need("gdb-multiarch")
-    status, transcript = demo.run(emulator, Path(elf), demo.TUTORIAL, free_port(), 120)
+    status, transcript = run_demo(demo, emulator, Path(elf), demo.TUTORIAL)
     assert status == 0, transcript
     return transcript
 

@@ -3,7 +3,7 @@ the size limit; and the test client (tests/gdb/rspclient.py) against QEMU's own 
 
 from __future__ import annotations
 
-import subprocess
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import given
@@ -21,8 +21,9 @@ from rvirt.debug.rsp import (
     Packet,
     PacketDecoder,
 )
+from tests import tooling
 from tests.gdb.rspclient import RspClient, frame, is_output_packet
-from tests.tooling import ROOT, RVIRT, free_port, need
+from tests.tooling import RVIRT, NoGdbStub, first_port_taken, gdb_stub, need
 
 # Frames copied from gdb 13.1's `set debug remote 1` log talking to QEMU 7.2
 # (shared/ref/evidence/gdb-debug-remote-kernel1.txt): gdb computed these checksums.
@@ -235,26 +236,12 @@ MACHINE_ARGS = ["-machine", "virt", "-cpu", "rv32", "-m", "150M", "-nographic", 
 
 
 @pytest.fixture(params=["qemu", "rvirt"])
-def stub_client(request: pytest.FixtureRequest):
+def stub_client(request: pytest.FixtureRequest) -> Iterator[RspClient]:
     """A client connected to a paused machine's stub: QEMU's, or rvirt's with the same
     command line, so each test below checks the two answer alike."""
-    port = free_port()
-    if request.param == "qemu":
-        command = [need("qemu-system-riscv32")]
-    else:
-        command = list(RVIRT)
-    proc = subprocess.Popen(
-        [*command, *MACHINE_ARGS, "-gdb", f"tcp:127.0.0.1:{port}"], cwd=ROOT,
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    client = None
-    try:
-        client = RspClient.connect(port, alive=lambda: proc.poll() is None)
+    emulator = [need("qemu-system-riscv32")] if request.param == "qemu" else RVIRT
+    with gdb_stub([*emulator, *MACHINE_ARGS]) as (_, client):
         yield client
-    finally:
-        if client is not None:
-            client.close()
-        proc.kill()
-        proc.wait()
 
 
 BOOT_ROM = [0x00000297, 0x02828613, 0xF1402573, 0x0202A583, 0x0182A283, 0x00028067]
@@ -350,3 +337,39 @@ def test_binary_memory_write(stub_client: RspClient, request: pytest.FixtureRequ
         assert c.command("X80000050,0:") == b"OK"
         assert c.write_memory_binary(0x80000050, data) == b"OK"
         assert c.read_memory(0x80000050, len(data)) == data
+
+
+# --- starting a stub on a free port ---------------------------------------------------------
+
+@pytest.mark.tools
+@pytest.mark.parametrize("emulator", ["qemu", "rvirt"])
+def test_a_port_taken_before_the_emulator_binds_it_is_replaced(emulator: str) -> None:
+    """free_port's port can be taken by someone else before the emulator binds it; the
+    emulator then exits with "Failed to find an available port", and gdb_stub starts it
+    again on another port instead of failing the test."""
+    command = [need("qemu-system-riscv32")] if emulator == "qemu" else RVIRT
+    with first_port_taken() as chosen:
+        with gdb_stub([*command, *MACHINE_ARGS]) as (_, client):
+            assert client.handshake().startswith(b"PacketSize=1000;")
+            assert client.halt_reason() == b"T05thread:p01.01;"
+            port = client.sock.getpeername()[1]
+    assert len(chosen) == 2 and port == chosen[1] != chosen[0]
+
+
+def test_a_stub_that_fails_for_another_reason_is_not_started_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only a taken port is worth another try; any other failure to start is raised at
+    once, with the line the emulator printed."""
+    chosen: list[int] = []
+    real_free_port = tooling.free_port
+
+    def counting_free_port() -> int:
+        chosen.append(real_free_port())
+        return chosen[-1]
+
+    monkeypatch.setattr(tooling, "free_port", counting_free_port)
+    with pytest.raises(NoGdbStub, match="unsupported machine type") as failure:
+        with gdb_stub([*RVIRT, "-machine", "nonesuch"]):
+            pass
+    assert not isinstance(failure.value, tooling.PortTaken)
+    assert len(chosen) == 1

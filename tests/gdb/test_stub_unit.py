@@ -30,7 +30,7 @@ from rvirt.debug.rsp import PACKET_SIZE, escape, hex_encode
 from rvirt.debug.target import CSR_REGNUM_BASE, REG_PC, REG_PRIV, Stop
 from rvirt.errors import MachineExit, RvirtError
 from tests.gdb.rspclient import RspClient, frame
-from tests.tooling import free_port, need
+from tests.tooling import gdb_stub, need
 
 T05 = b"T05thread:p01.01;"
 T02 = b"T02thread:p01.01;"
@@ -1154,22 +1154,14 @@ def test_gdb_multiarch_session(rig: Rig) -> None:
 @pytest.mark.tools
 def test_target_description_matches_qemu() -> None:
     qemu = need("qemu-system-riscv32")
-    port = free_port()
-    proc = subprocess.Popen(
-        [qemu, "-machine", "virt", "-cpu", "rv32", "-m", "150M", "-nographic",
-         "-bios", "none", "-S", "-gdb", f"tcp:127.0.0.1:{port}"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        with RspClient.connect(port, alive=lambda: proc.poll() is None) as c:
-            c.handshake()
-            qemu_target = c.read_xfer("target.xml").decode()
-            qemu_cpu = c.read_xfer("riscv-32bit-cpu.xml")
-            qemu_virtual = c.read_xfer("riscv-32bit-virtual.xml")
-            qemu_csr = c.read_xfer("riscv-csr.xml")
-            priv = c.read_register(65)
-    finally:
-        proc.kill()
-        proc.wait()
+    with gdb_stub([qemu, "-machine", "virt", "-cpu", "rv32", "-m", "150M", "-nographic",
+                   "-bios", "none", "-S"]) as (_, c):
+        c.handshake()
+        qemu_target = c.read_xfer("target.xml").decode()
+        qemu_cpu = c.read_xfer("riscv-32bit-cpu.xml")
+        qemu_virtual = c.read_xfer("riscv-32bit-virtual.xml")
+        qemu_csr = c.read_xfer("riscv-csr.xml")
+        priv = c.read_register(65)
     assert "<architecture>riscv:rv32</architecture>" in qemu_target
     # The same cpu registers, sizes and types, in the same order (so the same numbers).
     ours = parse_regs(targetxml.cpu_feature().encode())

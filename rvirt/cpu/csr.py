@@ -58,6 +58,7 @@ MISA = 0x40141105
 QEMU_VERSION_ID = 0x00070216
 
 PRV_U, PRV_S, PRV_M = 0, 1, 3
+HPM_COUNTERS = 16  # QEMU 7.2's pmu-num default: mhpmcounter3..18 are implemented
 
 
 class CsrAccessError(Exception):
@@ -152,18 +153,25 @@ def build_csrs(h: Hart) -> dict[int, Csr]:
         lambda v: h.set_counter("instret", v, False))
     add(0xB82, "minstreth", lambda: h.counter("instret") >> 32,
         lambda v: h.set_counter("instret", v, True))
+    # mhpmcounter3..18 hold what is written and never count: QEMU 7.2 `-cpu rv32` has 16
+    # programmable counters (pmu-num=16).  OpenSBI finds them by writing 1 and reading it
+    # back (its banner: "Boot HART MHPM Count : 16").  19..31 must exist (priv spec
+    # 3.1.10) and are read-only zero here; QEMU makes them illegal.  All 29 mhpmevent
+    # registers hold what is written, as on QEMU, which (unlike rvirt) starts a counter
+    # counting when its event selects cycles or instructions (docs/differences.md).
     for i in range(3, 32):
-        add(0xB00 + i, f"mhpmcounter{i}", wmask=0)
-        add(0xB80 + i, f"mhpmcounter{i}h", wmask=0)
-        add(0x320 + i, f"mhpmevent{i}", wmask=0)
+        mask = 0xFFFFFFFF if i < 3 + HPM_COUNTERS else 0
+        add(0xB00 + i, f"mhpmcounter{i}", wmask=mask)
+        add(0xB80 + i, f"mhpmcounter{i}h", wmask=mask)
+        add(0x320 + i, f"mhpmevent{i}", wmask=0xFFFFFFFF)
     for bit, name in ((0, "cycle"), (1, "time"), (2, "instret")):
         ok = _counter_ok(h, bit)
         add(0xC00 + bit, name, lambda n=name: h.counter(n) & 0xFFFFFFFF, predicate=ok)
         add(0xC80 + bit, name + "h", lambda n=name: h.counter(n) >> 32, predicate=ok)
-    for i in range(3, 32):
+    for i in range(3, 32):  # the user-level views of mhpmcounter3..31 (spec 2.8 Zihpm)
         ok = _counter_ok(h, i)
-        add(0xC00 + i, f"hpmcounter{i}", lambda: 0, predicate=ok)
-        add(0xC80 + i, f"hpmcounter{i}h", lambda: 0, predicate=ok)
+        add(0xC00 + i, f"hpmcounter{i}", lambda n=f"mhpmcounter{i}": c[n], predicate=ok)
+        add(0xC80 + i, f"hpmcounter{i}h", lambda n=f"mhpmcounter{i}h": c[n], predicate=ok)
     # --- supervisor ---
     add(0x100, "sstatus", lambda: h.read_mstatus() & SSTATUS_MASK,
         lambda v: h.write_mstatus((h.read_mstatus() & ~SSTATUS_MASK) | (v & SSTATUS_MASK)))

@@ -398,20 +398,25 @@ class Hart:
         def slow_load(a: int, n: int) -> int:
             try:
                 return bus.load(a, n)
-            except BusError:
-                raise Trap(LOAD_ACCESS, a) from None
+            except BusError as e:  # tval: the first byte that could not be reached
+                raise Trap(LOAD_ACCESS, e.addr) from None
+
+        def stored(a: int, n: int) -> None:
+            """n bytes landed at a off the fast path: tell the translator and HTIF."""
+            o = a - base
+            if n > 0 and 0 <= o < size:
+                if code[o >> 12] or code[min(o + n, size) - 1 >> 12]:
+                    self.on_code_write(a)  # a misaligned store into translated code
+                if watch[o >> 12]:
+                    self.on_watched_write(a, n)
 
         def slow_store(a: int, n: int, v: int) -> None:
             try:
                 bus.store(a, n, v)
-            except BusError:
-                raise Trap(STORE_ACCESS, a) from None
-            o = a - base
-            if 0 <= o < size and (code[o >> 12] or code[(o + n - 1) >> 12 if o + n <= size
-                                                         else o >> 12]):
-                self.on_code_write(a)  # a misaligned store into translated code
-            if 0 <= o < size and watch[o >> 12]:
-                self.on_watched_write(a, n)
+            except BusError as e:
+                stored(a, e.addr - a)  # what a store off the end of RAM did store
+                raise Trap(STORE_ACCESS, e.addr) from None
+            stored(a, n)
 
         def lb(a: int) -> int:
             o = a - base

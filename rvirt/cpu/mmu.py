@@ -198,8 +198,24 @@ def make_accessors(h: Hart, mmu: Mmu) -> dict[str, Callable[..., int | None]]:
         mmu.remember(va, pa, acc, mmu.priv)
         return pa
 
+    def crossing(va: int, n: int, acc: int) -> None:
+        """Translate both pages of an access that crosses a page (page faults first, on
+        the first byte that faults), then check it against PMP as a whole where it is
+        physically contiguous, as QEMU 7.2 does: an entry that matches only some of its
+        bytes fails it, with tval = va (spec 3.7.1)."""
+        first = 0x1000 - (va & 0xFFF)
+        pa0 = mmu.translate(va, acc) if mmu.data_on else va
+        pa1 = mmu.translate(va + first & MASK32, acc) if mmu.data_on else va + first
+        if not pmp.applies(mmu.priv):
+            return
+        parts = [(pa0, n)] if pa1 == pa0 + first else [(pa0, first), (pa1, n - first)]
+        for pa, k in parts:
+            if not pmp.check(pa, k, PMP_PERM[acc], mmu.priv):
+                raise Trap(ACCESS_FAULT[acc], va)
+
     def load(va: int, n: int) -> int:
-        if (va & 0xFFF) + n > 0x1000:  # crosses a page: byte by byte (misaligned)
+        if (va & 0xFFF) + n > 0x1000:  # crosses a page: checked whole, read byte by byte
+            crossing(va, n, LOAD)
             return sum(load(va + i & MASK32, 1) << (8 * i) for i in range(n))
         pa = to_pa(va, n, LOAD)
         o = pa - base
@@ -207,13 +223,15 @@ def make_accessors(h: Hart, mmu: Mmu) -> dict[str, Callable[..., int | None]]:
             return int.from_bytes(ram[o:o + n], "little")
         try:
             return bus.load(pa, n)
-        except BusError:
-            raise Trap(LOAD_ACCESS, va) from None
+        except BusError as e:  # tval: the first byte that could not be reached
+            raise Trap(LOAD_ACCESS, va + e.addr - pa & MASK32) from None
 
     def store(va: int, n: int, v: int, acc: int = STORE) -> None:
         if (va & 0xFFF) + n > 0x1000:
-            for i in range(n):  # translate both pages before writing anything
-                to_pa(va + i & MASK32, 1, STORE)
+            # Both pages translated and PMP-checked before anything is written; then
+            # byte by byte, so a store off the end of RAM stores what is in RAM and
+            # faults on the first byte that is not, as on QEMU 7.2.
+            crossing(va, n, STORE)
             for i in range(n):
                 store(va + i & MASK32, 1, v >> (8 * i))
             return
@@ -228,8 +246,8 @@ def make_accessors(h: Hart, mmu: Mmu) -> dict[str, Callable[..., int | None]]:
             return
         try:
             bus.store(pa, n, v & ((1 << (8 * n)) - 1))
-        except BusError:
-            raise Trap(STORE_ACCESS, va) from None
+        except BusError as e:
+            raise Trap(STORE_ACCESS, va + e.addr - pa & MASK32) from None
 
     def lb(a: int) -> int:
         return ((load(a, 1) ^ 0x80) - 0x80) & MASK32

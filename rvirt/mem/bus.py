@@ -15,7 +15,15 @@ from rvirt.devices.base import Device, DeviceAccessError
 
 
 class BusError(Exception):
-    """Nothing decodes this physical address (or the device refused the access)."""
+    """Nothing decodes this physical address (or the device refused the access).
+
+    `addr` is the first byte of the access that could not be reached: the access's own
+    address, or, for one that runs off the end of a region, the end of that region
+    (QEMU 7.2 reports that byte in mtval: the portion of the access that faulted)."""
+
+    def __init__(self, addr: int) -> None:
+        super().__init__(addr)
+        self.addr = addr
 
 
 @dataclass
@@ -70,8 +78,10 @@ class Bus:
 
     def _span(self, addr: int, size: int) -> Mapping:
         m = self.find(addr)
-        if m is None or addr + size > m.end:
+        if m is None:
             raise BusError(addr)
+        if addr + size > m.end:
+            raise BusError(m.end)
         return m
 
     # --- guest accesses --------------------------------------------------------------
@@ -86,6 +96,15 @@ class Bus:
             raise BusError(addr) from None
 
     def store(self, addr: int, size: int, value: int) -> None:
+        m = self.find(addr)
+        if m is not None and m.kind == "ram" and addr + size > m.end:
+            # A misaligned store off the end of RAM: QEMU 7.2 stores the bytes that are
+            # in RAM, then faults on the first one that is not (the spec lets a faulting
+            # misaligned store be partly performed).
+            keep = m.end - addr
+            m.data[addr - m.base:] = (value & ((1 << (8 * keep)) - 1)).to_bytes(  # type: ignore[index]
+                keep, "little")
+            raise BusError(m.end)
         m = self._span(addr, size)
         off = addr - m.base
         if m.kind == "ram":

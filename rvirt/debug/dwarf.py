@@ -1,0 +1,666 @@
+"""What a guest ELF says about its code: functions, source lines and symbols, read from
+the symbol table and DWARF (pyelftools) for every user (hints, -d logs, the profile, the
+debugger), with names and files as gdb 13 prints them.
+
+Nothing is read when a `DebugInfo` is made. The symbol table is read on the first
+question; a compilation unit's line table and functions when an address in it is first
+asked about (found through .debug_aranges), each parsed once into sorted arrays searched
+with bisect.  Missing or odd DWARF never raises: the answers just know less.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import posixpath
+from bisect import bisect_right
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from rvirt.debug.demangle import demangle
+
+__all__ = ["DebugInfo", "Function", "demangle"]
+
+SHF_ALLOC = 0x2
+SHF_EXECINSTR = 0x4
+
+# Scopes that prefix a function's name, as gdb builds Rust names from the DIE tree
+# (gdb/dwarf2/read.c determine_prefix): `core::str::{impl#0}::len`.
+_SCOPE_TAGS = frozenset({"DW_TAG_namespace", "DW_TAG_structure_type", "DW_TAG_union_type",
+                         "DW_TAG_enumeration_type", "DW_TAG_class_type",
+                         "DW_TAG_interface_type"})
+_FUNC_TAGS = frozenset({"DW_TAG_subprogram", "DW_TAG_inlined_subroutine"})
+
+
+@dataclass(frozen=True)
+class Function:
+    """A function's code range [low, high).  `name` is what gdb shows in frames and
+    `info functions` (from DWARF; for code without DWARF, the symbol demangled as gdb's
+    `info symbol` does); `raw` is the linkage name, the one in the ELF symbol table."""
+
+    name: str
+    raw: str
+    low: int
+    high: int
+
+    def __contains__(self, addr: object) -> bool:
+        return isinstance(addr, int) and self.low <= addr < self.high
+
+
+@dataclass
+class _Sym:
+    addr: int
+    size: int
+    name: str
+    section: int | None  # index of its allocated section; None for absolute symbols
+    text: bool
+
+
+@dataclass
+class _Inline:
+    """An inlined call inside a function: where its code is, and the line that calls it."""
+
+    ranges: list[tuple[int, int]]
+    call_file: int
+    call_line: int
+
+
+@dataclass
+class _Func:
+    low: int
+    high: int
+    entry: int
+    name: str
+    raw: str | None
+    inlines: list[_Inline] = field(default_factory=list)
+
+
+@dataclass
+class _Unit:
+    """One compilation unit, parsed: its line table and its functions."""
+
+    file_base: int = 1  # the number of the first file: 1 before DWARF 5, then 0
+    files: list[str] = field(default_factory=list)       # as gdb names them
+    full: list[str] = field(default_factory=list)        # absolute, for reading the source
+    line_addrs: list[int] = field(default_factory=list)  # sorted row addresses
+    line_rows: list[tuple[int, int, bool]] = field(default_factory=list)  # file, line, stmt
+    func_lows: list[int] = field(default_factory=list)
+    funcs: list[_Func] = field(default_factory=list)
+
+
+class DebugInfo:
+    """Symbols, functions and source lines of one ELF (a path, or an open ELFFile)."""
+
+    def __init__(self, elf: str | os.PathLike[str] | Any) -> None:
+        self._source = elf
+        self._elf: Any = None
+        self._opened = False
+        self.error: str | None = None  # why less is known, when something could not be read
+        self._sections: list[tuple[int, int, int]] | None = None  # (addr, end, index)
+        self._exec: set[int] = set()
+        self._syms: list[_Sym] | None = None
+        self._sym_addrs: list[int] = []
+        self._by_name: dict[str, int] = {}
+        self._aliases: dict[str, int] | None = None
+        self._dwarf: Any = None
+        self._unit_lows: list[int] | None = None
+        self._unit_spans: list[tuple[int, int, int]] = []  # (low, high, CU offset)
+        self._units: dict[int, _Unit | None] = {}
+        self._all_units = False
+
+    # --- the answers -------------------------------------------------------------------
+
+    def function_at(self, addr: int) -> Function | None:
+        """The function whose code holds `addr` (the outermost one, not an inlined callee)."""
+        hit = self._dwarf_func(addr)
+        if hit is not None:
+            f, _ = hit
+            return Function(f.name, f.raw or self._sym_name_at(f.entry) or f.name, f.entry,
+                            f.high)
+        sym = self._text_sym_at(addr)
+        if sym is None:
+            return None
+        sym_, high = sym
+        return Function(demangle(sym_.name, verbose=True), sym_.name, sym_.addr, high)
+
+    def line_at(self, addr: int, *, full_path: bool = False) -> tuple[str, int] | None:
+        """(file, line) of the line-table row holding `addr`, the file named as gdb's
+        `info line` names it (`src/main.rs`), or absolute with full_path=True."""
+        unit = self._unit_at(addr)
+        if unit is None:
+            return None
+        row = _row_at(unit, addr)
+        if row is None:
+            return None
+        file, line, _ = row
+        return (unit.full if full_path else unit.files)[file], line
+
+    def addresses_of_line(self, file: str, line: int) -> list[int]:
+        """Addresses where statement rows of `file`:`line` start (sorted), `file` given as
+        gdb takes it: the name it prints, an absolute path, or a trailing part
+        (`main.rs`)."""
+        found: set[int] = set()
+        for unit in self._every_unit():
+            wanted = {i for i, (shown, full) in enumerate(zip(unit.files, unit.full, strict=True))
+                      if _same_file(file, shown, full)}
+            if not wanted:
+                continue
+            prev: tuple[int, int, bool] | None = None
+            for addr, row in zip(unit.line_addrs, unit.line_rows, strict=True):
+                f, ln, stmt = row
+                # a row continuing the same line is not where the line starts
+                if f in wanted and ln == line and stmt and (prev is None or prev[:2] != (f, ln)):
+                    found.add(addr)
+                prev = row
+        return sorted(found)
+
+    def symbol(self, name: str) -> int | None:
+        """Address of the symbol or function called `name` (linkage name, demangled name,
+        or gdb's name for a function such as `p0::entry`)."""
+        self._load_symbols()
+        if name in self._by_name:
+            return self._by_name[name]
+        if self._aliases is None:  # demangled names: made on the first miss only
+            assert self._syms is not None
+            self._aliases = {}
+            for s in self._syms:
+                for alias in (demangle(s.name), demangle(s.name, verbose=True)):
+                    self._aliases.setdefault(alias, s.addr)
+        if name in self._aliases:
+            return self._aliases[name]
+        for unit in self._every_unit():
+            for f in unit.funcs:
+                if f.name == name or f.raw == name:
+                    return f.entry
+        return None
+
+    def symbol_at(self, addr: int) -> tuple[str, int] | None:
+        """(name, offset) as gdb's `info symbol ADDR` gives them: the ELF symbol holding
+        `addr`, demangled as gdb does (`entry`, 4 for `entry + 4 in section .text`)."""
+        sym = self._sym_at(addr, text_only=False)
+        if sym is None:
+            return None
+        return demangle(sym.name, verbose=True), addr - sym.addr
+
+    def where(self, addr: int) -> str:
+        """A short place for messages: `p0::entry at src/main.rs:37`, `_start+0x8` when
+        there is no line, `p0::TICKS` for data, `0x10000` when nothing is known.  Inside
+        code inlined into the function, the line is the call's, in the function's own
+        source (as gdb shows the function's frame)."""
+        func = self.function_at(addr)
+        place = self._line_in_function(addr)
+        if func is not None and place is not None:
+            return f"{func.name} at {place[0]}:{place[1]}"
+        if func is not None:
+            off = addr - func.low
+            return func.name if off == 0 else f"{func.name}+{off:#x}"
+        if place is not None:
+            return f"{place[0]}:{place[1]}"
+        data = self._sym_at(addr, text_only=False)
+        if data is not None:
+            off = addr - data.addr
+            return demangle(data.name) + (f"+{off:#x}" if off else "")
+        return f"{addr:#x}"
+
+    def functions(self) -> list[Function]:
+        """Every function with code, by address: DWARF's, then symbols DWARF lacks."""
+        out: dict[int, Function] = {}
+        for unit in self._every_unit():
+            for f in unit.funcs:
+                out.setdefault(f.entry, Function(f.name, f.raw or f.name, f.entry, f.high))
+        self._load_symbols()
+        assert self._syms is not None
+        for s in self._syms:
+            if s.text and s.addr not in out and self._dwarf_func(s.addr) is None:
+                hit = self._text_sym_at(s.addr)
+                if hit is not None and hit[0] is s:
+                    out[s.addr] = Function(demangle(s.name, verbose=True), s.name, s.addr,
+                                           hit[1])
+        return [out[a] for a in sorted(out)]
+
+    # --- the ELF and its symbols -----------------------------------------------------------
+
+    def _open(self) -> Any:
+        if self._opened:
+            return self._elf
+        self._opened = True
+        try:
+            from elftools.elf.elffile import ELFFile
+            if isinstance(self._source, str | os.PathLike):
+                with open(self._source, "rb") as f:
+                    data = f.read()
+                # read whole: the file may be rebuilt while the machine runs
+                self._elf = ELFFile(io.BytesIO(data))
+            else:
+                self._elf = self._source
+            sections = []
+            for i, sec in enumerate(self._elf.iter_sections()):
+                if sec["sh_flags"] & SHF_ALLOC and sec["sh_size"]:
+                    sections.append((sec["sh_addr"], sec["sh_addr"] + sec["sh_size"], i))
+                    if sec["sh_flags"] & SHF_EXECINSTR:
+                        self._exec.add(i)
+            self._sections = sorted(sections)
+        except Exception as e:  # pyelftools raises many kinds on a bad file: know nothing
+            self._fail(e)
+            self._elf = None
+            self._sections = []
+        return self._elf
+
+    def _fail(self, e: BaseException) -> None:
+        if self.error is None:
+            self.error = f"{type(e).__name__}: {e}"
+
+    def _section_of(self, addr: int) -> int | None:
+        self._open()
+        assert self._sections is not None
+        for lo, hi, index in self._sections:
+            if lo <= addr < hi:
+                return index
+        return None
+
+    def _load_symbols(self) -> None:
+        if self._syms is not None:
+            return
+        self._syms = []
+        elf = self._open()
+        if elf is None:
+            return
+        try:
+            table = elf.get_section_by_name(".symtab") or elf.get_section_by_name(".dynsym")
+            if table is None or not hasattr(table, "iter_symbols"):
+                return
+            for sym in table.iter_symbols():
+                name = sym.name
+                kind = sym["st_info"]["type"]
+                shndx = sym["st_shndx"]
+                # mapping symbols ($x, $d) and local labels are not names of anything
+                if (not name or shndx == "SHN_UNDEF" or kind in ("STT_SECTION", "STT_FILE")
+                        or name.startswith(("$", ".L"))):
+                    continue
+                addr = sym["st_value"]
+                if shndx == "SHN_ABS":
+                    section = None
+                elif isinstance(shndx, int):
+                    section = shndx
+                else:
+                    continue
+                self._by_name.setdefault(name, addr)
+                if section is not None and self._section_index_alloc(section):
+                    self._syms.append(_Sym(addr, sym["st_size"], name, section,
+                                           section in self._exec))
+        except Exception as e:  # a cut-off symbol table: keep what was read
+            self._fail(e)
+        # gdb orders symbols at one address by name and takes the last (minsyms.c)
+        self._syms.sort(key=lambda s: (s.addr, s.name))
+        self._sym_addrs = [s.addr for s in self._syms]
+
+    def _section_index_alloc(self, index: int) -> bool:
+        assert self._sections is not None
+        return any(i == index for _, _, i in self._sections)
+
+    def _sym_at(self, addr: int, text_only: bool) -> _Sym | None:
+        """The symbol gdb's minimal-symbol lookup picks for `addr` (gdb/minsyms.c
+        lookup_minimal_symbol_by_pc_section): in the same section, the last one at or
+        before it, preferring one with a size that covers it, else the nearest label."""
+        self._load_symbols()
+        assert self._syms is not None
+        section = self._section_of(addr)
+        if section is None:
+            return None
+        i = bisect_right(self._sym_addrs, addr) - 1
+        best_zero: _Sym | None = None
+        while i >= 0:
+            s = self._syms[i]
+            i -= 1
+            if s.section != section or (text_only and not s.text):
+                continue
+            if s.size == 0:
+                if best_zero is None:
+                    best_zero = s
+                continue
+            if addr < s.addr + s.size:
+                return s
+            return best_zero
+        return best_zero
+
+    def _text_sym_at(self, addr: int) -> tuple[_Sym, int] | None:
+        """The text symbol holding `addr` and where its code ends: its size, or for a
+        label without one, the next symbol or the end of its section."""
+        s = self._sym_at(addr, text_only=True)
+        if s is None:
+            return None
+        if s.size:
+            return s, s.addr + s.size
+        assert self._sections is not None and self._syms is not None
+        end = next((hi for lo, hi, index in self._sections if index == s.section), s.addr)
+        j = bisect_right(self._sym_addrs, s.addr)
+        while j < len(self._syms):
+            t = self._syms[j]
+            if t.section == s.section and t.text:
+                end = min(end, t.addr)
+                break
+            j += 1
+        return s, max(end, addr + 1)
+
+    def _sym_name_at(self, addr: int) -> str | None:
+        s = self._sym_at(addr, text_only=True)
+        return s.name if s is not None and s.addr == addr else None
+
+    # --- DWARF: units ------------------------------------------------------------------
+
+    def _dwarf_info(self) -> Any:
+        if self._unit_lows is not None:
+            return self._dwarf
+        self._unit_lows = []
+        elf = self._open()
+        if elf is None:
+            return None
+        try:
+            if not elf.has_dwarf_info():
+                return None
+            self._dwarf = elf.get_dwarf_info()
+            spans = None
+            if self._dwarf.debug_aranges_sec:
+                try:
+                    spans = self._aranges()
+                except Exception as e:  # a broken index: the units' own ranges still tell
+                    self._fail(e)
+            if not spans:
+                spans = self._unit_ranges()
+            self._unit_spans = sorted(s for s in spans if self._real_code(s[0]))
+            self._unit_lows = [s[0] for s in self._unit_spans]
+        except Exception as e:  # odd DWARF: no line or function information
+            self._fail(e)
+            self._dwarf = None
+            self._unit_spans, self._unit_lows = [], []
+        return self._dwarf
+
+    def _real_code(self, addr: int) -> bool:
+        """False for what the linker left of discarded functions: their DWARF still
+        describes them, at address 0 (gdb drops these too: read.c, has_section_at_zero)."""
+        return self._section_of(addr) is not None
+
+    def _aranges(self) -> list[tuple[int, int, int]]:
+        aranges = self._dwarf.get_aranges()
+        return [(e.begin_addr, e.begin_addr + e.length, e.info_offset)
+                for e in aranges.entries if e.length]
+
+    def _unit_ranges(self) -> list[tuple[int, int, int]]:
+        spans = []
+        for cu in self._dwarf.iter_CUs():
+            try:
+                top = cu.get_top_DIE()
+                spans += [(lo, hi, cu.cu_offset) for lo, hi in self._die_ranges(top, cu)]
+            except Exception as e:  # this unit's ranges cannot be read: leave it out
+                self._fail(e)
+        return spans
+
+    def _unit_at(self, addr: int) -> _Unit | None:
+        if self._dwarf_info() is None:
+            return None
+        assert self._unit_lows is not None
+        i = bisect_right(self._unit_lows, addr) - 1
+        # spans may nest or overlap a little; look back over the few that start earlier
+        while i >= 0:
+            lo, hi, offset = self._unit_spans[i]
+            if lo <= addr < hi:
+                return self._unit(offset)
+            i -= 1
+            if addr - lo > 0x10_0000:
+                break
+        return None
+
+    def _unit(self, offset: int) -> _Unit | None:
+        if offset in self._units:
+            return self._units[offset]
+        unit: _Unit | None = None
+        try:
+            cu = self._dwarf.get_CU_at(offset)
+            unit = _Unit()
+            # lines and functions apart, so that a broken half leaves the other
+            for read in (self._read_lines, self._read_functions):
+                try:
+                    read(cu, unit)
+                except Exception as e:  # odd DWARF in this unit: keep what was read
+                    self._fail(e)
+        except Exception as e:  # not even the unit's header: nothing from it
+            self._fail(e)
+        self._units[offset] = unit
+        return unit
+
+    def _every_unit(self) -> Iterator[_Unit]:
+        if self._dwarf_info() is None:
+            return
+        if not self._all_units:
+            self._all_units = True
+            try:
+                for cu in self._dwarf.iter_CUs():
+                    self._unit(cu.cu_offset)
+            except Exception as e:  # a cut-off .debug_info: the units before it remain
+                self._fail(e)
+        for unit in self._units.values():
+            if unit is not None:
+                yield unit
+
+    # --- DWARF: line table -------------------------------------------------------------
+
+    def _read_lines(self, cu: Any, unit: _Unit) -> None:
+        program = self._dwarf.line_program_for_CU(cu)
+        if program is None:
+            return
+        top = cu.get_top_DIE()
+        comp_dir = _text(top.attributes["DW_AT_comp_dir"].value) \
+            if "DW_AT_comp_dir" in top.attributes else ""
+        version = program["version"]
+        dirs = [_text(d) for d in program["include_directory"]]
+        for entry in program["file_entry"]:
+            name = _text(entry.name)
+            d = entry.dir_index
+            # As gdb 13 names files: a relative name is joined to its include directory,
+            # except directory 0, the compilation directory (numbered from 1 before
+            # DWARF 5, from 0 since).
+            if d and not posixpath.isabs(name):
+                index = d if version >= 5 else d - 1
+                if index < len(dirs):
+                    name = posixpath.join(dirs[index], name)
+            unit.files.append(name)
+            unit.full.append(posixpath.normpath(posixpath.join(comp_dir, name)))
+        unit.file_base = 0 if version >= 5 else 1  # numbered from 1 before DWARF 5
+        rows: list[tuple[int, int, int, int, bool]] = []  # addr, order, file, line, stmt
+        seq: list[tuple[int, int, int, bool]] = []
+        seq_start: int | None = None
+        for entry in program.get_entries():
+            state = entry.state
+            if state is None:
+                continue
+            if seq_start is None:
+                seq_start = state.address
+            if state.end_sequence:
+                if seq and self._real_code(seq_start):
+                    for addr, file, line, stmt in seq:
+                        rows.append((addr, len(rows), file, line, stmt))
+                    # the end of a sequence: no line from here on (line 0)
+                    rows.append((state.address, len(rows), -1, 0, True))
+                seq, seq_start = [], None
+                continue
+            file = state.file - unit.file_base
+            # gdb keeps no row for line 0 (read.c lnp_state_machine::record_line)
+            if state.line != 0 and 0 <= file < len(unit.files):
+                seq.append((state.address, file, state.line, bool(state.is_stmt)))
+        # by address; at one address the end of a sequence comes first, as gdb sorts it
+        rows.sort(key=lambda r: (r[0], r[3] != 0, r[1]))
+        for addr, _, file, line, stmt in rows:
+            unit.line_addrs.append(addr)
+            unit.line_rows.append((file, line, stmt))
+
+    # --- DWARF: functions --------------------------------------------------------------
+
+    def _read_functions(self, cu: Any, unit: _Unit) -> None:
+        top = cu.get_top_DIE()
+        names: dict[int, tuple[str | None, str | None, int | None, str]] = {}
+        concrete: list[tuple[Any, int | None]] = []
+        # One walk over the unit: every DIE's name, linkage name, parent and tag (the
+        # scope path of a name comes from its declaration's parents), and the functions
+        # with code.
+        stack: list[tuple[Any, int | None]] = [(top, None)]
+        while stack:
+            die, parent = stack.pop()
+            attrs = die.attributes
+            # an empty name is no name (what is left of a broken string table)
+            name = _text(attrs["DW_AT_name"].value) if "DW_AT_name" in attrs else None
+            raw = (_text(attrs["DW_AT_linkage_name"].value)
+                   if "DW_AT_linkage_name" in attrs else None)
+            name, raw = name or None, raw or None
+            names[die.offset] = (name, raw, parent, die.tag)
+            if die.tag == "DW_TAG_subprogram" and ("DW_AT_low_pc" in attrs
+                                                   or "DW_AT_ranges" in attrs):
+                concrete.append((die, parent))
+            if die.has_children:
+                for child in die.iter_children():
+                    stack.append((child, die.offset))
+        funcs: list[_Func] = []
+        for die, _parent in concrete:
+            ranges = [r for r in self._die_ranges(die, cu) if self._real_code(r[0])]
+            if not ranges:
+                continue
+            name, raw = self._qualified(die, names)
+            if name is None:
+                continue
+            inlines = self._inlines(die, cu)
+            entry = ranges[0][0]
+            if "DW_AT_low_pc" in die.attributes:
+                entry = die.attributes["DW_AT_low_pc"].value
+            funcs += [_Func(lo, hi, entry, name, raw, inlines) for lo, hi in ranges]
+        unit.funcs = sorted(funcs, key=lambda f: f.low)
+        unit.func_lows = [f.low for f in unit.funcs]
+
+    def _qualified(self, die: Any, names: dict[int, tuple[str | None, str | None, int | None,
+                                                          str]]) -> tuple[str | None, str | None]:
+        """gdb's name for a function: its scopes' names and its own, joined by `::`,
+        taken from the declaration the definition points at (DW_AT_specification, or
+        DW_AT_abstract_origin for an out-of-line copy of an inlined function)."""
+        offset = die.offset
+        raw: str | None = None
+        for _ in range(8):  # specification chains are one or two long
+            name, link, parent, _tag = names.get(offset, (None, None, None, ""))
+            raw = raw or link
+            attrs = die.attributes
+            ref = attrs.get("DW_AT_specification") or attrs.get("DW_AT_abstract_origin")
+            if name is not None or ref is None:
+                break
+            die = die.get_DIE_from_attribute(ref.name)
+            offset = die.offset
+            if offset not in names:  # in another unit: its own name and nothing more
+                n = die.attributes.get("DW_AT_name")
+                link = die.attributes.get("DW_AT_linkage_name")
+                return ((_text(n.value) or None) if n else None,
+                        raw or ((_text(link.value) or None) if link else None))
+        if name is None:
+            return None, raw
+        parts = [name]
+        seen = 0
+        while parent is not None and seen < 64:
+            pname, _, grand, tag = names.get(parent, (None, None, None, ""))
+            if tag not in _SCOPE_TAGS or pname is None:
+                break
+            parts.append(pname)
+            parent = grand
+            seen += 1
+        return "::".join(reversed(parts)), raw
+
+    def _inlines(self, func: Any, cu: Any) -> list[_Inline]:
+        """The inlined calls directly inside `func` (lexical blocks looked through)."""
+        out: list[_Inline] = []
+        stack = [c for c in func.iter_children()] if func.has_children else []
+        while stack:
+            die = stack.pop()
+            if die.tag == "DW_TAG_inlined_subroutine":
+                a = die.attributes
+                if "DW_AT_call_line" in a and "DW_AT_call_file" in a:
+                    ranges = self._die_ranges(die, cu)
+                    if ranges:
+                        out.append(_Inline(ranges, a["DW_AT_call_file"].value,
+                                           a["DW_AT_call_line"].value))
+            elif die.tag == "DW_TAG_lexical_block" and die.has_children:
+                stack.extend(die.iter_children())
+        return out
+
+    def _die_ranges(self, die: Any, cu: Any) -> list[tuple[int, int]]:
+        a = die.attributes
+        if "DW_AT_low_pc" in a and "DW_AT_high_pc" in a:
+            lo = a["DW_AT_low_pc"].value
+            hi_attr = a["DW_AT_high_pc"]
+            # DWARF 4: a constant high_pc is a length (section 2.17.2)
+            hi = hi_attr.value if hi_attr.form == "DW_FORM_addr" else lo + hi_attr.value
+            return [(lo, hi)] if hi > lo else []
+        if "DW_AT_ranges" not in a:
+            return []
+        lists = self._dwarf.range_lists()
+        if lists is None:
+            return []
+        top = cu.get_top_DIE()
+        base = top.attributes["DW_AT_low_pc"].value if "DW_AT_low_pc" in top.attributes else 0
+        out = []
+        for r in lists.get_range_list_at_offset(a["DW_AT_ranges"].value, cu=cu):
+            if hasattr(r, "base_address"):
+                base = r.base_address
+            elif hasattr(r, "begin_offset"):
+                lo, hi = r.begin_offset, r.end_offset
+                if not getattr(r, "is_absolute", False):
+                    lo, hi = lo + base, hi + base
+                if hi > lo:
+                    out.append((lo, hi))
+        return out
+
+    def _dwarf_func(self, addr: int) -> tuple[_Func, _Unit] | None:
+        unit = self._unit_at(addr)
+        if unit is None:
+            return None
+        i = bisect_right(unit.func_lows, addr) - 1
+        # a function's ranges may enclose another's (rare); the innermost start wins
+        while i >= 0:
+            f = unit.funcs[i]
+            if f.low <= addr < f.high:
+                return f, unit
+            i -= 1
+            if addr - f.low > 0x10_0000:
+                break
+        return None
+
+    def _line_in_function(self, addr: int) -> tuple[str, int] | None:
+        hit = self._dwarf_func(addr)
+        if hit is not None:
+            f, unit = hit
+            for inline in f.inlines:
+                if any(lo <= addr < hi for lo, hi in inline.ranges):
+                    index = inline.call_file - unit.file_base
+                    if 0 <= index < len(unit.files):
+                        return unit.files[index], inline.call_line
+        return self.line_at(addr)
+
+
+def _row_at(unit: _Unit, addr: int) -> tuple[int, int, bool] | None:
+    """The row gdb's find_pc_sect_line picks: the last at or before `addr`; when that is
+    not a statement, a statement row at the same address just before it.  Line 0 (the end
+    of a sequence) is no line."""
+    i = bisect_right(unit.line_addrs, addr) - 1
+    if i < 0:
+        return None
+    j = i
+    while (j > 0 and not unit.line_rows[j][2] and unit.line_addrs[j - 1] == unit.line_addrs[j]
+           and unit.line_rows[j - 1][1] != 0):
+        j -= 1
+    row = unit.line_rows[j] if unit.line_rows[j][2] else unit.line_rows[i]
+    return None if row[1] == 0 else row
+
+
+def _same_file(wanted: str, shown: str, full: str) -> bool:
+    if wanted in (shown, full):
+        return True
+    # gdb matches a trailing part of the path, at a directory boundary
+    return any(p.endswith("/" + wanted) for p in (shown, full))
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)

@@ -54,6 +54,11 @@ class MachineConfig:
     # set), "interp" the reference interpreter only.  RVIRT_ACCEL sets the default so
     # the whole test suite can run on either tier.
     accel: str = field(default_factory=lambda: os.environ.get("RVIRT_ACCEL", "tcg"))
+    # For runs that repeat exactly (the Python API's default): the device tree's 32-byte
+    # rng-seed and the RTC's time at power-on, in ns since the epoch.  None: fresh random
+    # bytes and the host's time, as QEMU.
+    rng_seed: bytes | None = None
+    rtc_epoch_ns: int | None = None
 
     def __post_init__(self) -> None:
         if self.clock not in ("virtual", "host"):
@@ -87,7 +92,8 @@ class Machine:
         self.idle_ns = 0  # virtual time skipped while the hart waited in wfi
         self.host_clock = config.clock == "host"
         self.host_t0 = time.monotonic_ns()
-        self.host_epoch_ns = time.time_ns()
+        self.host_epoch_ns = (time.time_ns() if config.rtc_epoch_ns is None
+                              else config.rtc_epoch_ns)
         self.hart.clock = self.mtime
         self._wire_devices(console or _stdout_write)
         self.images: list[Image] = []
@@ -170,7 +176,8 @@ class Machine:
                         f" overlaps the device tree at {self.fdt_addr:#010x}-{fdt_end - 1:#010x}"
                         f" (give more RAM with -m)")
         from rvirt.board.devicetree import virt_device_tree
-        self.dtb = virt_device_tree(cfg.ram_size, ISA_STRING, rng_seed=os.urandom(32))
+        seed = os.urandom(32) if cfg.rng_seed is None else cfg.rng_seed
+        self.dtb = virt_device_tree(cfg.ram_size, ISA_STRING, rng_seed=seed)
         self._wire_htif()
 
     # --- HTIF (begin) ------------------------------------------------------------------

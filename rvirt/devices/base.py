@@ -30,6 +30,15 @@ class Device:
     def reset(self) -> None:
         """Return to power-on state (system reset)."""
 
+    def state(self) -> dict[str, object]:
+        """The device's state as plain values (ints, bytes, tuples), for a snapshot
+        (rvirt.debug.history); stateless devices have none."""
+        return {}
+
+    def set_state(self, state: dict[str, object]) -> None:
+        """Put back what `state()` returned.  Interrupt lines get their saved level
+        without calling their sinks: the sink's side (PLIC, mip) is restored too."""
+
 
 class IrqLine:
     """A level-triggered interrupt wire from a device to a sink (PLIC source or mip bit).

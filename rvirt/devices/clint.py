@@ -53,6 +53,17 @@ class Clint(Device):
         self.msip_irq.lower()
         self._set_mtime(0)
 
+    def state(self) -> dict[str, object]:
+        return {"mtimecmp": self.mtimecmp, "delta": self._delta, "deadline": self._deadline,
+                "msip": self.msip_irq.level, "mtip": self.mtip_irq.level}
+
+    def set_state(self, state: dict[str, object]) -> None:
+        self.mtimecmp = state["mtimecmp"]  # type: ignore[assignment]
+        self._delta = state["delta"]  # type: ignore[assignment]
+        self._deadline = state["deadline"]  # type: ignore[assignment]
+        self.msip_irq.level = bool(state["msip"])
+        self.mtip_irq.level = bool(state["mtip"])
+
     # -- time ----------------------------------------------------------------------
 
     def mtime(self) -> int:

@@ -50,6 +50,19 @@ class GoldfishRtc(Device):
         self.irq_enabled = 0
         self.irq.lower()  # QEMU leaves the line until the next update; nothing is pending
 
+    _FIELDS = ("offset", "time_high", "alarm_next", "alarm_running", "irq_pending",
+               "irq_enabled")
+
+    def state(self) -> dict[str, object]:
+        out: dict[str, object] = {k: getattr(self, k) for k in self._FIELDS}
+        out["irq"] = self.irq.level
+        return out
+
+    def set_state(self, state: dict[str, object]) -> None:
+        for k in self._FIELDS:
+            setattr(self, k, state[k])
+        self.irq.level = bool(state["irq"])
+
     def count(self) -> int:
         """The guest-visible time in nanoseconds."""
         return (self.now_ns() + self.offset) & MASK64

@@ -56,6 +56,13 @@ class Htif:
         self._halves = 0
         self._responses.clear()
 
+    def state(self) -> dict[str, object]:
+        return {"halves": self._halves, "responses": tuple(self._responses)}
+
+    def set_state(self, state: dict[str, object]) -> None:
+        self._halves = state["halves"]  # type: ignore[assignment]
+        self._responses = deque(state["responses"])  # type: ignore[call-overload]
+
     def stored(self, addr: int, size: int) -> None:
         """A guest store of `size` bytes at physical `addr` has landed in RAM.
 

@@ -59,6 +59,21 @@ class Plic(Device):
         for line in self._outputs:
             line.lower()
 
+    def state(self) -> dict[str, object]:
+        return {"priority": tuple(self.priority), "threshold": tuple(self.threshold),
+                "pending": self.pending, "claimed": self.claimed,
+                "enable": tuple(self.enable), "meip": self.meip.level,
+                "seip": self.seip.level}
+
+    def set_state(self, state: dict[str, object]) -> None:
+        self.priority = list(state["priority"])  # type: ignore[call-overload]
+        self.threshold = list(state["threshold"])  # type: ignore[call-overload]
+        self.pending = state["pending"]  # type: ignore[assignment]
+        self.claimed = state["claimed"]  # type: ignore[assignment]
+        self.enable = list(state["enable"])  # type: ignore[call-overload]
+        self.meip.level = bool(state["meip"])
+        self.seip.level = bool(state["seip"])
+
     # -- gateway -------------------------------------------------------------------
 
     def set_source(self, source: int, level: bool) -> None:

@@ -90,6 +90,24 @@ class Uart16550(Device):
         self.rx.clear()
         self.irq.lower()
 
+    _FIELDS = ("rbr", "ier", "iir", "lcr", "lsr", "msr", "divider", "mcr", "scr",
+               "char_time_ns", "thr_ipending", "timeout_ipending", "fcr", "rx_trigger")
+
+    def state(self) -> dict[str, object]:
+        """Registers, the RX FIFO, host input not yet taken, the timeout and the line."""
+        out: dict[str, object] = {k: getattr(self, k) for k in self._FIELDS}
+        out.update(rx=bytes(self.rx), host=bytes(self._host), deadline=self._deadline,
+                   irq=self.irq.level)
+        return out
+
+    def set_state(self, state: dict[str, object]) -> None:
+        for k in self._FIELDS:
+            setattr(self, k, state[k])
+        self.rx = deque(state["rx"])  # type: ignore[call-overload]
+        self._host = bytearray(state["host"])  # type: ignore[arg-type]
+        self._deadline = state["deadline"]  # type: ignore[assignment]
+        self.irq.level = bool(state["irq"])
+
     def _update_irq(self) -> None:
         """`serial_update_irq`: pick the highest-priority cause, set IIR and the line."""
         ier = self.ier

@@ -17,6 +17,7 @@ from rvirt.errors import RvirtError
 
 USAGE = """\
 usage: rvirt [options]   (a RISC-V virt machine; QEMU-compatible options)
+       rvirt memmap KERNEL.elf [-m SIZE] [-o FILE.svg]   (the kernel on the memory map)
 
 Machine:
   -machine virt | -M virt   the virt board (the only machine)
@@ -259,6 +260,9 @@ class _NoConsole:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["memmap"]:  # a subcommand: reads an ELF, starts no machine
+        from rvirt.tools.memmap import main as memmap
+        return memmap(args[1:])
     try:
         o = parse_args(args)
         return run(o)

@@ -16,9 +16,12 @@ import posixpath
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rvirt.debug.demangle import demangle
+
+if TYPE_CHECKING:
+    from elftools.elf.elffile import ELFFile
 
 __all__ = ["DebugInfo", "Function", "demangle"]
 
@@ -30,14 +33,14 @@ SHF_EXECINSTR = 0x4
 _SCOPE_TAGS = frozenset({"DW_TAG_namespace", "DW_TAG_structure_type", "DW_TAG_union_type",
                          "DW_TAG_enumeration_type", "DW_TAG_class_type",
                          "DW_TAG_interface_type"})
-_FUNC_TAGS = frozenset({"DW_TAG_subprogram", "DW_TAG_inlined_subroutine"})
 
 
 @dataclass(frozen=True)
 class Function:
-    """A function's code range [low, high).  `name` is what gdb shows in frames and
-    `info functions` (from DWARF; for code without DWARF, the symbol demangled as gdb's
-    `info symbol` does); `raw` is the linkage name, the one in the ELF symbol table."""
+    """A function's code [low, high) (for one split into several ranges, the range asked
+    about).  `name` is what gdb shows in frames and `info functions` (from DWARF; for code
+    without DWARF, the symbol demangled as gdb's `info symbol` does); `raw` is the linkage
+    name, the one in the ELF symbol table."""
 
     name: str
     raw: str
@@ -92,7 +95,7 @@ class _Unit:
 class DebugInfo:
     """Symbols, functions and source lines of one ELF (a path, or an open ELFFile)."""
 
-    def __init__(self, elf: str | os.PathLike[str] | Any) -> None:
+    def __init__(self, elf: str | os.PathLike[str] | ELFFile) -> None:
         self._source = elf
         self._elf: Any = None
         self._opened = False
@@ -103,6 +106,7 @@ class DebugInfo:
         self._sym_addrs: list[int] = []
         self._by_name: dict[str, int] = {}
         self._aliases: dict[str, int] | None = None
+        self._func_names: dict[str, int] | None = None  # DWARF's names, made on demand
         self._dwarf: Any = None
         self._unit_lows: list[int] | None = None
         self._unit_spans: list[tuple[int, int, int]] = []  # (low, high, CU offset)
@@ -116,7 +120,7 @@ class DebugInfo:
         hit = self._dwarf_func(addr)
         if hit is not None:
             f, _ = hit
-            return Function(f.name, f.raw or self._sym_name_at(f.entry) or f.name, f.entry,
+            return Function(f.name, f.raw or self._sym_name_at(f.entry) or f.name, f.low,
                             f.high)
         sym = self._text_sym_at(addr)
         if sym is None:
@@ -169,19 +173,25 @@ class DebugInfo:
                     self._aliases.setdefault(alias, s.addr)
         if name in self._aliases:
             return self._aliases[name]
-        for unit in self._every_unit():
-            for f in unit.funcs:
-                if f.name == name or f.raw == name:
-                    return f.entry
-        return None
+        if "::" not in name:
+            # a name without a scope is in the symbol table if anywhere (C functions,
+            # #[no_mangle] ones): no need to read all the DWARF to miss it
+            return None
+        if self._func_names is None:
+            self._func_names = {}
+            for unit in self._every_unit():
+                for f in unit.funcs:
+                    self._func_names.setdefault(f.name, f.entry)
+        return self._func_names.get(name)
 
-    def symbol_at(self, addr: int) -> tuple[str, int] | None:
+    def symbol_at(self, addr: int, *, raw: bool = False) -> tuple[str, int] | None:
         """(name, offset) as gdb's `info symbol ADDR` gives them: the ELF symbol holding
-        `addr`, demangled as gdb does (`entry`, 4 for `entry + 4 in section .text`)."""
+        `addr`, demangled as gdb does (`entry`, 4 for `entry + 4 in section .text`), or
+        with raw=True its linkage name, as the symbol table has it."""
         sym = self._sym_at(addr, text_only=False)
         if sym is None:
             return None
-        return demangle(sym.name, verbose=True), addr - sym.addr
+        return (sym.name if raw else demangle(sym.name, verbose=True)), addr - sym.addr
 
     def where(self, addr: int) -> str:
         """A short place for messages: `p0::entry at src/main.rs:37`, `_start+0x8` when

@@ -123,6 +123,12 @@ def test_p0_places(p0_elf: Path) -> None:
     assert info.symbol("p0[12d632176886ed2b]::TICKS") == ticks  # as gdb's info symbol says
     assert info.symbol("_RNvCs1CgzAhFaSzT_2p05TICKS") == ticks
     assert info.symbol("no_such_symbol") is None
+    assert info.symbol("p0::no_such_function") is None
+    assert info.symbol("core::str::{impl#0}::len") == info.symbol(
+        "_RNvMNtCs5vbsRDZqdei_4core3stre3lenB4_") == info.symbol("<str>::len")
+    len_at = info.symbol("<str>::len") or 0
+    assert info.symbol_at(len_at + 2) == ("<str>::len", 2)
+    assert info.symbol_at(len_at, raw=True) == ("_RNvMNtCs5vbsRDZqdei_4core3stre3lenB4_", 0)
 
 
 def test_inlined_code_is_placed_at_the_call(p0_elf: Path) -> None:

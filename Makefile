@@ -25,13 +25,14 @@ P0_NOSCRIPT_ELF := $(P0_DIR)/$(P0_NOSCRIPT_DIR)/$(TARGET)/debug/p0
 CARGO_OFFLINE := cd $(P0_DIR) && PATH=/usr/bin:$$PATH RUSTC_BOOTSTRAP=1 \
 	cargo --config .cargo/offline.toml
 
-.PHONY: help test deps venv p0 p0-no-linker-script kernels examples lint pytest demo bench clean distclean
+.PHONY: help test deps venv p0 p0-no-linker-script p0-mistakes kernels examples lint pytest demo bench clean distclean
 
 help:
 	@echo "make demo                 boot examples/p0 on rvirt, step the boot path with gdb"
 	@echo "make test                 deps + venv + example kernels + ruff + pytest"
 	@echo "make p0                   build examples/p0 offline -> $(P0_ELF)"
 	@echo "make p0-no-linker-script  p0 linked without its linker script (boots into zeroed RAM)"
+	@echo "make p0-mistakes          p0 with each classic mistake the hints explain"
 	@echo "make kernels              build examples/hello, trap and paging offline"
 	@echo "make lint                 ruff check"
 	@echo "make bench                run bench/run.py"
@@ -58,6 +59,18 @@ p0-no-linker-script: | deps
 	$(CARGO_OFFLINE) build --offline --features no-linker-script --target-dir $(P0_NOSCRIPT_DIR)
 	@echo "p0 without linker script: $(P0_NOSCRIPT_ELF)"
 
+# p0 with each classic mistake (examples/p0/Cargo.toml), for the hints: one target dir,
+# each build copied out to target/mistakes/bin/p0-<feature>.
+P0_MISTAKES := no-stack no-trap-handler rom-store no-device
+
+p0-mistakes: | deps
+	@for f in $(P0_MISTAKES); do \
+	  ($(CARGO_OFFLINE) build --offline --features $$f --target-dir target/mistakes && \
+	   mkdir -p target/mistakes/bin && \
+	   cp target/mistakes/$(TARGET)/debug/p0 target/mistakes/bin/p0-$$f) || exit 1; \
+	done
+	@echo "p0 mistakes: $(P0_DIR)/target/mistakes/bin/p0-{$$(echo $(P0_MISTAKES) | tr ' ' ,)}"
+
 # The tutorial's next steps (examples/hello, trap, paging), built the same offline way.
 KERNELS := hello trap paging
 
@@ -68,7 +81,7 @@ kernels: | deps
 	  echo "$$k: examples/$$k/target/$(TARGET)/debug/$$k"; \
 	done
 
-examples: p0 p0-no-linker-script kernels
+examples: p0 p0-no-linker-script p0-mistakes kernels
 
 lint: venv
 	$(PY) -m ruff check .

@@ -8,6 +8,12 @@ fn main() {
     let script = manifest.join("src").join("script.ld");
     println!("cargo:rerun-if-changed={}", script.display());
     println!("cargo:rerun-if-changed=build.rs");
+    // `mistake`: one of the classic-mistake features (Cargo.toml) is on.
+    println!("cargo::rustc-check-cfg=cfg(mistake)");
+    let mistakes = ["NO_STACK", "NO_TRAP_HANDLER", "ROM_STORE", "NO_DEVICE"];
+    if mistakes.iter().any(|m| env::var_os(format!("CARGO_FEATURE_{m}")).is_some()) {
+        println!("cargo:rustc-cfg=mistake");
+    }
 
     if env::var_os("CARGO_FEATURE_NO_LINKER_SCRIPT").is_some() {
         // The mistake on purpose: no -T, so the linker's built-in layout decides where the

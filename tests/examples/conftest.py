@@ -20,8 +20,8 @@ P0_ELF = P0 / "target" / TARGET / "debug" / "p0"
 P0_NOSCRIPT_ELF = P0 / "target" / "no-linker-script" / TARGET / "debug" / "p0"
 
 
-def _build(elf: Path, *extra: str, project: Path = P0) -> Path:
-    if elf.is_file():
+def _build(elf: Path, *extra: str, project: Path = P0, rebuild: bool = False) -> Path:
+    if elf.is_file() and not rebuild:
         return elf
     need("riscv64-unknown-elf-ld")
     if not Path("/usr/bin/cargo").exists():
@@ -42,6 +42,26 @@ def p0_elf() -> Path:
 def p0_noscript_elf() -> Path:
     return _build(P0_NOSCRIPT_ELF, "--features", "no-linker-script", "--target-dir",
                   "target/no-linker-script")
+
+
+MISTAKES = ("no-stack", "no-trap-handler", "rom-store", "no-device")
+P0_MISTAKES = P0 / "target" / "mistakes"
+
+
+@pytest.fixture(scope="session")
+def p0_mistake_elf() -> Callable[[str], Path]:
+    """p0 built with one of its classic-mistake features (examples/p0/Cargo.toml), as
+    `make p0-mistakes` leaves it in target/mistakes/bin/p0-<feature>."""
+    def build(feature: str) -> Path:
+        assert feature in MISTAKES
+        out = P0_MISTAKES / "bin" / f"p0-{feature}"
+        if not out.is_file():
+            elf = _build(P0_MISTAKES / TARGET / "debug" / "p0", "--features", feature,
+                         "--target-dir", "target/mistakes", rebuild=True)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(elf.read_bytes())
+        return out
+    return build
 
 
 @pytest.fixture(scope="session")

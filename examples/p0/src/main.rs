@@ -16,7 +16,7 @@ static mut TICKS: u32 = 0;
 /// The first instruction the hart runs after the boot ROM.
 ///
 /// Naked: no prologue, because there is no stack yet (sp is 0 at reset).
-#[unsafe(naked)]
+#[unsafe(naked)] #[cfg(not(mistake))] // the mistake features have their own (at the end)
 #[unsafe(no_mangle)]
 #[unsafe(link_section = ".text.init")]
 pub unsafe extern "C" fn _start() -> ! {
@@ -47,4 +47,59 @@ pub extern "C" fn entry() -> ! {
 #[panic_handler]
 fn panic(_info: &PanicInfo) -> ! {
     loop {}
+}
+
+// --- The classic mistakes, one cargo feature each (see Cargo.toml); rvirt explains each
+// with a hint where QEMU just hangs.  Kept at the end so that the lines above, which the
+// tutorial's gdb session shows, stay where they are.
+
+/// `_start` for the mistake features: `no-stack` forgets `la sp`; the others set up gp
+/// and sp as above, then make their mistake in `mistake()` before `entry`.
+#[cfg(mistake)]
+#[unsafe(naked)]
+#[unsafe(no_mangle)]
+#[unsafe(link_section = ".text.init")]
+pub unsafe extern "C" fn _start() -> ! {
+    #[cfg(feature = "no-stack")]
+    core::arch::naked_asm!(
+        ".option push",
+        ".option norelax",
+        "la gp, __global_pointer$",
+        ".option pop",
+        "tail {entry}",
+        entry = sym entry,
+    );
+    #[cfg(not(feature = "no-stack"))]
+    core::arch::naked_asm!(
+        ".option push",
+        ".option norelax",
+        "la gp, __global_pointer$",
+        ".option pop",
+        "la sp, _stack_top",
+        "call {mistake}",
+        "tail {entry}",
+        mistake = sym mistake,
+        entry = sym entry,
+    );
+}
+
+/// The mistake itself, made before `entry` runs.
+#[cfg(mistake)]
+#[unsafe(no_mangle)]
+pub extern "C" fn mistake() {
+    // An `ecall` while no trap handler is installed: mtvec is still 0.
+    #[cfg(feature = "no-trap-handler")]
+    unsafe {
+        core::arch::asm!("ecall")
+    };
+    // A store to the boot ROM at 0x1000, which drops it.
+    #[cfg(feature = "rom-store")]
+    unsafe {
+        core::ptr::write_volatile(0x1000 as *mut u32, 0x1234_5678)
+    };
+    // A typo for the UART at 0x1000_0000: nothing is at 0x1001_0000.
+    #[cfg(feature = "no-device")]
+    unsafe {
+        core::ptr::write_volatile(0x1001_0000 as *mut u8, b'h')
+    };
 }

@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rvirt.board import memmap as MM
 from rvirt.cpu import csr as C
@@ -31,6 +32,10 @@ from rvirt.exec.interp import execute
 from rvirt.exec.translate import Translator
 from rvirt.loader.elf import Image, load
 from rvirt.mem.bus import Bus
+
+if TYPE_CHECKING:
+    from rvirt.debug.dwarf import DebugInfo, Function
+    from rvirt.diag.profile import Profile
 
 ISA_STRING = "rv32imac_zicsr_zifencei"  # riscv,isa in the device tree: what rvirt implements
 ACCELS = ("tcg", "interp")
@@ -105,6 +110,14 @@ class Machine:
         self.rom_data = bytearray(MM.MROM.size)
         self.bus.add_rom("mrom", MM.MROM.base, self.rom_data)
         self._load_images()
+        # Diagnostics that watch execution chunk by chunk (the -d block items, the
+        # profile): called with (pc, count) before the interpreter runs cold code.  With
+        # any of them the machine dispatches blocks on the interp tier too, and on tcg
+        # translates only when translate_with_hooks (the profile's blocks report
+        # themselves; the block logs need every block interpreted).
+        self.chunk_hooks: list[Callable[[int, int], None]] = []
+        self.translate_with_hooks = False
+        self.profile: Profile | None = None  # -profile (rvirt.diag.profile)
         self.breakpoints: set[int] = set()
         self.watchpoints: list[tuple[str, int, int]] = []
         self.progress = 0  # instructions (and traps) resume has run so far
@@ -350,10 +363,17 @@ class Machine:
         self._max = max_instructions
         skip_bp = True
         tcg: Translator | None = None
-        if self.config.accel == "tcg":
+        if self.config.accel == "tcg" or self.chunk_hooks:
             tcg = self.__dict__.get("translator")
             if tcg is None:
                 tcg = self.translator = Translator(h)
+                if self.config.accel != "tcg" or not self.translate_with_hooks:
+                    tcg.threshold = 1 << 62  # the dispatcher only interprets, by blocks
+                if self.profile is not None:  # blocks report themselves, one function each
+                    tcg.on_block = self.profile.enter
+                    tcg.region = self.profile.function
+                if self.chunk_hooks:
+                    tcg.on_chunk = self._chunk
             tcg.proceed = self._between_batches
         try:
             while self.progress < max_instructions:
@@ -450,6 +470,37 @@ class Machine:
         if r is not None and r[0] != "breakpoint":
             return Stop("watch", r[1], watch=r[0])
         return Stop("step")
+
+    def _chunk(self, pc: int, count: int) -> None:
+        for hook in self.chunk_hooks:
+            hook(pc, count)
+
+    # --- what the loaded ELFs say about the code (rvirt.debug.dwarf) ----------------------
+    @property
+    def debug_infos(self) -> list[DebugInfo]:
+        """One DebugInfo per loaded ELF (-bios, then -kernel), made on first use: reading
+        symbols and DWARF costs nothing until someone asks."""
+        infos = self.__dict__.get("_debug_infos")
+        if infos is None:
+            from rvirt.debug.dwarf import DebugInfo
+            infos = self._debug_infos = [DebugInfo(img.path) for img in self.images
+                                         if not img.raw]
+        return infos
+
+    def function_at(self, pc: int) -> Function | None:
+        for info in self.debug_infos:
+            f = info.function_at(pc)
+            if f is not None:
+                return f
+        return None
+
+    def where(self, pc: int) -> str:
+        """`p0::entry at src/main.rs:37`, `_start+0x8`, or the address: for messages."""
+        for info in self.debug_infos:
+            text = info.where(pc)
+            if text != f"{pc:#x}":
+                return text
+        return f"{pc:#x}"
 
     # --- the debug facade --------------------------------------------------------------
     def read_register(self, regnum: int) -> int | None:

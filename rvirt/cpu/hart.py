@@ -93,6 +93,12 @@ class Hart:
         # there calls on_watched_write(physical address, size) once it has landed.
         self.watch_pages = bytearray(len(self.code_pages))
         self.on_watched_write: Callable[[int, int], None] = lambda pa, n: None
+        # Observers of the diagnostics (-d int, hints, the profile), called on cold paths
+        # only: before a trap is taken (epc = pc, the old privilege), after an mret or
+        # sret (with the new pc), and for functionality rvirt (like QEMU) leaves out.
+        self.trap_hooks: list[Callable[[Hart, int, int, bool], None]] = []
+        self.xret_hooks: list[Callable[[Hart, int], None]] = []
+        self.unimp_hooks: list[Callable[[str], None]] = []
         self.pmp = Pmp(self.csr)
         self.mmu = Mmu(self)
         self.triggers = Triggers(self)
@@ -237,6 +243,9 @@ class Hart:
             # for mode 2 or 3 entirely [obs] (virt-rv32.md 5.2).
             if v & 3 < 2:
                 self.csr[name] = v
+            else:
+                for hook in self.unimp_hooks:  # QEMU's LOG_UNIMP line
+                    hook(f"CSR_{name.upper()}: reserved mode not supported")
         return write
 
     def read_mstatus(self) -> int:
@@ -296,6 +305,8 @@ class Hart:
     def take_trap(self, cause: int, tval: int, interrupt: bool = False) -> None:
         """Enter the trap handler for an exception at self.pc (or an interrupt before the
         instruction at self.pc).  Privileged spec 3.1.6.1, 3.1.7, 3.1.14-16, 4.1.1."""
+        for hook in self.trap_hooks:
+            hook(self, cause, tval, interrupt)
         epc = self.pc
         c = self.csr
         bit = 1 << cause
@@ -343,6 +354,8 @@ class Hart:
         self.priv = new
         self.update_mode()
         self.end_batch()
+        for hook in self.xret_hooks:
+            hook(self, self.csr["mepc"])
         return self.csr["mepc"]
 
     def sret(self) -> int:
@@ -357,6 +370,8 @@ class Hart:
         self.priv = new
         self.update_mode()
         self.end_batch()
+        for hook in self.xret_hooks:
+            hook(self, self.csr["sepc"])
         return self.csr["sepc"]
 
     def pmp_active(self) -> bool:

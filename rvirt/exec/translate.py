@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import mmap
 import re
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -159,6 +160,16 @@ class Translator:
         self.max_blocks = MAX_BLOCKS
         # The machine's work between two batches (see run); None: run returns instead.
         self.proceed: Callable[[], int | None] | None = None
+        # Called with (pc, count) before the interpreter runs a chunk of cold code (a
+        # basic block, or what is left of the budget): the -d block logs and the
+        # profile watch execution here, with translation held off for the block logs.
+        self.on_chunk: Callable[[int, int], None] | None = None
+        # The profile's view of blocks: `on_block(start pc, instret)` is called by every
+        # translated block on entry, and `region(pc)` names the function holding pc, so
+        # that a block never spans two (calls, returns and jumps to another function end
+        # it); both None otherwise, when blocks run exactly as before.
+        self.on_block: Callable[[int, int], None] | None = None
+        self.region: Callable[[int], object] | None = None
         # While scanning mapped code: the RAM offset minus va of the block's one page.
         self._delta: int | None = None
         self._page = 0
@@ -267,10 +278,16 @@ class Translator:
             o = pc - h.ram_base
             room = len(h.ram) - o
             if not 0 <= o < len(h.ram):
-                try:
-                    return h.fetch_slow(pc)
-                except Trap:
+                # ROM: read as a debugger reads, which no guest access watcher (-d
+                # guest_errors, hints) sees and no device notices; MMIO gives None.
+                lo = h.bus.debug_read(pc, 2)
+                if lo is None:
                     return None
+                w = int.from_bytes(lo, "little")
+                if w & 3 != 3:
+                    return w
+                hi = h.bus.debug_read(pc + 2, 2)
+                return None if hi is None else w | int.from_bytes(hi, "little") << 16
         if o & 1 or room < 2:
             return None
         w = h.r16[o >> 1]
@@ -325,7 +342,11 @@ class Translator:
         hits = self.spaces[self._delta is not None].hits
         delta = 0 if self._delta is None else self._delta << 32
         pc = start
+        owner = self.region
+        home = owner(start) if owner is not None else None
         while len(out) < CAP:
+            if owner is not None and out and owner(pc) != home:
+                break  # another function: the profile sees the block boundary
             w = self._fetch(pc)
             if w is None:
                 break
@@ -395,9 +416,11 @@ class Translator:
         if not insns or any(not self._in_scope(i[0] + i[2].length - 1) for i in insns):
             return None
         at: list[int] = []
-        src = generate(insns, h.ram_base, len(h.ram), space.mapped, at)
+        hook = "" if self.on_block is None else f"BLOCK({pc}, ic)"
+        src = generate(insns, h.ram_base, len(h.ram), space.mapped, at, hook)
         name = f"<rvirt block {pc:#010x}>"
         ns = self.namespace
+        ns["BLOCK"] = self.on_block
         exec(compile(src, name, "exec"), ns)  # noqa: S102 - generated from the table
         fn = ns.pop(f"b_{pc:x}")
         # Physical addresses of its instructions, which stores are checked against.
@@ -471,6 +494,7 @@ class Translator:
         fetch_delta = h.mmu.fetch_delta
         threshold = self.threshold
         execute = interp.execute
+        on_chunk = self.on_chunk
         pc = h.pc
         ic = h.instret
         fn: Callable[..., int] | None = None
@@ -528,6 +552,8 @@ class Translator:
                     fn = None
                     k = min(k, left)
                     h.pc = pc
+                    if on_chunk is not None:
+                        on_chunk(pc, k)
                     execute(h, k)
                     pc = h.pc
                     ran = h.instret - ic
@@ -577,6 +603,27 @@ def _position(fn: Callable[..., int], exc: BaseException) -> int | None:
         if tb.tb_frame.f_code is code:
             return fn.at[tb.tb_lineno - 1]  # type: ignore[attr-defined, no-any-return]
         tb = tb.tb_next
+    return None
+
+
+def executing_pc() -> int | None:
+    """The pc of the instruction being executed, asked from inside it (by a bus watcher
+    or a device, which are not told): the interpreter's own `pc`, or, in a block, the
+    instruction of the block's current line.  None outside execution.  Walks the Python
+    stack, so only cold paths (a diagnostic, once) may ask."""
+    frame = sys._getframe(1)
+    block = None
+    while frame is not None:
+        code = frame.f_code
+        if code is interp.execute.__code__:
+            return frame.f_locals["pc"]  # type: ignore[no-any-return]
+        if code.co_filename.startswith("<rvirt block"):
+            block = frame
+        elif code is Translator._dispatch.__code__ and block is not None:
+            fn = frame.f_locals.get("fn")
+            if fn is not None and fn.__code__ is block.f_code:
+                return fn.pcs[fn.at[block.f_lineno - 1]]  # type: ignore[no-any-return]
+        frame = frame.f_back  # type: ignore[assignment]
     return None
 
 
@@ -768,7 +815,7 @@ def _check_lines(check: Check, ram_base: int, ram_size: int, mapped: bool) -> li
 
 
 def generate(insns: list[Insn], ram_base: int, ram_size: int, mapped: bool = False,
-             at: list[int] | None = None) -> str:
+             at: list[int] | None = None, prologue: str = "") -> str:
     """Python source of `def b_<pc>(h, X, ic, end) -> next pc` for a scanned block; with
     mapped, its loads and stores go through the MMU's RAM fast path (`Mmu.fast`).  `at`,
     if given, receives the instruction index of each source line (0 for the entry lines:
@@ -969,6 +1016,8 @@ def generate(insns: list[Insn], ram_base: int, ram_size: int, mapped: bool = Fal
     if not finished:
         g.exit(0, n, hex(last_pc + last_op.length))
     head = [f"def b_{start:x}(h, X, ic, end):"]
+    if prologue:  # a statement run on entry (the profile's block hook)
+        head.append("    " + prologue)
     loads = g.read | g.all_written if loop else g.read | g.entry
     head += [f"    x{r} = X[{r}]" for r in sorted(loads)]
     head += ["    " + line for check in entry

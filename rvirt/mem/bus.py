@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import mmap
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rvirt.devices.base import Device, DeviceAccessError
@@ -40,10 +41,21 @@ class Mapping:
         return self.base + self.size
 
 
+# A watcher of guest accesses the bus does not complete as asked: (kind, is_write, addr,
+# size), kind "rejected" (nothing decodes it, or the device refused it) or "rom" (a store
+# to ROM, silently dropped).  For the -d guest_errors log and the hints.
+Watcher = Callable[[str, bool, int, int], None]
+
+
 class Bus:
     def __init__(self) -> None:
         self._maps: list[Mapping] = []
         self._bases: list[int] = []
+        self.watchers: list[Watcher] = []
+
+    def _report(self, kind: str, write: bool, addr: int, size: int) -> None:
+        for watch in self.watchers:
+            watch(kind, write, addr, size)
 
     # --- wiring ----------------------------------------------------------------------
     def _add(self, m: Mapping) -> Mapping:
@@ -76,12 +88,12 @@ class Bus:
                 return m
         return None
 
-    def _span(self, addr: int, size: int) -> Mapping:
+    def _span(self, addr: int, size: int, write: bool = False) -> Mapping:
         m = self.find(addr)
-        if m is None:
-            raise BusError(addr)
-        if addr + size > m.end:
-            raise BusError(m.end)
+        if m is None or addr + size > m.end:
+            if self.watchers:
+                self._report("rejected", write, addr, size)
+            raise BusError(addr if m is None else m.end)
         return m
 
     # --- guest accesses --------------------------------------------------------------
@@ -93,6 +105,8 @@ class Bus:
         try:
             return m.device.read(off, size)  # type: ignore[union-attr]
         except DeviceAccessError:
+            if self.watchers:
+                self._report("rejected", False, addr, size)
             raise BusError(addr) from None
 
     def store(self, addr: int, size: int, value: int) -> None:
@@ -104,18 +118,25 @@ class Bus:
             keep = m.end - addr
             m.data[addr - m.base:] = (value & ((1 << (8 * keep)) - 1)).to_bytes(  # type: ignore[index]
                 keep, "little")
+            if self.watchers:
+                self._report("rejected", True, addr, size)
             raise BusError(m.end)
-        m = self._span(addr, size)
+        m = self._span(addr, size, True)
         off = addr - m.base
         if m.kind == "ram":
             m.data[off:off + size] = (value & ((1 << (8 * size)) - 1)).to_bytes(  # type: ignore[index]
                 size, "little")
         elif m.kind == "rom":
-            return  # QEMU 7.2 drops guest stores to the MROM silently (virt-rv32.md 1)
+            # QEMU 7.2 drops guest stores to the MROM silently (virt-rv32.md 1)
+            if self.watchers:
+                self._report("rom", True, addr, size)
+            return
         else:
             try:
                 m.device.write(off, size, value & ((1 << (8 * size)) - 1))  # type: ignore[union-attr]
             except DeviceAccessError:
+                if self.watchers:
+                    self._report("rejected", True, addr, size)
                 raise BusError(addr) from None
 
     # --- debugger accesses: RAM and ROM only, no device side effects ------------------

@@ -43,6 +43,17 @@ Timing:
   -clock virtual|host       virtual (default): time follows instructions, runs repeat
                             exactly; host: mtime follows the host clock, as QEMU
                             without -icount
+Logging (QEMU 7.2's formats):
+  -d ITEM[,ITEM...]         log in_asm, exec, cpu, int, guest_errors, unimp on stderr
+                            (-d help lists them); in_asm names the function and line
+  -D FILE                   write the -d log to FILE instead
+Diagnostics (rvirt's own):
+  -no-hints                 no `rvirt: hint:` lines about classic mistakes (a kernel
+                            linked outside RAM, no trap handler, no stack, a store to
+                            the boot ROM, an access where no device is)
+  -profile FILE             when the run ends, write where the instructions went, by
+                            call stack: FILE.folded (flamegraph.pl, speedscope),
+                            FILE.svg (a flame graph) or FILE.txt (top functions)
 Execution:
   -accel tcg                run hot code translated to Python blocks (the default; the
                             interpreter still steps and runs under breakpoints/watchpoints)
@@ -67,6 +78,10 @@ class Options:
     icount_shift: int = 0
     clock: str = "virtual"
     accel: str | None = None  # None: MachineConfig's default (RVIRT_ACCEL, else tcg)
+    log_items: frozenset[str] = frozenset()  # -d
+    hints: bool = True  # -no-hints turns them off
+    profile: str | None = None  # -profile FILE
+    log_file: str | None = None  # -D
     extra: list[str] = field(default_factory=list)
 
 
@@ -157,6 +172,21 @@ def parse_args(argv: list[str]) -> Options:
             if not m or int(m.group(1)) > 10:
                 raise RvirtError(f"-icount {v}: expected shift=N with N from 0 to 10")
             o.icount_shift = int(m.group(1))
+        elif flag == "-d":
+            from rvirt.diag import log
+            v = value(a)
+            if v == "help":
+                print(log.help_text(), end="")
+                raise SystemExit(0)
+            o.log_items = log.parse_items(v)
+        elif flag == "-D":
+            o.log_file = value(a)
+        elif flag == "-no-hints":
+            o.hints = False
+        elif flag == "-profile":
+            from rvirt.diag.profile import check_path
+            o.profile = value(a)
+            check_path(o.profile)
         elif flag == "-accel":
             v = value(a)
             o.accel = v.split(",", 1)[0]  # QEMU takes tcg,thread=...: options ignored
@@ -203,9 +233,30 @@ def _on_signal(signum: int, frame: object) -> None:
     raise _Terminated(signum)
 
 
+def _open_log(o: Options):  # noqa: ANN202
+    """The -d log, writing to the -D file (created, as QEMU does, even when empty)."""
+    from rvirt.diag.log import QemuLog
+    out = None
+    if o.log_file is not None:
+        try:
+            out = open(o.log_file, "w")  # noqa: SIM115 - closed when the run ends
+        except OSError as e:
+            raise RvirtError(f"-D {o.log_file}: {e.strerror}") from None
+    return QemuLog(o.log_items, out)
+
+
 def run(o: Options) -> int:
     from rvirt.console import Console, ConsoleQuit
+    log = _open_log(o) if o.log_items or o.log_file else None
     machine = build_machine(o)
+    if log is not None:
+        log.attach(machine)
+    if o.hints:
+        from rvirt.diag.hints import Hints
+        Hints(machine).attach()
+    if o.profile is not None:
+        from rvirt.diag.profile import Profile
+        Profile(machine).attach()
     server = None
     if o.gdb is not None:
         from rvirt.debug.gdbstub import GdbServer
@@ -243,6 +294,10 @@ def run(o: Options) -> int:
     finally:
         if server is not None:
             server.close()
+        if log is not None:
+            log.close()
+        if machine.profile is not None and o.profile is not None:
+            machine.profile.write(o.profile)
 
 
 class _NoConsole:

@@ -81,8 +81,9 @@ def test_a_running_machine_prints_the_warning_and_goes_on() -> None:
     elf = program("at_90000000", print_then_finish(0x5555), base=0x90000000)
     with pytest.raises(subprocess.TimeoutExpired) as stopped:
         run_rvirt(*ARGS, "-bios", str(elf), timeout=5, input=b"")
-    err = (stopped.value.stderr or b"").decode()
-    assert err.count("\n") == 1 and err.startswith("rvirt: warning: "), err
+    err = (stopped.value.stderr or b"").decode().splitlines()
+    assert err[0].startswith("rvirt: warning: ") and len(err) == 3, err
+    assert all(line.startswith("rvirt: hint: ") for line in err[1:])  # the hint, once
 
 
 def test_headers_only_outside_ram_is_silent() -> None:

@@ -1,0 +1,128 @@
+"""-profile FILE: instructions by call stack, counted exactly (the folded counts sum to
+the instructions retired), the same on both tiers, with traps and interrupts as frames of
+their own; written as folded stacks, an SVG flame graph or a top-functions table when the
+run ends, and never changing what the guest does."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+import xml.etree.ElementTree as ET
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from rvirt.board.virt import Machine, MachineConfig
+from rvirt.diag.profile import Profile
+from tests.cli.guest import ARGS, one_error_line
+from tests.tooling import ROOT, RVIRT, run_rvirt
+
+pytestmark = pytest.mark.tools
+
+
+def profiled(elf: Path, accel: str = "tcg") -> tuple[Counter[str], Machine]:
+    m = Machine(MachineConfig(ram_size=150 << 20, bios=str(elf), accel=accel),
+                console=lambda b: None)
+    p = Profile(m)
+    p.attach()
+    assert m.run() == 0
+    return p.finish(), m
+
+
+@pytest.mark.parametrize("name", ["hello", "trap", "paging"])
+def test_counts_sum_to_instructions_retired(name: str,
+                                            example_elf: Callable[[str], Path]) -> None:
+    counts, m = profiled(example_elf(name))
+    assert sum(counts.values()) == m.hart.instret
+    plain = Machine(MachineConfig(ram_size=150 << 20, bios=str(example_elf(name))),
+                    console=lambda b: None)
+    assert plain.run() == 0
+    assert plain.hart.instret == m.hart.instret  # profiling changes nothing the guest sees
+    assert plain.hart.x[:32] == m.hart.x[:32] and plain.hart.pc == m.hart.pc
+
+
+@pytest.mark.parametrize("name", ["hello", "trap"])
+def test_both_tiers_give_the_same_profile(name: str,
+                                          example_elf: Callable[[str], Path]) -> None:
+    assert profiled(example_elf(name), "tcg")[0] == profiled(example_elf(name), "interp")[0]
+
+
+def test_stacks_follow_calls_returns_and_traps(example_elf: Callable[[str], Path]) -> None:
+    hello, _ = profiled(example_elf("hello"))
+    assert any(s.startswith("hello::kmain;core::panicking::panic_fmt;hello::panic;") for s in
+               hello)
+    assert "[boot rom]" in hello and hello["[boot rom]"] == 6  # the ROM's six instructions
+    trap, _ = profiled(example_elf("trap"))
+    timer = [s for s in trap if "[interrupt m_timer];trap_vector;trap::handle_trap" in s]
+    assert timer and all(s.startswith("trap::kmain;") for s in timer)
+    ecall = [s for s in trap if ";[exception user_ecall];trap_vector;" in s]
+    assert ecall and all("trap::user_main" in s for s in ecall)
+    # after each mret the stack is the interrupted one again: nothing grows without end
+    assert max(s.count(";") for s in trap) < 25
+
+
+def _run_with_profile(elf: Path, path: Path) -> subprocess.CompletedProcess[bytes]:
+    r = run_rvirt(*ARGS, "-bios", str(elf), "-profile", str(path), input=b"")
+    assert r.returncode == 0, r.stderr
+    return r
+
+
+def test_folded_file(tmp_path: Path, example_elf: Callable[[str], Path]) -> None:
+    elf = example_elf("hello")
+    out = tmp_path / "hello.folded"
+    r = _run_with_profile(elf, out)
+    assert r.stdout == run_rvirt(*ARGS, "-bios", str(elf), input=b"").stdout
+    lines = out.read_text().splitlines()
+    total = 0
+    for line in lines:
+        stack, count = line.rsplit(" ", 1)
+        assert stack and int(count) > 0
+        total += int(count)
+    assert total == profiled(elf)[1].hart.instret
+
+
+def test_svg_flame_graph(tmp_path: Path, example_elf: Callable[[str], Path]) -> None:
+    out = tmp_path / "trap.svg"
+    _run_with_profile(example_elf("trap"), out)
+    root = ET.parse(out).getroot()
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    titles = [t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}title")]
+    assert any(t.startswith("trap::kmain (") and "instructions" in t for t in titles)
+    assert any(t.startswith("[interrupt m_timer] (") for t in titles)
+
+
+def test_top_table(tmp_path: Path, example_elf: Callable[[str], Path]) -> None:
+    out = tmp_path / "hello.txt"
+    _run_with_profile(example_elf("hello"), out)
+    text = out.read_text().splitlines()
+    assert text[0] == f"{profiled(example_elf('hello'))[1].hart.instret} instructions retired"
+    assert "self" in text[2] and "total" in text[2]
+    assert any(line.endswith("  hello::kmain") for line in text)
+
+
+def test_profile_written_on_sigterm(tmp_path: Path, p0_elf: Path) -> None:
+    """p0 counts forever: the profile is written when the run is ended by a signal."""
+    out = tmp_path / "p0.folded"
+    proc = subprocess.Popen([*RVIRT, *ARGS, "-bios", str(p0_elf), "-profile", str(out)],
+                            cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    time.sleep(3)
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=30)
+    stacks = dict(line.rsplit(" ", 1) for line in out.read_text().splitlines())
+    # `_start` tail-calls entry (`tail entry`): entry takes _start's place on the stack
+    assert stacks["[boot rom]"] == "6" and stacks["_start"] == "6"
+    assert int(stacks["p0::entry"]) > 1000
+
+
+@pytest.mark.parametrize("path, text", [
+    ("profile.png", "must end in .folded, .svg or .txt"),
+    ("/nonexistent/dir/p.svg", "no such directory"),
+])
+def test_bad_profile_path_is_one_line(path: str, text: str,
+                                      example_elf: Callable[[str], Path]) -> None:
+    r = run_rvirt(*ARGS, "-bios", str(example_elf("hello")), "-profile", path, input=b"")
+    assert text in one_error_line(r)

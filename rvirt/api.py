@@ -409,6 +409,15 @@ class Machine:
         """The port the gdb stub listens on (the one chosen when 0 was asked), or None."""
         return None if self._server is None else self._server.port
 
+    def wait_for_gdb(self, timeout: float | None = None) -> bool:
+        """Block until gdb connects to the stub (False if `timeout` seconds pass first);
+        the next run() then lets gdb drive the machine, as `-S` waits on the command
+        line."""
+        if self._server is None:
+            raise ConfigError("wait_for_gdb: the machine has no gdb stub (give gdb_port)")
+        self._live()
+        return self._server.wait_for_client(timeout)
+
     # --- registers and memory ---------------------------------------------------------------
     @property
     def pc(self) -> int:
@@ -614,7 +623,9 @@ class Machine:
                 if deadline is not None and time.monotonic() >= deadline:
                     return RunResult("timeout", None, retired, h.pc)
                 if self._server is not None:
+                    before = h.instret
                     ended = self._serve_gdb(own_breakpoints, watcher, deadline)
+                    retired += h.instret - before if h.instret >= before else h.instret
                     if ended is not None:
                         return RunResult("exit", ended, retired, h.pc)
                 budget = slice_size if max_instructions is None else min(

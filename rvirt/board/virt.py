@@ -367,7 +367,8 @@ class Machine:
             tcg = self.__dict__.get("translator")
             if tcg is None:
                 tcg = self.translator = Translator(h)
-                if self.config.accel != "tcg" or not self.translate_with_hooks:
+                if self.chunk_hooks and (self.config.accel != "tcg"
+                                         or not self.translate_with_hooks):
                     tcg.threshold = 1 << 62  # the dispatcher only interprets, by blocks
                 if self.profile is not None:  # blocks report themselves, one function each
                     tcg.on_block = self.profile.enter

@@ -105,9 +105,10 @@ test: deps venv examples
 demo: venv p0
 	$(PY) scripts/demo.py --elf $(P0_ELF)
 
-bench: venv p0
+bench: venv p0 kernels
 	@if [ -f bench/run.py ]; then $(PY) bench/run.py; \
 	else echo "bench: bench/run.py does not exist yet"; fi
+	$(PY) bench/grading.py
 
 clean:
 	rm -rf $(P0_DIR)/target $(KERNELS:%=examples/%/target) tests/_build .pytest_cache .ruff_cache .hypothesis

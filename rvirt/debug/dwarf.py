@@ -193,6 +193,16 @@ class DebugInfo:
             return None
         return (sym.name if raw else demangle(sym.name, verbose=True)), addr - sym.addr
 
+    def code_symbol_at(self, addr: int) -> Function | None:
+        """The function holding `addr` from the symbol table alone, named by its
+        demangled symbol (`<hello::Uart as core::fmt::Write>::write_str`): no DWARF is
+        read, so it is cheap enough to ask about every block (the profile does)."""
+        hit = self._text_sym_at(addr)
+        if hit is None:
+            return None
+        sym, high = hit
+        return Function(demangle(sym.name), sym.name, sym.addr, high)
+
     def where(self, addr: int) -> str:
         """A short place for messages: `p0::entry at src/main.rs:37`, `_start+0x8` when
         there is no line, `p0::TICKS` for data, `0x10000` when nothing is known.  Inside

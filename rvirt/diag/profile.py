@@ -1,8 +1,10 @@
 """The profile (`-profile FILE`): where the instructions went, by call stack.
 
-Stacks follow the calling convention as the code runs: a jump to a function's entry
-with ra just set to a return point in the caller is a call, one with ra untouched a tail
-call; arriving at a frame's return address is a return.  Traps and interrupts are frames
+Functions are found by the ELF's code symbols while the guest runs (no DWARF is read per
+block) and named as gdb names them when the profile is written.  Stacks follow the
+calling convention as the code runs: a jump to a function's entry with ra just set to a
+return point in the caller is a call, one with ra untouched a tail call; arriving at a
+frame's return address is a return.  Traps and interrupts are frames
 of their own ("[interrupt m_timer]"), left at mret/sret.  The machine reports each block
 as it enters it (translated blocks through a one-line prologue; cold code before the
 interpreter runs it), and blocks never span two functions, so counting instret between
@@ -16,7 +18,6 @@ Written when the run ends, in the format the file's suffix asks for: `.folded`
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,11 +33,11 @@ FORMATS = (".folded", ".svg", ".txt")
 RA = 1
 
 
-@dataclass
-class Frame:
-    name: str
-    fid: int  # the function's entry (its identity), -1 for a trap frame
-    ret: int | None  # where the caller expects it to come back
+# A frame: (name, fid, ret, key).  fid is the function's entry address (its identity), -1
+# for a trap frame; ret is where its caller expects it back (None: not a call); key is
+# the folded stack up to and including it, so moving between frames costs no joining.
+Frame = tuple[str, int, "int | None", str]
+TRAP = -1
 
 
 def check_path(path: str) -> None:
@@ -77,7 +78,8 @@ class Profile:
         """The entry address of the function holding pc (its identity)."""
         fid = self._fid.get(pc)
         if fid is None:
-            f = self.m.function_at(pc)
+            f = next((f for info in self.m.debug_infos
+                      if (f := info.code_symbol_at(pc)) is not None), None)
             if f is not None:
                 fid = f.low
                 self._names[fid] = f.name
@@ -109,45 +111,60 @@ class Profile:
             self.counts[self.key] += ic - self.last
         self.last = ic
 
-    def _rekey(self) -> None:
-        self.key = ";".join(f.name for f in self.frames)
-        self.fid = self.frames[-1].fid if self.frames else -2
+    def _push(self, name: str, fid: int, ret: int | None) -> None:
+        """`name` is the frame's token in the folded key: the function's entry in hex
+        (named only when the profile is written), or a trap frame's own name."""
+        frames = self.frames
+        key = f"{frames[-1][3]};{name}" if frames else name
+        frames.append((name, fid, ret, key))
+        self.key, self.fid = key, fid
+
+    def _replace(self, name: str, fid: int) -> None:
+        """A tail call or a jump: the top frame becomes fid, returning where it did."""
+        frames = self.frames
+        ret = frames.pop()[2]
+        self._push(name, fid, ret)
+
+    def _pop_to(self, depth: int) -> None:
+        del self.frames[depth:]
+        top = self.frames[-1] if self.frames else None
+        self.key, self.fid = (top[3], top[1]) if top else ("", -2)
 
     def _move(self, pc: int, fid: int, ic: int) -> None:
-        self._flush(ic)
+        if ic > self.last:
+            self.counts[self.key] += ic - self.last
+            self.last = ic
         frames = self.frames
-        name = self._names[fid]
+        name = f"{fid:x}"
         if self.trapped:  # the handler of the trap just taken
             self.trapped = False
-            frames.append(Frame(name, fid, None))
-            self._rekey()
+            self._push(name, fid, None)
             return
-        for i in range(len(frames) - 1, 0, -1):  # a return, maybe past tail calls
-            if frames[i].fid == -1:
+        n = len(frames)
+        if n > 1 and frames[-1][2] == pc and frames[-2][1] == fid:
+            self._pop_to(n - 1)  # a return, the usual case
+            return
+        for i in range(n - 2, 0, -1):  # a return past tail calls and deeper frames
+            if frames[i][1] == TRAP:
                 break
-            if frames[i].ret == pc and frames[i - 1].fid == fid:
-                del frames[i:]
-                self._rekey()
+            if frames[i][2] == pc and frames[i - 1][1] == fid:
+                self._pop_to(i)
                 return
-        ra = self.m.hart.x[RA]
-        if frames and pc == fid and pc in self._entries:
-            top = frames[-1]
-            if ra != top.ret and top.fid >= 0 and self.function(ra - 2) == top.fid:
-                frames.append(Frame(name, fid, ra))  # a call: ra points back into the caller
-            else:
-                frames[-1] = Frame(name, fid, top.ret)  # a tail call
-        elif frames:
-            top = frames[-1]
-            frames[-1] = Frame(name, fid, top.ret)  # a jump into another function
-        else:
-            frames.append(Frame(name, fid, None))
-        self._rekey()
+        if not frames:
+            self._push(name, fid, None)
+            return
+        top = frames[-1]
+        if pc == fid and pc in self._entries:
+            ra = self.m.hart.x[RA]
+            if ra != top[2] and top[1] >= 0 and self.function(ra - 2) == top[1]:
+                self._push(name, fid, ra)  # a call: ra points back into the caller
+                return
+        self._replace(name, fid)  # a tail call, or a jump into another function
 
     def trap(self, h: Hart, cause: int, tval: int, interrupt: bool) -> None:
         self._flush(h.instret)
         kind = "interrupt" if interrupt else "exception"
-        self.frames.append(Frame(f"[{kind} {trap_name(cause, interrupt)}]", -1, None))
-        self._rekey()
+        self._push(f"[{kind} {trap_name(cause, interrupt)}]", TRAP, None)
         self.trapped = True
 
     def xret(self, h: Hart, pc: int) -> None:
@@ -155,16 +172,26 @@ class Profile:
         self._flush(h.instret)
         frames = self.frames
         for i in range(len(frames) - 1, -1, -1):
-            if frames[i].fid == -1:
-                del frames[i:]
+            if frames[i][1] == TRAP:
+                self._pop_to(i)
                 break
         self.trapped = False
-        self._rekey()
 
     def finish(self) -> Counter[str]:
-        """The counts up to now: they sum to the instructions retired."""
+        """The counts up to now, by folded stack of function names: they sum to the
+        instructions retired.  Functions are named as gdb names them (DWARF), read now,
+        once, for the functions that ran; else by their demangled symbol."""
         self._flush(self.m.hart.instret)
-        return Counter({k: v for k, v in self.counts.items() if v})
+        names: dict[str, str] = {}
+        for fid, fallback in self._names.items():
+            f = self.m.function_at(fid) if fid in self._entries else None
+            # `;` separates frames in the folded format: `[u8; 4]` becomes `[u8, 4]`
+            names[f"{fid:x}"] = (f.name if f is not None else fallback).replace(";", ",")
+        out: Counter[str] = Counter()
+        for key, n in self.counts.items():
+            if n:
+                out[";".join(names.get(t, t) for t in key.split(";"))] += n
+        return out
 
     # --- output -------------------------------------------------------------------------
     def write(self, path: str) -> None:

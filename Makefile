@@ -106,8 +106,8 @@ demo: venv p0
 	$(PY) scripts/demo.py --elf $(P0_ELF)
 
 bench: venv p0 kernels
-	@if [ -f bench/run.py ]; then $(PY) bench/run.py; \
-	else echo "bench: bench/run.py does not exist yet"; fi
+	$(PY) bench/run.py
+	$(PY) bench/diag.py
 	$(PY) bench/grading.py
 
 clean:

@@ -5,6 +5,12 @@ part and exits 0).  Each test boots the kernel on a fresh rvirt machine."""
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from conftest import Submission
+
+    from rvirt.pytest_plugin import MachineFactory
 
 # Budgets: the tutorial's kernels need well under a million instructions; a kernel that
 # loops or traps forever fails instead of hanging the run.
@@ -13,7 +19,7 @@ SECONDS = 60
 MTIMER_INTERRUPT = 0x8000_0007
 
 
-def test_p0_boots_to_entry(rvirt_machine, submission) -> None:
+def test_p0_boots_to_entry(rvirt_machine: MachineFactory, submission: Submission) -> None:
     m = rvirt_machine(bios=submission.elf("p0"), memory="150M")
     r = m.run(until="entry", max_instructions=STEPS, timeout=SECONDS)
     assert r.reason == "until", f"p0 never reached entry ({r.reason} after " \
@@ -34,7 +40,7 @@ HELLO = [
 ]
 
 
-def test_hello_prints_and_exits(rvirt_machine, submission) -> None:
+def test_hello_prints_and_exits(rvirt_machine: MachineFactory, submission: Submission) -> None:
     m = rvirt_machine(bios=submission.elf("hello"), memory="150M")
     r = m.run(max_instructions=STEPS, timeout=SECONDS)
     assert (r.reason, r.exit_code) == ("exit", 0)
@@ -44,7 +50,8 @@ def test_hello_prints_and_exits(rvirt_machine, submission) -> None:
         assert re.fullmatch(pattern, line), f"{line!r} is not {pattern!r}"
 
 
-def test_trap_takes_three_timer_interrupts(rvirt_machine, submission) -> None:
+def test_trap_takes_three_timer_interrupts(rvirt_machine: MachineFactory,
+                                           submission: Submission) -> None:
     m = rvirt_machine(bios=submission.elf("trap"), memory="150M")
     # Run until the kernel installs its handler, then stop at every entry to it.
     r = m.run(until=lambda m: m.csr("mtvec") != 0, max_instructions=STEPS, timeout=SECONDS)

@@ -25,6 +25,7 @@ SP = 2
 NEAR_SP = 4096  # a fault this close to sp is the stack's
 LIBRARY = "/rustlib/src/rust/library/"  # where Rust's core comes from
 LOAD_OR_STORE = (4, 5, 6, 7, 13, 15)  # misaligned, access and page faults of data
+ECALLS = (8, 9, 11)
 
 
 class Hints:
@@ -34,6 +35,7 @@ class Hints:
         self.m = m
         self.say = say or m.notice
         self.given: set[str] = set()
+        self._vectors: set[int] = set()  # trap vectors already seen to hold code
 
     def attach(self) -> None:
         self.m.hart.trap_hooks.append(self.trap)
@@ -67,8 +69,9 @@ class Hints:
 
     # --- before every trap ------------------------------------------------------------
     def trap(self, h: Hart, cause: int, tval: int, interrupt: bool) -> None:
-        if interrupt:
-            return
+        if interrupt or cause in ECALLS and "trap" in self.given and \
+                h.csr["mtvec"] in self._vectors:
+            return  # the usual trap of a working kernel: nothing to look at
         pc = h.pc
         name = trap_name(cause, False)
         if pc == MM.DRAM_BASE and self.m.dropped and not self._loaded_at(MM.DRAM_BASE):
@@ -94,7 +97,10 @@ class Hints:
         reg = "stvec" if delegated else "mtvec"
         base = c[reg] & ~3
         self.given.add("trap")  # the first trap has been seen
+        if c[reg] in self._vectors:
+            return
         if base and self._fetchable(base):
+            self._vectors.add(c[reg])
             return
         why = "= 0" if not base else f"= {base:#010x}, where nothing can be fetched"
         self.give("no-handler",

@@ -33,11 +33,21 @@ FORMATS = (".folded", ".svg", ".txt")
 RA = 1
 
 
-# A frame: (name, fid, ret, key).  fid is the function's entry address (its identity), -1
-# for a trap frame; ret is where its caller expects it back (None: not a call); key is
-# the folded stack up to and including it, so moving between frames costs no joining.
-Frame = tuple[str, int, "int | None", str]
-TRAP = -1
+TRAP = -1  # the fid of a trap frame
+
+
+class Frame:
+    """A frame on the stack, shared by every stack that has the same frames below it:
+    frames are made once (interned) and never change, so a stack is its top frame, and a
+    move between two stacks can be remembered by the identity of the frame it left."""
+
+    __slots__ = ("fid", "ret", "key", "parent")
+
+    def __init__(self, fid: int, ret: int | None, key: str, parent: Frame | None) -> None:
+        self.fid = fid  # the function's entry address (its identity), TRAP for a trap
+        self.ret = ret  # where its caller expects it back (None: not entered by a call)
+        self.key = key  # the folded stack up to and including it (tokens, see _frame)
+        self.parent = parent
 
 
 def check_path(path: str) -> None:
@@ -55,14 +65,18 @@ class Profile:
     def __init__(self, m: Machine) -> None:
         self.m = m
         self.counts: Counter[str] = Counter()
-        self.frames: list[Frame] = []
-        self.key = ""  # the current stack, folded
+        self.top: Frame | None = None  # the stack now
+        self.key = ""  # its folded key
         self.fid = -2  # the function the hart is in now
         self.last = 0  # instret when the counts were last brought up to date
         self.trapped = False  # a trap frame was just pushed: the next function is its handler
         self._fid: dict[int, int] = {}  # pc -> function entry
         self._names: dict[int, str] = {}  # function entry -> name
         self._entries: set[int] = set()  # real function entries (not unknown code)
+        self._frames: dict[tuple[int, int, int | None, str], Frame] = {}
+        # (id of the stack's top, pc, ra) -> the stack after moving there: a call site, a
+        # return or a tail call seen once is a dict lookup from then on.
+        self._moves: dict[tuple[int, int, int], Frame] = {}
 
     def attach(self) -> None:
         m = self.m
@@ -111,70 +125,65 @@ class Profile:
             self.counts[self.key] += ic - self.last
         self.last = ic
 
-    def _push(self, name: str, fid: int, ret: int | None) -> None:
-        """`name` is the frame's token in the folded key: the function's entry in hex
-        (named only when the profile is written), or a trap frame's own name."""
-        frames = self.frames
-        key = f"{frames[-1][3]};{name}" if frames else name
-        frames.append((name, fid, ret, key))
-        self.key, self.fid = key, fid
+    def _frame(self, parent: Frame | None, fid: int, ret: int | None, token: str) -> Frame:
+        """The interned frame.  `token` names it in the folded key: the function's entry
+        in hex (named only when the profile is written), or a trap frame's own name."""
+        k = (id(parent), fid, ret, token)
+        f = self._frames.get(k)
+        if f is None:
+            key = f"{parent.key};{token}" if parent is not None else token
+            f = self._frames[k] = Frame(fid, ret, key, parent)
+        return f
 
-    def _replace(self, name: str, fid: int) -> None:
-        """A tail call or a jump: the top frame becomes fid, returning where it did."""
-        frames = self.frames
-        ret = frames.pop()[2]
-        self._push(name, fid, ret)
-
-    def _pop_to(self, depth: int) -> None:
-        del self.frames[depth:]
-        top = self.frames[-1] if self.frames else None
-        self.key, self.fid = (top[3], top[1]) if top else ("", -2)
+    def _set(self, top: Frame | None) -> None:
+        self.top = top
+        self.key, self.fid = (top.key, top.fid) if top is not None else ("", -2)
 
     def _move(self, pc: int, fid: int, ic: int) -> None:
         if ic > self.last:
             self.counts[self.key] += ic - self.last
             self.last = ic
-        frames = self.frames
-        name = f"{fid:x}"
+        top = self.top
         if self.trapped:  # the handler of the trap just taken
             self.trapped = False
-            self._push(name, fid, None)
+            self._set(self._frame(top, fid, None, f"{fid:x}"))
             return
-        n = len(frames)
-        if n > 1 and frames[-1][2] == pc and frames[-2][1] == fid:
-            self._pop_to(n - 1)  # a return, the usual case
-            return
-        for i in range(n - 2, 0, -1):  # a return past tail calls and deeper frames
-            if frames[i][1] == TRAP:
-                break
-            if frames[i][2] == pc and frames[i - 1][1] == fid:
-                self._pop_to(i)
-                return
-        if not frames:
-            self._push(name, fid, None)
-            return
-        top = frames[-1]
-        if pc == fid and pc in self._entries:
-            ra = self.m.hart.x[RA]
-            if ra != top[2] and top[1] >= 0 and self.function(ra - 2) == top[1]:
-                self._push(name, fid, ra)  # a call: ra points back into the caller
-                return
-        self._replace(name, fid)  # a tail call, or a jump into another function
+        ra = self.m.hart.x[RA]
+        k = (id(top), pc, ra)
+        new = self._moves.get(k)
+        if new is None:
+            new = self._moves[k] = self._next(top, pc, fid, ra)
+        self._set(new)
+
+    def _next(self, top: Frame | None, pc: int, fid: int, ra: int) -> Frame:
+        """Where the stack goes when the hart arrives at pc (in function fid)."""
+        f = top
+        while f is not None and f.parent is not None and f.fid != TRAP:
+            if f.ret == pc and f.parent.fid == fid:
+                return f.parent  # a return (maybe past frames that tail-called)
+            f = f.parent
+        token = f"{fid:x}"
+        if top is None:
+            return self._frame(None, fid, None, token)
+        if (pc == fid and pc in self._entries and ra != top.ret and top.fid >= 0
+                and self.function(ra - 2) == top.fid):
+            return self._frame(top, fid, ra, token)  # a call: ra points back into the caller
+        return self._frame(top.parent, fid, top.ret, token)  # a tail call, or a jump
 
     def trap(self, h: Hart, cause: int, tval: int, interrupt: bool) -> None:
         self._flush(h.instret)
         kind = "interrupt" if interrupt else "exception"
-        self._push(f"[{kind} {trap_name(cause, interrupt)}]", TRAP, None)
+        self._set(self._frame(self.top, TRAP, None, f"[{kind} {trap_name(cause, interrupt)}]"))
         self.trapped = True
 
     def xret(self, h: Hart, pc: int) -> None:
         """mret/sret: back to where the trap came from (the xRET itself is counted there)."""
         self._flush(h.instret)
-        frames = self.frames
-        for i in range(len(frames) - 1, -1, -1):
-            if frames[i][1] == TRAP:
-                self._pop_to(i)
-                break
+        f = self.top
+        while f is not None and f.fid != TRAP:
+            f = f.parent
+        if f is not None:
+            self._set(f.parent)
         self.trapped = False
 
     def finish(self) -> Counter[str]:

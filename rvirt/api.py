@@ -165,7 +165,7 @@ class Console:
         if not isinstance(data, bytes | bytearray | memoryview):
             raise ConfigError(f"console.send: expected bytes or str, not "
                               f"{type(data).__name__}")
-        self._machine._live().uart.receive(bytes(data))
+        self._machine._live().console_input(bytes(data))
 
     def _write(self, data: bytes) -> None:
         self._out += data

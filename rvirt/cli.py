@@ -264,10 +264,12 @@ def run(o: Options) -> int:
         label = "-s" if o.gdb == "tcp::1234" else f"-gdb {o.gdb}"
         server = GdbServer(machine, host, port, label=label)
         server.listen()
+        # Recorded from reset, so gdb can go back to the start even when it attaches late
+        machine.enable_history()
     signal.signal(signal.SIGTERM, _on_signal)
     interactive = sys.stdin is not None and not sys.stdin.closed
     try:
-        with Console(machine.uart.receive) if interactive else _NoConsole() as console:
+        with Console(machine.console_input) if interactive else _NoConsole() as console:
             if server is not None:
                 server.poll_hook = console.poll
                 result = server.serve(running=not o.wait_for_gdb)

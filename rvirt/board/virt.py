@@ -35,6 +35,7 @@ from rvirt.mem.bus import Bus
 
 if TYPE_CHECKING:
     from rvirt.debug.dwarf import DebugInfo, Function
+    from rvirt.debug.history import History
     from rvirt.diag.profile import Profile
 
 ISA_STRING = "rv32imac_zicsr_zifencei"  # riscv,isa in the device tree: what rvirt implements
@@ -126,6 +127,11 @@ class Machine:
         self.killed = False
         self.exit_status: int | None = None
         self._booted = False
+        # Reverse execution (rvirt.debug.history), on once a debugger asks for it.  While
+        # it is on, resume() and step() go through it, and _pos_limit bounds a run at a
+        # point of history (see position); None, and everything runs as without it.
+        self.history: History | None = None
+        self._pos_limit: int | None = None
         self.reset()
 
     # --- construction ----------------------------------------------------------------
@@ -206,7 +212,7 @@ class Machine:
         ram_end = MM.DRAM_BASE + self.config.ram_size
         if not all(MM.DRAM_BASE <= a and a + 8 <= ram_end for a in (tohost, fromhost)):
             return
-        htif = Htif(tohost, fromhost, self.bus.debug_read, self.bus.debug_write,
+        htif = Htif(tohost, fromhost, self.bus.debug_read, self._device_write,
                     self.uart.output)  # the same console as UART0
         h = self.hart
         for a in (tohost, tohost + 7, fromhost, fromhost + 7):
@@ -264,10 +270,17 @@ class Machine:
         for name, addr in img.symbols.items():
             self.symbols.setdefault(name, addr)
 
-    def reset(self) -> None:
+    def reset(self, step: bool = True) -> None:
         """System reset: images and ROM copied in again, devices and hart at power-on
-        (QEMU reloads its ROM blobs on qemu_system_reset)."""
+        (QEMU reloads its ROM blobs on qemu_system_reset).  A guest's reset is one step of
+        history (`step`); a debugger's happens at a point of it."""
         again = self._booted
+        if again:
+            # instret starts again from 0: what it had counted moves into traps, so
+            # position goes on counting
+            self.hart.traps += self.hart.retired() + (1 if step else 0)
+            if self.history is not None:
+                self.history.ram_rewritten()
         self._drop_translations()  # RAM is about to be rewritten behind the translator
         if again:  # a system reset: RAM is zeroed again (at power-on it already is)
             zero = bytes(1 << 20)
@@ -312,9 +325,13 @@ class Machine:
 
     def _insns_until(self, tick: int) -> int:
         """Instructions to retire before mtime reaches `tick` (at least 1)."""
+        return self._insns_until_ns(tick * NS_PER_TICK)
+
+    def _insns_until_ns(self, ns: int) -> int:
+        """Instructions to retire before virtual time reaches `ns` (at least 1)."""
         if self.host_clock:  # unknowable: look again soon (bounds the interrupt latency)
             return HOST_CLOCK_BATCH
-        need_ns = tick * NS_PER_TICK - self.idle_ns
+        need_ns = ns - self.idle_ns
         shift = self.config.icount_shift
         target = -(-need_ns // (1 << shift))
         return max(1, target - self.hart.retired())
@@ -357,7 +374,14 @@ class Machine:
         return False
 
     def resume(self, max_instructions: int) -> Stop | None:
-        """Run up to max_instructions (see DebugTarget.resume)."""
+        """Run up to max_instructions (see DebugTarget.resume); with history on, along
+        the recorded future first (rvirt.debug.history)."""
+        if self.history is not None:
+            return self.history.resume(max_instructions)
+        return self._run(max_instructions)
+
+    def _run(self, max_instructions: int) -> Stop | None:
+        """resume() itself: the run loop, bounded by _pos_limit when that is set."""
         h = self.hart
         self.progress = 0
         self._max = max_instructions
@@ -376,14 +400,17 @@ class Machine:
                 if self.chunk_hooks:
                     tcg.on_chunk = self._chunk
             tcg.proceed = self._between_batches
+        limit = self._pos_limit
         try:
             while self.progress < max_instructions:
+                if limit is not None and h.instret + h.traps >= limit:
+                    return None
                 if h.waiting and not self._wake_from_wfi():
                     return None
                 n = self._next_batch()
                 bps = self.breakpoints
                 if skip_bp and bps and h.pc in bps:
-                    r = execute(h, 1)
+                    r = execute(h, min(n, 1))
                     skip_bp = False
                 elif bps:
                     r = execute(h, n, bps, check_first=True)
@@ -405,10 +432,24 @@ class Machine:
             return self._guest_request(e)
         return None
 
+    @property
+    def position(self) -> int:
+        """The point of the run the machine is at: instructions retired plus steps that
+        retire nothing (traps taken, guest resets) since power-on.  Each instruction or
+        trap moves it by one, so it names one machine state of a run exactly."""
+        h = self.hart
+        return h.retired() + h.traps
+
     def _next_batch(self) -> int:
         """Before a batch: take an interrupt that is pending and enabled, and size the
-        batch so that it ends where the next timer event falls (or at SLICE)."""
+        batch so that it ends where the next timer or device event falls (or at SLICE),
+        so where a device's time-driven interrupt lands does not depend on how a run is
+        cut into resume() calls: replays and forward runs see it at the same point."""
         h = self.hart
+        limit = self._pos_limit
+        if limit is not None and h.instret + h.traps >= limit:
+            self._batch_start = h.instret
+            return 0  # at the point asked for: not even an interrupt is taken
         cause = h.pending_interrupt()
         if cause is not None:
             h.take_trap(cause, 0, interrupt=True)
@@ -416,6 +457,16 @@ class Machine:
         deadline = self.clint.next_deadline()
         if deadline is not None:
             n = min(n, self._insns_until(deadline))
+        ns = self.uart.next_deadline()
+        if self.rtc.alarm_running:
+            alarm = self.rtc.next_deadline()
+            if alarm is not None:
+                alarm -= self.host_epoch_ns
+                ns = alarm if ns is None else min(ns, alarm)
+        if ns is not None:
+            n = min(n, self._insns_until_ns(ns))
+        if limit is not None:
+            n = min(n, limit - h.instret - h.traps)
         self._batch_start = h.instret
         return n
 
@@ -432,7 +483,8 @@ class Machine:
         self._count_batch()
         h = self.hart
         if (self.progress >= self._max or h.waiting or self.breakpoints
-                or self.watchpoints):
+                or self.watchpoints or self._pos_limit is not None
+                and h.instret + h.traps >= self._pos_limit):
             return None
         return h.instret + self._next_batch()
 
@@ -461,7 +513,13 @@ class Machine:
         return None
 
     def step(self) -> Stop:
-        """One instruction, interrupts and timers masked (QEMU's default sstep_flags)."""
+        """One instruction, interrupts and timers masked (QEMU's default sstep_flags);
+        with history on and the machine in the past, the recorded next step instead."""
+        if self.history is not None:
+            return self.history.step()
+        return self._step()
+
+    def _step(self) -> Stop:
         h = self.hart
         h.waiting = False
         try:
@@ -517,6 +575,11 @@ class Machine:
         return None
 
     def write_register(self, regnum: int, value: int) -> bool:
+        if self.history is not None:
+            return self.history.write_register(regnum, value)
+        return self._write_register(regnum, value)
+
+    def _write_register(self, regnum: int, value: int) -> bool:
         h = self.hart
         value &= 0xFFFFFFFF
         if 0 <= regnum < 32:
@@ -565,13 +628,63 @@ class Machine:
         return None if any(p is None for p in parts) else b"".join(parts)  # type: ignore[misc]
 
     def write_memory(self, addr: int, data: bytes) -> bool:
+        if self.history is not None:
+            return self.history.write_memory(addr, data)
+        return self._write_memory(addr, data)
+
+    def _write_memory(self, addr: int, data: bytes) -> bool:
         self._drop_translations()  # the debugger may patch code
         if not self.hart.mmu.data_on:
-            return self.bus.debug_write(addr, data)
+            return self._device_write(addr, data)
         pages = self._debug_pages(addr, len(data))
         if pages is None:
             return False
-        return all(self.bus.debug_write(pa, data[off:off + n]) for pa, off, n in pages)
+        return all(self._device_write(pa, data[off:off + n]) for pa, off, n in pages)
+
+    def _device_write(self, pa: int, data: bytes) -> bool:
+        """A write to physical memory from outside the hart (the debugger, HTIF's
+        fromhost): the bus's debug write, seen by history's page tracking."""
+        if self.history is not None:
+            self.history.written(pa, len(data))
+        return self.bus.debug_write(pa, data)
+
+    # --- input from outside and reverse execution ---------------------------------------
+    def console_input(self, data: bytes) -> None:
+        """Bytes typed at the console, for UART0's receive side; with history on they
+        are logged at the point they arrive, so a replay hands them over there again."""
+        if self.history is not None:
+            self.history.console_input(data)
+        else:
+            self.uart.receive(data)
+
+    def debug_reset(self) -> None:
+        """A system reset asked by the debugger (monitor system_reset)."""
+        if self.history is not None:
+            self.history.debug_reset()
+        else:
+            self.reset(step=False)
+
+    def enable_history(self) -> bool:
+        """Record from here on (from reset when nothing has run yet), for reverse
+        execution.  False when it cannot be: with -clock host no run repeats."""
+        if self.history is None:
+            if self.host_clock:
+                return False
+            from rvirt.debug.history import History
+            self.history = History(self)
+        return True
+
+    def reverse_step(self) -> Stop:
+        """One step back (see DebugTarget.reverse_step)."""
+        if self.history is None:
+            return Stop("history-start")
+        return self.history.reverse_step()
+
+    def reverse_continue(self, past_access: bool = False) -> Stop:
+        """Back to the last breakpoint or watchpoint hit (see DebugTarget)."""
+        if self.history is None:
+            return Stop("history-start")
+        return self.history.reverse_continue(past_access)
 
     def _drop_translations(self) -> None:
         tcg = self.__dict__.get("translator")

@@ -77,6 +77,10 @@ class Hart:
         # iterator; the count inside a batch is read back from the iterator so that
         # counting costs nothing per instruction.
         self.instret = 0
+        # Steps of execution that retire nothing: traps taken (an instruction that traps
+        # does not retire, and an interrupt is taken between two), and guest resets.
+        # instret + traps names one point of a run exactly (reverse execution counts so).
+        self.traps = 0
         self._offsets = {"cycle": 0, "instret": 0}
         self._batch_it: Iterator[int] | None = None
         self._batch_n = 0
@@ -307,6 +311,7 @@ class Hart:
         instruction at self.pc).  Privileged spec 3.1.6.1, 3.1.7, 3.1.14-16, 4.1.1."""
         for hook in self.trap_hooks:
             hook(self, cause, tval, interrupt)
+        self.traps += 1
         epc = self.pc
         c = self.csr
         bit = 1 << cause
@@ -420,9 +425,10 @@ class Hart:
             """n bytes landed at a off the fast path: tell the translator and HTIF."""
             o = a - base
             if n > 0 and 0 <= o < size:
-                if code[o >> 12] or code[min(o + n, size) - 1 >> 12]:
+                last = min(o + n, size) - 1 >> 12
+                if code[o >> 12] or code[last]:
                     self.on_code_write(a)  # a misaligned store into translated code
-                if watch[o >> 12]:
+                if watch[o >> 12] or watch[last]:
                     self.on_watched_write(a, n)
 
         def slow_store(a: int, n: int, v: int) -> None:

@@ -172,6 +172,8 @@ class Mmu:
             ram[o:o + 4] = (pte | need).to_bytes(4, "little")
             if h.code_pages[o >> 12]:
                 h.on_code_write(pte_addr)
+            if h.watch_pages[o >> 12]:  # a RAM store like any other (history, HTIF)
+                h.on_watched_write(pte_addr, 4)
         if level:
             return ((pte >> 20) << 22) | (va & 0x3FF000)
         return (pte >> 10) << 12

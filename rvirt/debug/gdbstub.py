@@ -14,8 +14,12 @@ Deliberate differences from QEMU 7.2, each harmless to gdb:
 * A guest exit is reported with `W<status>` before the socket closes (7.2 just closes it
   for the sifive_test finisher; newer QEMU sends `W`).  gdb then prints
   "[Inferior 1 (process 1) exited normally]" instead of "Remote connection closed".
-* `bs`/`bc` answer `E22` (7.2 aborts without replay mode); `qThreadExtraInfo` for an
-  unknown thread answers `E22` (7.2 sends nothing).
+* Reverse execution without QEMU's record/replay setup: with a target that records
+  history (the Machine does from the moment gdb attaches, or from reset with -s),
+  qSupported adds `ReverseStep+;ReverseContinue+` as QEMU in replay mode, `bs`/`bc`
+  step and continue backwards, and the start of history answers `T05replaylog:begin;`
+  (7.2 never sends it).  A target without history answers `E22` (7.2 aborts).
+  `qThreadExtraInfo` for an unknown thread answers `E22` (7.2 sends nothing).
 * Legacy `S<sig>` steps (7.2 answers it empty); `P` of a register that does not exist
   answers `E14` (7.2 says OK); arguments that do not parse get `E22` where 7.2 sometimes
   answers empty.
@@ -65,6 +69,11 @@ DEFAULT_SLICE = 10_000  # instructions run between two polls of the socket
 # What QEMU 7.2 advertises (without replay): PacketSize is hex.
 QSUPPORTED_REPLY = b"PacketSize=%x;qXfer:features:read+;vContSupported+;multiprocess+" % (
     PACKET_SIZE)
+# With history, as QEMU 7.2 in replay mode (virt-rv32.md 6.2): the reverse features go
+# after qXfer.
+QSUPPORTED_REVERSE_REPLY = (b"PacketSize=%x;qXfer:features:read+;ReverseStep+;"
+                            b"ReverseContinue+;vContSupported+;multiprocess+" % PACKET_SIZE)
+HISTORY_START_REPLY = b"T05replaylog:begin;"  # gdb: "No more reverse-execution history."
 MAX_MEMORY_READ = PACKET_SIZE // 2  # `m` longer than this gets E22 (hex doubles it)
 MAX_OUTPUT_CHUNK = (PACKET_SIZE - 1) // 2  # text bytes per `O` packet
 THREAD_EXTRA_INFO = b"CPU#0 [running]"
@@ -257,6 +266,8 @@ class GdbSession:
         """The stop-reply packet for `stop` ("Stop Reply Packets")."""
         if stop.kind == "exited":
             return b"W%02x" % (stop.status & 0xFF)
+        if stop.kind == "history-start":
+            return HISTORY_START_REPLY
         signal = SIGINT if stop.kind == "interrupt" else SIGTRAP
         reply = b"T%02xthread:%s;" % (signal, self.thread_id)
         if stop.kind == "watch":
@@ -281,7 +292,12 @@ class GdbSession:
     def cmd_supported(self, args: bytes) -> bytes:
         if b"multiprocess+" in args:
             self.multiprocess = True  # sticky for the connection, as in QEMU
-        return QSUPPORTED_REPLY
+        return QSUPPORTED_REVERSE_REPLY if self._reverse() else QSUPPORTED_REPLY
+
+    def _reverse(self) -> bool:
+        """Whether the target records history (rvirt.debug.history) for bs/bc."""
+        enable = getattr(self.target, "enable_history", None)
+        return enable is not None and bool(enable())
 
     def cmd_halt_reason(self, args: bytes) -> bytes:
         # QEMU always answers SIGTRAP and removes every breakpoint: `?` means gdb is
@@ -503,9 +519,19 @@ class GdbSession:
         _hex(args)
         return b"T%02xthread:%s;" % (SIGTRAP, self.thread_id)
 
-    def cmd_reverse(self, args: bytes) -> bytes:
+    def cmd_reverse_step(self, args: bytes) -> bytes:
         # Reverse execution needs a recording; without one QEMU means to answer E22.
-        return E_INVAL
+        if not self._reverse():
+            return E_INVAL
+        return self.stop_reply(self.target.reverse_step())  # type: ignore[attr-defined]
+
+    def cmd_reverse_continue(self, args: bytes) -> bytes:
+        if not self._reverse():
+            return E_INVAL
+        # gdb treats RISC-V watchpoints as stopping before the access: after a hit it
+        # steps over the access (here: back over it) and compares the values.
+        stop = self.target.reverse_continue(past_access=True)  # type: ignore[attr-defined]
+        return self.stop_reply(stop)
 
     def cmd_detach(self, args: bytes) -> Outcome:
         # D;PID (or plain D before multiprocess was agreed): breakpoints go and the machine
@@ -547,8 +573,8 @@ COMMANDS: tuple[Command, ...] = (
     Command(b"vCont;", GdbSession.cmd_vcont),
     Command(b"vAttach;", GdbSession.cmd_attach),
     Command(b"vKill;", GdbSession.cmd_vkill),
-    Command(b"bs", GdbSession.cmd_reverse, exact=True),
-    Command(b"bc", GdbSession.cmd_reverse, exact=True),
+    Command(b"bs", GdbSession.cmd_reverse_step, exact=True),
+    Command(b"bc", GdbSession.cmd_reverse_continue, exact=True),
     Command(b"D", GdbSession.cmd_detach),
     Command(b"k", GdbSession.cmd_kill),
     Command(b"H", GdbSession.cmd_set_thread),
@@ -789,6 +815,9 @@ class GdbServer:
         self._decoder = PacketDecoder()
         self._unacked = None
         self._running = False  # QEMU pauses the machine when gdb connects
+        enable = getattr(self.target, "enable_history", None)
+        if enable is not None:
+            enable()  # reverse execution from here on (from reset with -s)
 
     def _drop_client(self) -> None:
         if self._client is not None:

@@ -1,6 +1,8 @@
-"""The whole state of a machine, captured and put back: `capture(machine) -> State` and
-`restore(machine, State)`.  Snapshots of the public API (rvirt.api) are made of these, and
-the reverse execution to come (checkpoints + deterministic replay) will be too.
+"""The whole state of a machine, captured and put back (`capture(machine) -> State`,
+`restore(machine, State)`), and reverse execution built on it (`History`): snapshots that
+keep only the pages written since the one before, a log of what came from outside, and
+deterministic re-execution between them.  The public API's snapshots (rvirt.api) and the
+debuggers' reverse execution both use this one module.
 
 A `State` is plain data (ints, bytes, tuples, dicts) and pickles; RAM is kept as its
 non-zero 4 KiB pages and zlib-compressed when pickled, so a 128 MiB machine that touched
@@ -13,14 +15,20 @@ from __future__ import annotations
 
 import time
 import zlib
+from bisect import bisect_right
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from rvirt.debug.target import Stop
 
 if TYPE_CHECKING:
     from rvirt.board.virt import Machine
     from rvirt.cpu.hart import Hart
 
-__all__ = ["FORMAT", "PAGE", "State", "StateMismatch", "capture", "restore"]
+__all__ = ["FORMAT", "PAGE", "Event", "History", "Snapshot", "State", "StateMismatch",
+           "capture", "restore"]
 
 FORMAT = 1  # bumped whenever State's layout changes: an old pickle is refused, not misread
 PAGE = 4096
@@ -126,7 +134,7 @@ def _hart_state(h: Hart) -> dict[str, Any]:
     return {
         "x": tuple(h.x[:32]), "pc": h.pc, "priv": h.priv, "csr": dict(h.csr),
         "mip_hw": h.mip_hw, "reservation": h.reservation, "waiting": h.waiting,
-        "instret": h.retired(), "offsets": dict(h._offsets),
+        "instret": h.retired(), "traps": h.traps, "offsets": dict(h._offsets),
         "triggers": (t.select, tuple(t.tdata1), tuple(t.tdata2)),
     }
 
@@ -142,6 +150,7 @@ def _set_hart_state(h: Hart, s: dict[str, Any]) -> None:
     h.reservation = s["reservation"]
     h.waiting = s["waiting"]
     h.instret = s["instret"]
+    h.traps = s.get("traps", 0)  # States made before traps were counted hold none
     h._offsets.update(s["offsets"])
     h.ending = False
     t = h.triggers
@@ -168,6 +177,21 @@ def _devices(m: Machine) -> dict[str, Any]:
     return named
 
 
+def _board_state(m: Machine) -> dict[str, Any]:
+    return {"idle_ns": m.idle_ns, "host_epoch_ns": m.host_epoch_ns,
+            "virtual_ns": m.virtual_ns(), "exit_status": m.exit_status,
+            "killed": m.killed, "booted": m._booted}
+
+
+def _set_board_state(m: Machine, b: dict[str, Any]) -> None:
+    m.idle_ns = b["idle_ns"]
+    m.host_epoch_ns = b["host_epoch_ns"]
+    m.host_t0 = time.monotonic_ns() - b["virtual_ns"]  # with -clock host, time goes on
+    m.exit_status = b["exit_status"]
+    m.killed = b["killed"]
+    m._booted = b["booted"]
+
+
 def capture(m: Machine) -> State:
     """The state of machine `m`, stopped between two instructions."""
     return State(
@@ -177,9 +201,7 @@ def capture(m: Machine) -> State:
         rom=bytes(m.rom_data),
         hart=_hart_state(m.hart),
         devices={name: dev.state() for name, dev in _devices(m).items()},
-        board={"idle_ns": m.idle_ns, "host_epoch_ns": m.host_epoch_ns,
-               "virtual_ns": m.virtual_ns(), "exit_status": m.exit_status,
-               "killed": m.killed, "booted": m._booted},
+        board=_board_state(m),
     )
 
 
@@ -213,10 +235,509 @@ def restore(m: Machine, s: State) -> None:
     _set_hart_state(m.hart, s.hart)
     for name, dev in devices.items():
         dev.set_state(s.devices[name])
-    b = s.board
-    m.idle_ns = b["idle_ns"]
-    m.host_epoch_ns = b["host_epoch_ns"]
-    m.host_t0 = time.monotonic_ns() - b["virtual_ns"]  # with -clock host, time goes on
-    m.exit_status = b["exit_status"]
-    m.killed = b["killed"]
-    m._booted = b["booted"]
+    _set_board_state(m, s.board)
+    if m.history is not None:
+        # The machine jumped to another state: what was recorded leads elsewhere, so
+        # history starts again here.
+        m.history.restart()
+
+
+# --- reverse execution: snapshots + a log of outside input + deterministic replay ----------
+
+# Steps of history (see Machine.position) between two snapshots: a reverse step replays
+# at most this many from the snapshot before it.  bench/reverse.py measures the choice.
+INTERVAL = 1 << 20
+# Past this much snapshot data, neighbouring snapshots are merged (every other one goes),
+# so a long run keeps its whole history in bounded memory, at coarser spacing.
+MEMORY_LIMIT = 192 << 20
+_SNAPSHOT_OVERHEAD = 2048  # bytes of registers and device state per snapshot, roughly
+
+
+@dataclass
+class Snapshot:
+    """The machine at one point of history.  `pages` are the RAM pages written since
+    the snapshot before (every non-zero page for the first one); `rom` is the boot ROM
+    when it changed (or first).  `cursor`: how many log events had happened."""
+
+    pos: int
+    cursor: int
+    pages: dict[int, bytes]
+    rom: bytes | None
+    hart: dict[str, Any]
+    devices: dict[str, dict[str, Any]]
+    board: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something from outside the machine at position `pos`, which a replay does again
+    there: "input" (console bytes for UART0), "memory" (a debugger write at `addr`),
+    "register" (a debugger write of register `addr`), "reset" (the debugger's system
+    reset), "step" (the debugger single-stepped the instruction at pos: interrupts and
+    timers masked, so a replay must step it the same way)."""
+
+    pos: int
+    kind: str
+    addr: int = 0
+    data: bytes = b""
+
+
+class History:
+    """Reverse execution for one machine (Machine.enable_history).
+
+    Pages are tracked with the hart's per-page watch flags, which every store path
+    (the RAM accessors, the MMU's, translated blocks' inlined stores) already tests:
+    a flagged page reports its first store after a snapshot, which clears the flag, so
+    later stores there cost nothing.  Pages a device watches (HTIF) keep their flag.
+
+    Invariant: the machine's RAM is that of snapshot `base` except in the pages of
+    `dirty`, and its state is the one the log leads to at its position: replaying from a
+    snapshot gives the same states again, because time is virtual and everything else
+    that comes from outside is in `events`, applied when the replay reaches its position
+    (events[:cursor] have been).  `end` is the furthest position reached: below it the
+    machine is in the past, and going forward replays the log.
+    """
+
+    def __init__(self, m: Machine, interval: int = INTERVAL,
+                 memory_limit: int = MEMORY_LIMIT) -> None:
+        self.m = m
+        h = m.hart
+        self.interval = interval
+        self.memory_limit = memory_limit
+        self._watch = h.watch_pages
+        self._ram_base = h.ram_base
+        self._size = len(h.ram)
+        self._device_pages = {i for i, flag in enumerate(self._watch) if flag}
+        self._device_hook = h.on_watched_write
+        h.on_watched_write = self._stored
+        self._held = bytearray()  # console input typed while in the past
+        self.restart()
+
+    def restart(self) -> None:
+        """Forget everything: history starts at the machine's state now."""
+        self.dirty: set[int] = set()
+        self._rom_dirty = False
+        self.events: list[Event] = []
+        self.cursor = 0
+        self.snaps: list[Snapshot] = []
+        self._positions: list[int] = []
+        self._versions: dict[int, list[int]] = {}  # page -> snapshots that hold it
+        self._bytes = 0
+        self.base = 0
+        self.end = self.m.position
+        self._watch[:] = b"\x01" * len(self._watch)
+        self._take(full=True)
+
+    # --- page tracking ------------------------------------------------------------------
+    def _mark(self, page: int) -> None:
+        self.dirty.add(page)
+        if page not in self._device_pages:
+            self._watch[page] = 0
+
+    def _stored(self, pa: int, n: int) -> None:
+        """The hart's report of a store to a flagged page (its first since a snapshot,
+        or one to a page a device watches)."""
+        o = pa - self._ram_base
+        first = o >> 12
+        last = (min(o + n, self._size) - 1) >> 12
+        self._mark(first)
+        if last != first:
+            self._mark(last)
+        dev = self._device_pages
+        if dev and (first in dev or last in dev):
+            self._device_hook(pa, n)
+
+    def written(self, pa: int, n: int) -> None:
+        """n bytes written at physical pa from outside the hart (debugger, HTIF)."""
+        o = pa - self._ram_base
+        if 0 <= o < self._size:
+            for page in range(o >> 12, ((min(o + n, self._size) - 1) >> 12) + 1):
+                self._mark(page)
+        elif n:
+            self._rom_dirty = True  # the debugger may write the boot ROM, as QEMU's can
+
+    def ram_rewritten(self) -> None:
+        """A system reset rewrites RAM wholesale: every page that may hold data (any a
+        snapshot holds, and the images') may differ now."""
+        m = self.m
+        pages = set(self._versions) | self.dirty
+        for addr, data in m.placed:
+            o = addr - self._ram_base
+            if 0 <= o < self._size:
+                pages.update(range(o >> 12, ((o + len(data) - 1) >> 12) + 1))
+        o = m.fdt_addr - self._ram_base
+        if 0 <= o < self._size:
+            pages.update(range(o >> 12, min(o + len(m.dtb) - 1, self._size - 1) // PAGE + 1))
+        for page in pages:
+            self._mark(page)
+        self._rom_dirty = True
+
+    # --- snapshots ----------------------------------------------------------------------
+    def _page(self, page: int) -> bytes:
+        data = self.m.ram[page * PAGE:(page + 1) * PAGE]
+        return _ZERO_PAGE if data == _ZERO_PAGE else data  # zero pages share one object
+
+    def _take(self, full: bool = False) -> None:
+        m = self.m
+        pages = nonzero_pages(m.ram) if full else {p: self._page(p) for p in self.dirty}
+        for p in self.dirty:
+            if p not in self._device_pages:
+                self._watch[p] = 1
+        self.dirty.clear()
+        rom = bytes(m.rom_data) if full or self._rom_dirty else None
+        self._rom_dirty = False
+        snap = Snapshot(m.position, self.cursor, pages, rom, _hart_state(m.hart),
+                        {name: dev.state() for name, dev in _devices(m).items()},
+                        _board_state(m))
+        index = len(self.snaps)
+        self.snaps.append(snap)
+        self._positions.append(snap.pos)
+        for p in pages:
+            self._versions.setdefault(p, []).append(index)
+        self._bytes += _snapshot_bytes(snap)
+        self.base = index
+        if self._bytes > self.memory_limit:
+            self._thin()
+
+    def _thin(self) -> None:
+        """Merge every other snapshot (not the first or the last) into the next one,
+        until the snapshots fit the memory limit (or only two are left)."""
+        while self._bytes > self.memory_limit and len(self.snaps) > 2:
+            snaps = self.snaps
+            kept = [snaps[0]]
+            for j in range(1, len(snaps)):
+                s = snaps[j]
+                if j % 2 and j < len(snaps) - 1:
+                    later = snaps[j + 1]
+                    later.pages = {**s.pages, **later.pages}
+                    if later.rom is None:
+                        later.rom = s.rom
+                    continue
+                kept.append(s)
+            self.snaps = kept
+            self._reindex()
+
+    def _reindex(self) -> None:
+        self._positions = [s.pos for s in self.snaps]
+        self._versions = {}
+        for index, s in enumerate(self.snaps):
+            for p in s.pages:
+                self._versions.setdefault(p, []).append(index)
+        self._bytes = sum(_snapshot_bytes(s) for s in self.snaps)
+        self.base = min(self.base, len(self.snaps) - 1)
+
+    def _page_at(self, page: int, k: int) -> bytes:
+        """Page `page` of RAM as it was in snapshot k."""
+        versions = self._versions.get(page)
+        if versions:
+            i = bisect_right(versions, k) - 1
+            if i >= 0:
+                return self.snaps[versions[i]].pages[page]
+        return _ZERO_PAGE
+
+    def _restore(self, k: int) -> None:
+        """Put the machine in the state of snapshot k, rewriting only the pages that
+        can differ: those written since the base snapshot, and those the snapshots
+        between the two hold."""
+        m = self.m
+        s = self.snaps[k]
+        lo, hi = sorted((self.base, k))
+        changed = set(self.dirty)
+        rom_changed = self._rom_dirty
+        for j in range(lo + 1, hi + 1):
+            changed.update(self.snaps[j].pages)
+            rom_changed = rom_changed or self.snaps[j].rom is not None
+        ram = m.ram
+        code = m.hart.code_pages
+        stale = False
+        for p in changed:
+            data = self._page_at(p, k)
+            lo_b = p * PAGE
+            if ram[lo_b:lo_b + len(data)] != data:
+                # Translated code is kept across restores (translating it again would
+                # cost more than most replays) unless its page really changes.
+                stale = stale or bool(code[p])
+                ram[lo_b:lo_b + len(data)] = data
+        if stale:
+            m._drop_translations()
+        if rom_changed:
+            for j in range(k, -1, -1):
+                rom = self.snaps[j].rom
+                if rom is not None:
+                    m.rom_data[:] = rom
+                    break
+        for p in self.dirty:
+            if p not in self._device_pages:
+                self._watch[p] = 1
+        self.dirty.clear()
+        self._rom_dirty = False
+        _set_hart_state(m.hart, s.hart)
+        for name, dev in _devices(m).items():
+            dev.set_state(s.devices[name])
+        _set_board_state(m, s.board)
+        self.base = k
+        self.cursor = s.cursor
+
+    # --- the log ------------------------------------------------------------------------
+    def _log(self, kind: str, addr: int = 0, data: bytes = b"") -> None:
+        self.events.append(Event(self.m.position, kind, addr, data))
+        self.cursor = len(self.events)
+
+    def _do(self, e: Event) -> None:
+        m = self.m
+        if e.kind == "input":
+            m.uart.receive(e.data)
+        elif e.kind == "memory":
+            m._write_memory(e.addr, e.data)
+        elif e.kind == "register":
+            m._write_register(e.addr, int.from_bytes(e.data, "little"))
+        elif e.kind == "reset":
+            m.reset(step=False)
+
+    def _apply(self, pos: int) -> bool:
+        """Do the logged events at pos not done yet; True if a "step" event is next."""
+        events = self.events
+        c = self.cursor
+        while c < len(events) and events[c].pos <= pos and events[c].kind != "step":
+            self._do(events[c])
+            c += 1
+        self.cursor = c
+        return c < len(events) and events[c].pos == pos
+
+    def _truncate(self) -> None:
+        """A change made in the past: the recorded future is dropped (as gdb's record
+        does), and the machine is at the end of history from here on."""
+        pos = self.m.position
+        if pos >= self.end:
+            return
+        del self.events[self.cursor:]
+        k = bisect_right(self._positions, pos)
+        if k < len(self.snaps):
+            del self.snaps[k:]
+            self._reindex()
+        self.end = pos
+
+    @property
+    def in_past(self) -> bool:
+        return self.m.position < self.end
+
+    # --- running forward ----------------------------------------------------------------
+    def _forward(self, limit: int) -> Stop | None:
+        """Run to position `limit`: along the log in the past, live past its end (taking
+        snapshots when due).  Returns a stop the machine reports (breakpoint, watchpoint,
+        exit) or None at `limit` (or when the hart waits with nothing to wake it).  A
+        breakpoint at the starting pc does not stop, as with Machine.resume."""
+        m = self.m
+        h = m.hart
+        first = True
+        while True:
+            pos = h.instret + h.traps
+            step_next = self._apply(pos)
+            if pos >= limit:
+                return None
+            live = pos >= self.end
+            if live:
+                if self._held:
+                    data = bytes(self._held)
+                    self._held.clear()
+                    self.console_input(data)
+                if pos >= self._positions[-1] + self.interval:
+                    self._take()
+                cap = min(limit, self._positions[-1] + self.interval)
+            else:
+                k = bisect_right(self._positions, pos) - 1
+                snap = self.snaps[k]
+                if snap.pos == pos and snap.cursor == self.cursor and k != self.base:
+                    # the state of snapshot k again: RAM differs from it nowhere
+                    for p in self.dirty:
+                        if p not in self._device_pages:
+                            self._watch[p] = 1
+                    self.dirty.clear()
+                    self._rom_dirty = False
+                    self.base = k
+                cap = min(limit, self.end)
+                if k + 1 < len(self._positions):
+                    cap = min(cap, self._positions[k + 1])
+                if self.cursor < len(self.events):
+                    cap = min(cap, max(pos + 1, self.events[self.cursor].pos))
+            if not first and m.breakpoints and h.pc in m.breakpoints:
+                return Stop("breakpoint", h.pc)
+            first = False
+            if step_next:
+                stop = m._step()
+                if m.position == pos:  # a watchpoint stopped it before the access
+                    return stop
+                self.cursor += 1
+                if stop.kind != "step":
+                    return stop
+                continue
+            m._pos_limit = cap
+            try:
+                stop = m._run(1 << 62)
+            finally:
+                m._pos_limit = None
+            if live:
+                self.end = max(self.end, m.position)
+            if stop is not None:
+                return stop
+            if m.position == pos and h.waiting:
+                return None
+
+    @contextmanager
+    def _quiet(self) -> Iterator[None]:
+        """No breakpoint or watchpoint stops: for history's own moves."""
+        m = self.m
+        bps, watches = m.breakpoints, list(m.watchpoints)
+        m.breakpoints = set()
+        if watches:
+            m.watchpoints.clear()
+            m.hart.set_watchpoints([])
+        try:
+            yield
+        finally:
+            m.breakpoints = bps
+            if watches:
+                m.watchpoints[:] = watches
+                m.hart.set_watchpoints(watches)
+
+    def _seek(self, target: int) -> None:
+        """Put the machine at position `target` of the recorded history."""
+        pos = self.m.position
+        k = bisect_right(self._positions, target) - 1
+        if not self._positions[k] <= pos <= target:
+            self._restore(k)
+        with self._quiet():
+            self._forward(target)
+
+    # --- the facade (Machine forwards these) --------------------------------------------
+    def resume(self, max_instructions: int) -> Stop | None:
+        m = self.m
+        start = m.position
+        try:
+            return self._forward(start + max(1, max_instructions))
+        finally:
+            m.progress = m.position - start
+
+    def step(self) -> Stop:
+        m = self.m
+        pos = m.position
+        if pos < self.end:
+            # forward in the past: the recorded next step, whatever it was
+            stop = self._forward(pos + 1)
+            return stop if stop is not None else Stop("step")
+        if pos >= self._positions[-1] + self.interval:
+            self._take()
+        stop = m._step()
+        if m.position > pos:
+            self.events.append(Event(pos, "step"))
+            self.cursor = len(self.events)
+            self.end = m.position
+        return stop
+
+    def reverse_step(self) -> Stop:
+        """Exactly one step back: the state at position - 1."""
+        pos = self.m.position
+        if pos <= self._positions[0]:
+            return Stop("history-start")
+        self._seek(pos - 1)
+        return Stop("step")
+
+    def reverse_continue(self, past_access: bool = False) -> Stop:
+        """Back to the latest point before now where a forward run would have stopped
+        (a breakpoint at pc, an access a watchpoint covers, stopped before it; with
+        `past_access`, just after that access), or to the start of history.  Each
+        interval between two snapshots is replayed from its snapshot with the stops on,
+        latest interval first."""
+        m = self.m
+        now = m.position
+        if m.breakpoints or m.watchpoints:
+            hi = now
+            k = bisect_right(self._positions, now - 1) - 1
+            while k >= 0:
+                self._restore(k)
+                found = self._last_stop(hi)
+                if found is not None:
+                    q, stop = found
+                    self._seek(q + 1 if past_access and stop.kind == "watch" else q)
+                    return stop
+                hi = self._positions[k]
+                k -= 1
+        self._seek(self._positions[0])
+        return Stop("history-start")
+
+    def _last_stop(self, hi: int) -> tuple[int, Stop] | None:
+        """From where the machine is, run to position hi with the stops on; the last
+        stop before hi and its position."""
+        m = self.m
+        h = m.hart
+        last = None
+        if m.breakpoints and h.pc in m.breakpoints:
+            last = (m.position, Stop("breakpoint", h.pc))
+        while m.position < hi:
+            stop = self._forward(hi)
+            if stop is None or stop.kind == "exited":
+                break
+            q = m.position
+            last = (q, stop)
+            if stop.kind == "watch":
+                with self._quiet():  # past the access, on to the next stop
+                    self._forward(q + 1)
+        return last
+
+    def write_register(self, regnum: int, value: int) -> bool:
+        self._truncate()
+        ok = self.m._write_register(regnum, value)
+        if ok:
+            self._log("register", regnum, (value & 0xFFFFFFFF).to_bytes(4, "little"))
+        return ok
+
+    def write_memory(self, addr: int, data: bytes) -> bool:
+        self._truncate()
+        ok = self.m._write_memory(addr, data)
+        self._log("memory", addr, bytes(data))
+        return ok
+
+    def debug_reset(self) -> None:
+        self._truncate()
+        self.m.reset(step=False)
+        self._log("reset")
+
+    def console_input(self, data: bytes) -> None:
+        """Console bytes: to the UART now at the end of history, logged at this
+        position; typed while in the past, held until the replay reaches the end."""
+        if self.in_past:
+            self._held += data
+            return
+        self.m.uart.receive(data)
+        self._log("input", 0, bytes(data))
+
+    # --- figures ------------------------------------------------------------------------
+    @property
+    def start(self) -> int:
+        return self._positions[0]
+
+    def memory_bytes(self) -> int:
+        """Bytes the history holds: snapshot pages and state, and the log."""
+        return self._bytes + sum(len(e.data) + 64 for e in self.events)
+
+    def info(self) -> str:
+        """`monitor info history`."""
+        pos = self.m.position
+        pages = len({id(d) for s in self.snaps for d in s.pages.values()})
+        lines = [
+            f"recorded: positions {self.start}..{self.end} "
+            f"({self.end - self.start} instructions and traps)",
+            f"position: {pos}" + (f" ({self.end - pos} behind the end of history)"
+                                  if pos < self.end else " (at the end of history)"),
+            f"snapshots: {len(self.snaps)} (one every {self.interval} or more), "
+            f"{pages} distinct pages",
+            f"log: {len(self.events)} events (console input, debugger writes and steps)",
+            f"memory: {self.memory_bytes() / (1 << 20):.1f} MiB",
+        ]
+        return "\n".join(lines) + "\n"
+
+
+def _snapshot_bytes(s: Snapshot) -> int:
+    # shared zero pages cost nothing
+    pages = sum(len(d) for d in s.pages.values() if d is not _ZERO_PAGE)
+    return pages + (len(s.rom) if s.rom is not None else 0) + _SNAPSHOT_OVERHEAD

@@ -44,13 +44,21 @@ def info_mtree(m: Machine) -> str:
 
 
 def system_reset(m: Machine) -> str:
-    m.reset()
+    m.debug_reset()
     return ""
+
+
+def info_history(m: Machine) -> str:
+    if m.history is None:
+        return "history is off (it starts when a debugger attaches)\n"
+    return m.history.info()
 
 
 COMMANDS: dict[str, tuple[Callable[[Machine], str], str]] = {
     "info registers": (info_registers, "show the hart's registers and main CSRs"),
     "info mtree": (info_mtree, "show the physical memory map"),
+    "info history": (info_history, "show the recorded history: instructions, snapshots, "
+                                   "memory, position"),
     "system_reset": (system_reset, "reset the machine (images reloaded, pc = 0x1000)"),
 }
 

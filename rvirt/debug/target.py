@@ -26,6 +26,8 @@ class Stop:
                    `watch` ("watch", "rwatch", "awatch") are set
       "interrupt"  the debugger asked to stop (Ctrl-C)
       "exited"     the guest ended the machine; `status` is the exit status
+      "history-start" a reverse move reached the start of recorded history (gdb's
+                   `replaylog:begin`); the machine is there
     """
 
     kind: str
@@ -83,6 +85,24 @@ class DebugTarget(Protocol):
         run; None means the budget ran out with no stop (the caller polls for Ctrl-C and
         calls again).  A breakpoint at the current pc does not stop the first
         instruction, so continuing from a breakpoint makes progress."""
+
+    # --- reverse execution (rvirt.debug.history) -------------------------------------
+    def enable_history(self) -> bool:
+        """Start recording (from reset if nothing ran yet); False if this machine cannot
+        (with -clock host no run repeats).  A no-op when history is already on."""
+
+    def reverse_step(self) -> Stop:
+        """Exactly one step (instruction or trap) back; Stop("step"), or
+        Stop("history-start") without moving when already at the start."""
+
+    def reverse_continue(self, past_access: bool = False) -> Stop:
+        """Back to the latest point before now where a forward run would have stopped
+        (a breakpoint at pc; a watched access, stopped before it: `watch X` then this
+        finds the last write to X), or to the start of history (Stop("history-start")).
+        With `past_access`, a watchpoint stop is just after the access instead: where
+        gdb wants it, since it then steps back over the access itself.
+        Going forward afterwards replays the recorded future; a register or memory write
+        in the past drops it."""
 
     # --- monitor ---------------------------------------------------------------------
     def monitor(self, command: str) -> str:

@@ -23,7 +23,8 @@ from rvirt.debug.demangle import demangle
 if TYPE_CHECKING:
     from elftools.elf.elffile import ELFFile
 
-__all__ = ["DebugInfo", "Function", "demangle"]
+__all__ = ["DebugInfo", "FrameRule", "Function", "LineSpan", "Scope", "Type", "Variable",
+           "demangle", "evaluate_location"]
 
 SHF_ALLOC = 0x2
 SHF_EXECINSTR = 0x4
@@ -77,6 +78,7 @@ class _Func:
     name: str
     raw: str | None
     inlines: list[_Inline] = field(default_factory=list)
+    die: int = -1  # offset of its DW_TAG_subprogram, for its variables and return type
 
 
 @dataclass
@@ -90,6 +92,9 @@ class _Unit:
     line_rows: list[tuple[int, int, bool]] = field(default_factory=list)  # file, line, stmt
     func_lows: list[int] = field(default_factory=list)
     funcs: list[_Func] = field(default_factory=list)
+    prologue_ends: list[int] = field(default_factory=list)  # rows flagged prologue_end
+    cu_offset: int = -1
+    language: int = 0  # DW_AT_language (0x1c is Rust)
 
 
 class DebugInfo:
@@ -112,6 +117,10 @@ class DebugInfo:
         self._unit_spans: list[tuple[int, int, int]] = []  # (low, high, CU offset)
         self._units: dict[int, _Unit | None] = {}
         self._all_units = False
+        self._fdes: list[tuple[int, int, Any]] | None = None
+        self._fde_lows: list[int] = []
+        self._types: dict[int, Type] = {}
+        self._statics: dict[str, list[tuple[int, Variable]]] | None = None
 
     # --- the answers -------------------------------------------------------------------
 
@@ -437,7 +446,9 @@ class DebugInfo:
         unit: _Unit | None = None
         try:
             cu = self._dwarf.get_CU_at(offset)
-            unit = _Unit()
+            unit = _Unit(cu_offset=offset)
+            lang = cu.get_top_DIE().attributes.get("DW_AT_language")
+            unit.language = lang.value if lang is not None else 0
             # lines and functions apart, so that a broken half leaves the other
             for read in (self._read_lines, self._read_functions):
                 try:
@@ -496,6 +507,8 @@ class DebugInfo:
                 continue
             if seq_start is None:
                 seq_start = state.address
+            if state.prologue_end:
+                unit.prologue_ends.append(state.address)
             if state.end_sequence:
                 if seq and self._real_code(seq_start):
                     for addr, file, line, stmt in seq:
@@ -513,6 +526,7 @@ class DebugInfo:
         for addr, _, file, line, stmt in rows:
             unit.line_addrs.append(addr)
             unit.line_rows.append((file, line, stmt))
+        unit.prologue_ends.sort()
 
     # --- DWARF: functions --------------------------------------------------------------
 
@@ -551,7 +565,7 @@ class DebugInfo:
             entry = ranges[0][0]
             if "DW_AT_low_pc" in die.attributes:
                 entry = die.attributes["DW_AT_low_pc"].value
-            funcs += [_Func(lo, hi, entry, name, raw, inlines) for lo, hi in ranges]
+            funcs += [_Func(lo, hi, entry, name, raw, inlines, die.offset) for lo, hi in ranges]
         unit.funcs = sorted(funcs, key=lambda f: f.low)
         unit.func_lows = [f.low for f in unit.funcs]
 
@@ -659,6 +673,587 @@ class DebugInfo:
                         return unit.files[index], inline.call_line
         return self.line_at(addr)
 
+
+    def section_name(self, addr: int) -> str | None:
+        """The name of the allocated section holding `addr` (for `info symbol`)."""
+        index = self._section_of(addr)
+        if index is None or self._elf is None:
+            return None
+        try:
+            return self._elf.get_section(index).name
+        except Exception:  # a broken section header table
+            return None
+
+    def pointer_symbol(self, addr: int, *, raw: bool = False) -> tuple[str, int] | None:
+        """The symbol gdb names after a pointer's value (`<TRAP_STACK+3968>`): as
+        symbol_at, but a data symbol of size 0 names nothing (printcmd.c
+        build_address_symbolic drops those)."""
+        sym = self._sym_at(addr, text_only=False)
+        if sym is None or (sym.size == 0 and not sym.text):
+            return None
+        return (sym.name if raw else demangle(sym.name, verbose=True)), addr - sym.addr
+
+    # --- the debugger's questions: lines, prologues, frames, variables ------------------
+
+    def language_at(self, addr: int) -> str:
+        """gdb's current language at `addr`: "rust" in a Rust unit's code, else "c" (gdb's
+        `language auto` outside debug info)."""
+        hit = self._dwarf_func(addr)
+        if hit is not None and hit[1].language == 0x1C:
+            return "rust"
+        return "c"
+
+    def line_span(self, addr: int) -> LineSpan | None:
+        """The line-table row block holding `addr`, as gdb's find_pc_line returns it: the
+        row's address (`start`), where the next row begins (`end`), file and line."""
+        unit = self._unit_at(addr)
+        if unit is None:
+            return None
+        i = bisect_right(unit.line_addrs, addr) - 1
+        if i < 0:
+            return None
+        row = _row_at(unit, addr)
+        if row is None:
+            return None
+        start = unit.line_addrs[i]
+        # the row gdb picks may be an earlier one at the same address
+        j = bisect_right(unit.line_addrs, addr)
+        end = unit.line_addrs[j] if j < len(unit.line_addrs) else start + 1
+        file, line, _ = row
+        return LineSpan(start, end, unit.files[file], line, unit.full[file])
+
+    def line_is_stmt_start(self, addr: int) -> bool:
+        """True when a statement row of the line table starts exactly at `addr`."""
+        unit = self._unit_at(addr)
+        if unit is None:
+            return False
+        i = bisect_right(unit.line_addrs, addr) - 1
+        while i >= 0 and unit.line_addrs[i] == addr:
+            if unit.line_rows[i][2] and unit.line_rows[i][1]:
+                return True
+            i -= 1
+        return False
+
+    def post_prologue(self, addr: int) -> int | None:
+        """Where gdb 13 puts `break FUNC` for a function starting at `addr`, when the line
+        table can tell: the first prologue_end row in the function (symtab.c
+        skip_prologue_using_linetable), else the end of the function's first line, past
+        rows of inlined calls on later lines (skip_prologue_using_sal).  None when the
+        function has no line information (the caller scans the code instead)."""
+        hit = self._dwarf_func(addr)
+        if hit is None:
+            return None
+        f, unit = hit
+        lo, hi = f.low, f.high
+        k = bisect_right(unit.prologue_ends, lo - 1)
+        if k < len(unit.prologue_ends) and unit.prologue_ends[k] < hi:
+            return unit.prologue_ends[k]
+        first = self.line_span(lo)
+        if first is None:
+            return None
+        end = first.end
+        while end < hi:
+            sal = self.line_span(end)
+            if sal is None or sal.line == 0:
+                break
+            inlined = any(any(a <= end < b for a, b in il.ranges) for il in f.inlines)
+            if sal.line >= first.line and sal.end <= hi and inlined:
+                end = sal.end
+                continue
+            break
+        if end >= hi:
+            return None
+        return end
+
+    def inline_call(self, addr: int) -> tuple[str, int, int, int] | None:
+        """When `addr` is in code inlined into its function: (file, line) of the call, as
+        gdb shows the caller's line, and the inlined range [lo, hi) holding `addr`."""
+        hit = self._dwarf_func(addr)
+        if hit is None:
+            return None
+        f, unit = hit
+        for inline in f.inlines:
+            for lo, hi in inline.ranges:
+                if lo <= addr < hi:
+                    index = inline.call_file - unit.file_base
+                    if 0 <= index < len(unit.files):
+                        return unit.files[index], inline.call_line, lo, hi
+        return None
+
+    def function_entry(self, addr: int) -> int | None:
+        """The entry address of the DWARF function holding `addr` (None without DWARF)."""
+        hit = self._dwarf_func(addr)
+        return hit[0].entry if hit is not None else None
+
+    # --- call frame information (.debug_frame, else .eh_frame) ---------------------------
+
+    def frame_rule(self, pc: int) -> FrameRule | None:
+        """How to find the caller's frame from `pc`: the CFA rule and where registers were
+        saved, from the FDE covering `pc` (None when no FDE does)."""
+        if self._fdes is None:
+            self._load_fdes()
+        assert self._fdes is not None
+        i = bisect_right(self._fde_lows, pc) - 1
+        if i < 0:
+            return None
+        lo, hi, fde = self._fdes[i]
+        if not lo <= pc < hi:
+            return None
+        try:
+            table = fde.get_decoded().table
+        except Exception as e:  # a broken FDE: as if there were none
+            self._fail(e)
+            return None
+        row = None
+        for r in table:
+            if r["pc"] <= pc:
+                row = r
+            else:
+                break
+        if row is None or row["cfa"].reg is None:
+            return None
+        saved: dict[int, int | None] = {}
+        for reg, rule in row.items():
+            if not isinstance(reg, int):
+                continue
+            if rule.type == "OFFSET":
+                saved[reg] = rule.arg
+            elif rule.type == "UNDEFINED":
+                saved[reg] = None
+        return FrameRule(row["cfa"].reg, row["cfa"].offset, saved)
+
+    def _load_fdes(self) -> None:
+        self._fdes = []
+        self._fde_lows = []
+        dwarf = self._dwarf_info() if self._open() is not None else None
+        if dwarf is None:
+            return
+        try:
+            from elftools.dwarf.callframe import FDE
+            if dwarf.has_CFI():
+                entries = dwarf.CFI_entries()
+            elif dwarf.has_EH_CFI():
+                entries = dwarf.EH_CFI_entries()
+            else:
+                entries = []
+            fdes = []
+            for e in entries:
+                if isinstance(e, FDE):
+                    lo = e.header["initial_location"]
+                    fdes.append((lo, lo + e.header["address_range"], e))
+            fdes.sort(key=lambda t: t[0])
+            self._fdes = fdes
+            self._fde_lows = [t[0] for t in fdes]
+        except Exception as e:  # no unwinding information: frames stop at the first
+            self._fail(e)
+
+    # --- variables and types -------------------------------------------------------------
+
+    def function_scope(self, pc: int) -> Scope | None:
+        """The DWARF function holding `pc` with its arguments, the locals whose lexical
+        block holds `pc` (innermost first, as gdb's `info locals` lists them), its frame
+        base expression and return type."""
+        hit = self._dwarf_func(pc)
+        if hit is None or hit[0].die < 0:
+            return None
+        f, unit = hit
+        try:
+            die = self._dwarf.get_DIE_from_refaddr(f.die)
+            cu = die.cu
+            frame_base = None
+            fb = die.attributes.get("DW_AT_frame_base")
+            if fb is not None and isinstance(fb.value, list):
+                frame_base = bytes(fb.value)
+            ret = self._type_of(die) if "DW_AT_type" in die.attributes else None
+            args: list[Variable] = []
+            blocks: list[list[Variable]] = []
+
+            def walk(parent: Any, depth: int) -> None:
+                mine: list[Variable] = []
+                for child in parent.iter_children():
+                    tag = child.tag
+                    if tag == "DW_TAG_formal_parameter" and depth == 0:
+                        v = self._variable(child, cu, pc)
+                        if v is not None:
+                            args.append(v)
+                    elif tag == "DW_TAG_variable":
+                        v = self._variable(child, cu, pc)
+                        if v is not None:
+                            mine.append(v)
+                    elif tag == "DW_TAG_lexical_block" and child.has_children:
+                        if any(lo <= pc < hi for lo, hi in self._die_ranges(child, cu)):
+                            walk(child, depth + 1)
+                blocks.append(mine)
+
+            if die.has_children:
+                walk(die, 0)
+            locals_ = [v for block in blocks for v in block]
+            return Scope(f.name, f.entry, frame_base, args, locals_, ret)
+        except Exception as e:  # odd DWARF: no variables
+            self._fail(e)
+            return None
+
+    def static(self, name: str, pc: int | None = None) -> Variable | None:
+        """A static (a variable with a fixed address) by name: `TICKS` or `p0::TICKS`;
+        without a scope, one in the unit of `pc` is preferred, as gdb looks up."""
+        if self._statics is None:
+            self._statics = {}
+            for unit in list(self._every_unit()):
+                try:
+                    cu = self._dwarf.get_CU_at(unit.cu_offset)
+                    self._collect_statics(cu.get_top_DIE(), cu, [], unit.cu_offset)
+                except Exception as e:  # a unit that cannot be walked has no statics
+                    self._fail(e)
+        found = self._statics.get(name)
+        if not found:
+            return None
+        if pc is not None:
+            unit = self._unit_at(pc)
+            for cu_offset, v in found:
+                if unit is not None and cu_offset == unit.cu_offset:
+                    return v
+        return found[0][1]
+
+    def _collect_statics(self, die: Any, cu: Any, scope: list[str], cu_offset: int) -> None:
+        assert self._statics is not None
+        for child in die.iter_children():
+            tag = child.tag
+            if tag == "DW_TAG_variable" and "DW_AT_location" in child.attributes:
+                loc = child.attributes["DW_AT_location"].value
+                name = child.attributes.get("DW_AT_name")
+                if name is None or not isinstance(loc, list) or not loc or loc[0] != 0x03:
+                    continue
+                short = _text(name.value)
+                typ = self._type_of(child)
+                v = Variable(short, typ, bytes(loc), False)
+                full = "::".join([*scope, short])
+                for key in dict.fromkeys((short, full)):
+                    self._statics.setdefault(key, []).append((cu_offset, v))
+            elif tag in _SCOPE_TAGS and child.has_children:
+                n = child.attributes.get("DW_AT_name")
+                if n is not None:
+                    self._collect_statics(child, cu, [*scope, _text(n.value)], cu_offset)
+
+    def _variable(self, die: Any, cu: Any, pc: int) -> Variable | None:
+        attrs = die.attributes
+        name_attr = attrs.get("DW_AT_name")
+        if name_attr is None:
+            origin = attrs.get("DW_AT_abstract_origin")
+            if origin is None:
+                return None
+            name_attr = die.get_DIE_from_attribute("DW_AT_abstract_origin").attributes.get(
+                "DW_AT_name")
+            if name_attr is None:
+                return None
+        loc = attrs.get("DW_AT_location")
+        expr: bytes | None = None
+        if loc is not None:
+            if isinstance(loc.value, list):
+                expr = bytes(loc.value)
+            else:
+                expr = self._location_list(loc, cu, pc)
+        typ = self._type_of(die)
+        return Variable(_text(name_attr.value), typ, expr,
+                        die.tag == "DW_TAG_formal_parameter")
+
+    def _location_list(self, attr: Any, cu: Any, pc: int) -> bytes | None:
+        from elftools.dwarf.locationlists import LocationEntry, LocationParser
+        lists = self._dwarf.location_lists()
+        if lists is None:
+            return None
+        parser = LocationParser(lists)
+        top = cu.get_top_DIE()
+        base = top.attributes["DW_AT_low_pc"].value if "DW_AT_low_pc" in top.attributes else 0
+        entries = parser.parse_from_attribute(attr, cu["version"], die=None) \
+            if hasattr(parser, "parse_from_attribute") else []
+        for e in entries if isinstance(entries, list) else []:
+            if hasattr(e, "base_address"):
+                base = e.base_address
+            elif isinstance(e, LocationEntry):
+                lo, hi = e.begin_offset, e.end_offset
+                if not getattr(e, "is_absolute", False):
+                    lo, hi = lo + base, hi + base
+                if lo <= pc < hi:
+                    return bytes(e.loc_expr)
+        return None
+
+    def _type_of(self, die: Any) -> Type:
+        if "DW_AT_type" not in die.attributes:
+            return VOID
+        try:
+            return self._type(die.get_DIE_from_attribute("DW_AT_type"))
+        except Exception as e:  # a dangling reference: no type
+            self._fail(e)
+            return VOID
+
+    def _type(self, die: Any) -> Type:
+        cached = self._types.get(die.offset)
+        if cached is not None:
+            return cached
+        a = die.attributes
+        tag = die.tag
+        name = _text(a["DW_AT_name"].value) if "DW_AT_name" in a else ""
+        size = a["DW_AT_byte_size"].value if "DW_AT_byte_size" in a else 0
+        t = Type("void", name, size)
+        self._types[die.offset] = t  # before the members: types may refer to themselves
+        if tag == "DW_TAG_base_type":
+            enc = a["DW_AT_encoding"].value if "DW_AT_encoding" in a else 0
+            t.kind = "unit" if size == 0 else "base"
+            t.encoding = {0x02: "bool", 0x04: "float", 0x05: "signed", 0x06: "signed char",
+                          0x07: "unsigned", 0x08: "unsigned char", 0x10: "char"}.get(enc,
+                                                                                  "unsigned")
+        elif tag in ("DW_TAG_pointer_type", "DW_TAG_reference_type"):
+            t.kind = "pointer"
+            t.size = size or 4
+            t.target = self._type_of(die)
+            # gdb ignores a pointer's DW_AT_name (read.c read_tag_pointer_type): Rust's
+            # `&mut T` is shown as `*mut T`
+            t.name = ""
+        elif tag in ("DW_TAG_typedef", "DW_TAG_const_type", "DW_TAG_volatile_type"):
+            inner = self._type_of(die)
+            self._types[die.offset] = inner
+            return inner
+        elif tag == "DW_TAG_subroutine_type":
+            t.kind = "func"
+        elif tag == "DW_TAG_array_type":
+            t.kind = "array"
+            t.target = self._type_of(die)
+            count = 0
+            for child in die.iter_children():
+                if child.tag == "DW_TAG_subrange_type":
+                    ca = child.attributes
+                    if "DW_AT_count" in ca:
+                        count = ca["DW_AT_count"].value
+                    elif "DW_AT_upper_bound" in ca:
+                        count = ca["DW_AT_upper_bound"].value + 1
+                    break
+            t.count = count
+            t.size = size or count * t.target.size
+        elif tag == "DW_TAG_enumeration_type":
+            t.kind = "enum"
+            t.name = self._type_name(die, name)
+            base = self._type_of(die) if "DW_AT_type" in a else None
+            t.encoding = base.encoding if base is not None else "unsigned"
+            for child in die.iter_children():
+                if child.tag == "DW_TAG_enumerator":
+                    t.enumerators.append((_text(child.attributes["DW_AT_name"].value),
+                                          child.attributes["DW_AT_const_value"].value))
+        elif tag in ("DW_TAG_structure_type", "DW_TAG_union_type", "DW_TAG_class_type"):
+            t.kind = "struct"
+            t.name = self._type_name(die, name)
+            for child in die.iter_children() if die.has_children else ():
+                if child.tag == "DW_TAG_member":
+                    t.fields.append(self._member(child))
+                elif child.tag == "DW_TAG_variant_part":
+                    t.kind = "variant"
+                    self._variant_part(child, t)
+        return t
+
+    def _member(self, die: Any) -> Field:
+        a = die.attributes
+        offset = a["DW_AT_data_member_location"].value \
+            if "DW_AT_data_member_location" in a else 0
+        if not isinstance(offset, int):
+            offset = 0
+        name = _text(a["DW_AT_name"].value) if "DW_AT_name" in a else ""
+        return Field(name, offset, self._type_of(die))
+
+    def _variant_part(self, die: Any, t: Type) -> None:
+        discr_ref = die.attributes.get("DW_AT_discr")
+        discr_off = die.cu.cu_offset + discr_ref.value if discr_ref is not None else None
+        for child in die.iter_children():
+            if child.tag == "DW_TAG_member":
+                m = self._member(child)
+                if discr_off is None or child.offset == discr_off:
+                    t.discr = m
+            elif child.tag == "DW_TAG_variant":
+                value = child.attributes.get("DW_AT_discr_value")
+                for m in child.iter_children():
+                    if m.tag == "DW_TAG_member":
+                        t.variants.append((value.value if value is not None else None,
+                                           self._member(m)))
+
+    def _type_name(self, die: Any, name: str) -> str:
+        """A type's name as gdb shows it: qualified by the namespaces and types around
+        its DIE (`trap::TrapFrame`, `core::result::Result<(), core::fmt::Error>::Ok`)."""
+        parts = [name]
+        parent = die.get_parent()
+        while parent is not None and parent.tag in _SCOPE_TAGS:
+            n = parent.attributes.get("DW_AT_name")
+            if n is None:
+                break
+            parts.append(_text(n.value))
+            parent = parent.get_parent()
+        return "::".join(reversed(parts))
+
+
+@dataclass(frozen=True)
+class LineSpan:
+    """One line-table row block: [start, end), its file (as gdb names it) and line."""
+
+    start: int
+    end: int
+    file: str
+    line: int
+    full: str  # the file's absolute path, for reading the source
+
+
+@dataclass(frozen=True)
+class FrameRule:
+    """A CFI row: CFA = register `cfa_reg` + `cfa_offset`; `saved` maps a register to the
+    offset from the CFA where its caller's value is, or None when it is undefined."""
+
+    cfa_reg: int
+    cfa_offset: int
+    saved: dict[int, int | None]
+
+
+@dataclass(eq=False)
+class Type:
+    """A DWARF type as the debugger prints it.  kind: "base" (encoding "signed",
+    "unsigned", "bool", "char", "float", ...), "unit", "void", "pointer", "func",
+    "array" (`count` of `target`), "enum" (C-like, `enumerators`), "struct" (`fields`),
+    "variant" (a Rust enum: `discr` and `variants` as (discriminant or None, field))."""
+
+    kind: str
+    name: str
+    size: int
+    encoding: str = ""
+    target: Type | None = None
+    count: int = 0
+    fields: list[Field] = field(default_factory=list)
+    enumerators: list[tuple[str, int]] = field(default_factory=list)
+    discr: Field | None = None
+    variants: list[tuple[int | None, Field]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    offset: int
+    type: Type
+
+
+VOID = Type("void", "void", 0)
+
+
+@dataclass(frozen=True)
+class Variable:
+    """An argument, local or static: its location expression (None: optimised out)."""
+
+    name: str
+    type: Type
+    location: bytes | None
+    is_arg: bool
+
+
+@dataclass(frozen=True)
+class Scope:
+    function: str
+    entry: int
+    frame_base: bytes | None
+    args: list[Variable]
+    locals: list[Variable]
+    return_type: Type | None
+
+
+class LocationError(Exception):
+    """A location expression the debugger cannot evaluate."""
+
+
+def evaluate_location(expr: bytes, register: Any, frame_base: int | None = None,
+                      read_word: Any = None) -> tuple[str, int]:
+    """Evaluate a DWARF location expression (DWARF 5 section 2.5-2.6): ("memory", addr),
+    ("register", regno) or ("value", v).  `register(n)` reads register n of the frame;
+    `read_word(addr)` reads 4 bytes (DW_OP_deref)."""
+    stack: list[int] = []
+    i = 0
+    mask = 0xFFFFFFFF
+
+    def uleb() -> int:
+        nonlocal i
+        value = shift = 0
+        while True:
+            b = expr[i]
+            i += 1
+            value |= (b & 0x7F) << shift
+            shift += 7
+            if not b & 0x80:
+                return value
+
+    def sleb() -> int:
+        nonlocal i
+        value = shift = 0
+        while True:
+            b = expr[i]
+            i += 1
+            value |= (b & 0x7F) << shift
+            shift += 7
+            if not b & 0x80:
+                if b & 0x40:
+                    value -= 1 << shift
+                return value
+
+    while i < len(expr):
+        op = expr[i]
+        i += 1
+        if op == 0x03:  # DW_OP_addr
+            stack.append(int.from_bytes(expr[i:i + 4], "little"))
+            i += 4
+        elif 0x50 <= op <= 0x6F:  # DW_OP_reg0..31
+            return "register", op - 0x50
+        elif op == 0x90:  # DW_OP_regx
+            return "register", uleb()
+        elif 0x70 <= op <= 0x8F:  # DW_OP_breg0..31
+            stack.append((register(op - 0x70) + sleb()) & mask)
+        elif op == 0x92:  # DW_OP_bregx
+            reg = uleb()
+            stack.append((register(reg) + sleb()) & mask)
+        elif op == 0x91:  # DW_OP_fbreg
+            if frame_base is None:
+                raise LocationError("no frame base")
+            stack.append((frame_base + sleb()) & mask)
+        elif 0x30 <= op <= 0x4F:  # DW_OP_lit0..31
+            stack.append(op - 0x30)
+        elif op in (0x08, 0x09):  # const1u/s
+            v = expr[i]
+            stack.append(v - 256 if op == 0x09 and v > 127 else v)
+            i += 1
+        elif op in (0x0A, 0x0B):
+            stack.append(int.from_bytes(expr[i:i + 2], "little", signed=op == 0x0B))
+            i += 2
+        elif op in (0x0C, 0x0D):
+            stack.append(int.from_bytes(expr[i:i + 4], "little", signed=op == 0x0D))
+            i += 4
+        elif op == 0x10:
+            stack.append(uleb())
+        elif op == 0x11:
+            stack.append(sleb())
+        elif op == 0x23:  # plus_uconst
+            stack.append((stack.pop() + uleb()) & mask)
+        elif op == 0x22:
+            b, a = stack.pop(), stack.pop()
+            stack.append((a + b) & mask)
+        elif op == 0x1C:
+            b, a = stack.pop(), stack.pop()
+            stack.append((a - b) & mask)
+        elif op == 0x06:  # deref
+            if read_word is None:
+                raise LocationError("cannot dereference")
+            stack.append(read_word(stack.pop()))
+        elif op == 0x9C:  # call_frame_cfa
+            if frame_base is None:
+                raise LocationError("no CFA")
+            stack.append(frame_base)
+        elif op == 0x9F:  # stack_value
+            return "value", stack[-1]
+        elif op == 0x93:  # piece: the first piece is what this debugger shows
+            break
+        else:
+            raise LocationError(f"DW_OP {op:#x}")
+    if not stack:
+        raise LocationError("empty location")
+    return "memory", stack[-1]
 
 def _row_at(unit: _Unit, addr: int) -> tuple[int, int, bool] | None:
     """The row gdb's find_pc_sect_line picks: the last at or before `addr`; when that is

@@ -35,6 +35,7 @@ class Hints:
         self.m = m
         self.say = say or m.notice
         self.given: set[str] = set()
+        self.last: list[str] = []  # the lines of the last hint given (the debugger's info trap)
         self._vectors: set[int] = set()  # trap vectors already seen to hold code
 
     def attach(self) -> None:
@@ -45,6 +46,7 @@ class Hints:
         if kind in self.given:
             return
         self.given.add(kind)
+        self.last = list(lines)
         for line in lines:
             self.say(f"hint: {line}")
 

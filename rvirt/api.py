@@ -275,8 +275,8 @@ class Machine:
       None with a kernel means "none", as on the command line.
     kernel: a second image; its address goes to the ROM's fw_dynamic_info.
     memory: RAM size, "128M" style (MiB without a suffix) or bytes as an int.
-    accel: "tcg" (hot blocks translated to Python) or "interp"; None: the RVIRT_ACCEL
-      environment variable, else "tcg".
+    accel: "native" (hot blocks compiled by LLVM), "tcg" (hot blocks translated to
+      Python) or "interp"; None: the RVIRT_ACCEL environment variable, else "native".
     icount: each instruction is 2**icount ns of virtual time (0..10).
     gdb_port: start the gdb stub on 127.0.0.1:PORT (0: any free port, see gdb_port);
       run() serves it: when gdb connects it takes over until it detaches.

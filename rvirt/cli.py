@@ -55,8 +55,10 @@ Diagnostics (rvirt's own):
                             call stack: FILE.folded (flamegraph.pl, speedscope),
                             FILE.svg (a flame graph) or FILE.txt (top functions)
 Execution:
-  -accel tcg                run hot code translated to Python blocks (the default; the
-                            interpreter still steps and runs under breakpoints/watchpoints)
+  -accel native             compile hot code to machine code with LLVM (the default;
+                            needs llvmlite, else it runs as tcg; the interpreter still
+                            steps and runs under breakpoints/watchpoints)
+  -accel tcg                run hot code translated to Python blocks
   -accel interp             the reference interpreter only (default when RVIRT_ACCEL=interp)
 Other:
   -h, -help, --help         this help
@@ -77,7 +79,7 @@ class Options:
     no_reboot: bool = False
     icount_shift: int = 0
     clock: str = "virtual"
-    accel: str | None = None  # None: MachineConfig's default (RVIRT_ACCEL, else tcg)
+    accel: str | None = None  # None: MachineConfig's default (RVIRT_ACCEL, else native)
     log_items: frozenset[str] = frozenset()  # -d
     hints: bool = True  # -no-hints turns them off
     profile: str | None = None  # -profile FILE
@@ -190,9 +192,10 @@ def parse_args(argv: list[str]) -> Options:
         elif flag == "-accel":
             v = value(a)
             o.accel = v.split(",", 1)[0]  # QEMU takes tcg,thread=...: options ignored
-            if o.accel not in ("tcg", "interp"):
-                raise RvirtError(f"-accel {v}: unsupported accelerator (rvirt has tcg, the "
-                                 f"block translator, and interp, the interpreter)")
+            if o.accel not in ("native", "tcg", "interp"):
+                raise RvirtError(f"-accel {v}: unsupported accelerator (rvirt has native, "
+                                 f"LLVM-compiled blocks, tcg, Python blocks, and interp, "
+                                 f"the interpreter)")
         else:
             what = "unknown option" if a.startswith("-") else "unexpected argument"
             raise RvirtError(f"{what} '{a}' (see rvirt --help)")

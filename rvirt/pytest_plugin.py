@@ -21,9 +21,9 @@ _MACHINES = pytest.StashKey[list["Machine"]]()
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("rvirt", "rvirt machines")
-    group.addoption("--rvirt-accel", choices=("tcg", "interp"), default=None,
+    group.addoption("--rvirt-accel", choices=("native", "tcg", "interp"), default=None,
                     help="execution tier of every rvirt_machine in this run (default: "
-                         "the RVIRT_ACCEL environment variable, else tcg)")
+                         "the RVIRT_ACCEL environment variable, else native)")
 
 
 @pytest.fixture

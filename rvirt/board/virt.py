@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from rvirt.diag.profile import Profile
 
 ISA_STRING = "rv32imac_zicsr_zifencei"  # riscv,isa in the device tree: what rvirt implements
-ACCELS = ("tcg", "interp")
+ACCELS = ("native", "tcg", "interp")
 SLICE = 1 << 16  # instructions between looks at the timer, console and debugger
 NS_PER_TICK = 1_000_000_000 // MM.TIMEBASE_FREQ  # 100 ns per mtime tick (10 MHz)
 HOST_CLOCK_BATCH = 4096  # with -clock host, instructions between looks at the timer
@@ -55,11 +55,12 @@ class MachineConfig:
     # "virtual": time follows retired instructions (deterministic, the default);
     # "host": mtime follows the host's monotonic clock, as QEMU without -icount.
     clock: str = "virtual"
-    # Execution tier, as QEMU's -accel: "tcg" runs hot blocks translated to Python (the
-    # interpreter still single-steps and runs whenever a breakpoint or watchpoint is
-    # set), "interp" the reference interpreter only.  RVIRT_ACCEL sets the default so
-    # the whole test suite can run on either tier.
-    accel: str = field(default_factory=lambda: os.environ.get("RVIRT_ACCEL", "tcg"))
+    # Execution tier, as QEMU's -accel: "native" compiles hot blocks to machine code with
+    # LLVM (llvmlite; without it, it runs as "tcg"), "tcg" runs hot blocks translated to
+    # Python (with either, the interpreter still single-steps and runs whenever a
+    # breakpoint or watchpoint is set), "interp" the reference interpreter only.
+    # RVIRT_ACCEL sets the default so the whole test suite can run on any tier.
+    accel: str = field(default_factory=lambda: os.environ.get("RVIRT_ACCEL", "native"))
     # For runs that repeat exactly (the Python API's default): the device tree's 32-byte
     # rng-seed and the RTC's time at power-on, in ns since the epoch.  None: fresh random
     # bytes and the host's time, as QEMU.
@@ -387,11 +388,11 @@ class Machine:
         self._max = max_instructions
         skip_bp = True
         tcg: Translator | None = None
-        if self.config.accel == "tcg" or self.chunk_hooks:
+        if self.config.accel != "interp" or self.chunk_hooks:
             tcg = self.__dict__.get("translator")
             if tcg is None:
-                tcg = self.translator = Translator(h)
-                if self.chunk_hooks and (self.config.accel != "tcg"
+                tcg = self.translator = self._make_translator()
+                if self.chunk_hooks and (self.config.accel == "interp"
                                          or not self.translate_with_hooks):
                     tcg.threshold = 1 << 62  # the dispatcher only interprets, by blocks
                 if self.profile is not None:  # blocks report themselves, one function each
@@ -439,6 +440,17 @@ class Machine:
         trap moves it by one, so it names one machine state of a run exactly."""
         h = self.hart
         return h.retired() + h.traps
+
+    def _make_translator(self) -> Translator:
+        """The block tier -accel asks for; native only where llvmlite is installed (it
+        is imported when the first block gets hot, not here)."""
+        if self.config.accel == "native":
+            from rvirt.exec import native
+            if native.available():
+                return native.NativeTranslator(self.hart)
+            self.notice("-accel native: llvmlite is not installed; running hot code as "
+                        "Python blocks (-accel tcg)")
+        return Translator(self.hart)
 
     def _next_batch(self) -> int:
         """Before a batch: take an interrupt that is pending and enabled, and size the

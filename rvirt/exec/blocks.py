@@ -255,6 +255,19 @@ class Translator:
                 if words[w] < 255:  # a saturated count stays: at worst a needless check
                     words[w] -= 1
 
+    def replace(self, old: Callable[..., int], new: Callable[..., int]) -> None:
+        """Put new, the same block made by another tier, in old's place."""
+        for attr in ("spans", "length", "pcs", "words", "space", "key"):
+            setattr(new, attr, getattr(old, attr))
+        old.space.blocks[old.key] = new  # type: ignore[attr-defined]
+        h = self.h
+        for lo, hi in old.spans:  # type: ignore[attr-defined]
+            for page in {(lo - h.ram_base) >> PAGE_BITS, (hi - 1 - h.ram_base) >> PAGE_BITS}:
+                fns = self.by_page.get(page)
+                if fns is not None and old in fns:
+                    fns.discard(old)
+                    fns.add(new)
+
     # --- scanning and code generation ---------------------------------------------------
     def _fetch(self, pc: int) -> int | None:
         """Instruction bits at pc for scanning, or None: physical code is read from RAM
@@ -551,7 +564,7 @@ class Translator:
                 h.pc = pc
                 h.instret = ic
             except Trap as t:
-                k = None if fn is None else _position(fn, t)
+                k = None if fn is None or fn.at is None else _position(fn, t)  # type: ignore[attr-defined]
                 if k is None:  # only blocks raise traps here (the interpreter takes its own)
                     raise
                 h.pc = fn.pcs[k]  # type: ignore[attr-defined, union-attr]
@@ -562,7 +575,8 @@ class Translator:
                 h.take_trap(t.cause, tval)  # as the interpreter does, then it returns
                 fn = None
             except BaseException as e:
-                if fn is not None:  # else the interpreter has set the pc
+                # A native block leaves what raises to the interpreter, which sets the pc.
+                if fn is not None and fn.at is not None:  # type: ignore[attr-defined]
                     k = _position(fn, e)
                     h.pc = pc if k is None else fn.pcs[k]  # type: ignore[attr-defined]
                 raise

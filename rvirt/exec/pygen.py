@@ -402,8 +402,8 @@ def generate(insns: list[Insn], ram_base: int, ram_size: int, mapped: bool = Fal
     if not finished:
         g.exit(0, n, hex(last_pc + last_op.length))
     head = [f"def b_{start:x}(h, X, ic, end):"]
-    if prologue:  # a statement run on entry (the profile's block hook)
-        head.append("    " + prologue)
+    if prologue:  # statements run on entry (the profile's block hook, the native tier's heat)
+        head += ["    " + line for line in prologue.splitlines()]
     loads = g.read | g.all_written if loop else g.read | g.entry
     head += [f"    x{r} = X[{r}]" for r in sorted(loads)]
     head += ["    " + line for check in entry
@@ -445,12 +445,13 @@ class PyCodegen:
             "LT": fast[LOAD].get, "ST": fast[STORE].get,
         }
 
-    def compile(self, insns: list[Insn], space: Space, key: int, pc: int
+    def compile(self, insns: list[Insn], space: Space, key: int, pc: int, prologue: str = ""
                 ) -> Callable[..., int]:
+        """The block's function; `prologue`: statements it runs first."""
         tr = self.tr
         h = tr.h
         at: list[int] = []
-        hook = "" if tr.on_block is None else f"BLOCK({pc}, ic)"
+        hook = prologue if tr.on_block is None else f"BLOCK({pc}, ic)"
         src = generate(insns, h.ram_base, len(h.ram), space.mapped, at, hook)
         name = f"<rvirt block {pc:#010x}>"
         ns = self.namespace

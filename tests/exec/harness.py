@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rvirt.board.virt import Machine, MachineConfig
+from rvirt.exec.native import NativeTranslator
 from rvirt.exec.translate import Translator
 
 RAM = 16 << 20  # small, so the RAM digest is cheap; the programs live at its start
@@ -25,15 +26,21 @@ class State:
     console: bytes
 
 
-def machine(elf: Path, accel: str, threshold: int = 1, ram: int = RAM) -> Machine:
-    """A machine for elf on tier `accel`; with "tcg", blocks are translated after
-    `threshold` executions (1: at first sight, so every block runs translated)."""
+def machine(elf: Path, accel: str, threshold: int = 1, ram: int = RAM, hot: int = 1
+            ) -> Machine:
+    """A machine for elf on tier `accel`; with "tcg" or "native", blocks are translated
+    after `threshold` executions (1: at first sight, so every block runs translated), and
+    with "native" compiled to native code after `hot` entries of their Python block (1: at
+    their second entry, so nearly all code runs native)."""
     out = bytearray()
     m = Machine(MachineConfig(ram_size=ram, bios=str(elf), accel=accel),
                 console=out.extend, notice=lambda msg: None)
     m.console_bytes = out  # type: ignore[attr-defined]
     if accel == "tcg":
         m.translator = Translator(m.hart, threshold=threshold)  # type: ignore[attr-defined]
+    elif accel == "native":
+        m.translator = NativeTranslator(  # type: ignore[attr-defined]
+            m.hart, threshold=threshold, hot=hot)
     return m
 
 
@@ -46,8 +53,9 @@ def snapshot(m: Machine, status: int | None) -> State:
                  bytes(m.console_bytes))  # type: ignore[attr-defined]
 
 
-def run(elf: Path, accel: str, max_instructions: int, threshold: int = 1) -> tuple[State, Machine]:
-    m = machine(elf, accel, threshold)
+def run(elf: Path, accel: str, max_instructions: int, threshold: int = 1, hot: int = 1
+        ) -> tuple[State, Machine]:
+    m = machine(elf, accel, threshold, hot=hot)
     status = m.run(max_instructions)
     return snapshot(m, status), m
 
@@ -72,10 +80,14 @@ def diff(a: State, b: State) -> str:
 
 
 def assert_same(elf: Path, max_instructions: int, threshold: int = 1) -> tuple[State, Machine]:
-    """Run elf on the interpreter alone and on the translator; every observable must
-    agree.  Returns the translator's state and machine."""
+    """Run elf on the interpreter alone, on the Python block translator and on the native
+    tier; every observable must agree.  Returns the Python translator's state and
+    machine."""
     ref, _ = run(elf, "interp", max_instructions)
     got, m = run(elf, "tcg", max_instructions, threshold)
     d = diff(ref, got)
     assert not d, f"{elf.name}: interpreter vs translator (threshold {threshold}):\n{d}"
+    native, _ = run(elf, "native", max_instructions, threshold)
+    d = diff(ref, native)
+    assert not d, f"{elf.name}: interpreter vs native (threshold {threshold}):\n{d}"
     return got, m

@@ -581,8 +581,8 @@ class CountingTranslator(Translator):
 
 def assert_same(elf: Path, threshold: int, budget: int = BUDGET
                 ) -> tuple[harness.State, CountingTranslator, Machine]:
-    """harness.assert_same with a CountingTranslator: every observable of the two tiers
-    must agree.  Returns the translator's state, its translator and its machine."""
+    """harness.assert_same with a CountingTranslator: every observable of the three
+    tiers must agree.  Returns the translator's state, its translator and its machine."""
     ref, _ = harness.run(elf, "interp", budget)
     m = harness.machine(elf, "tcg", threshold)
     tcg = CountingTranslator(m.hart, threshold=threshold)
@@ -590,6 +590,9 @@ def assert_same(elf: Path, threshold: int, budget: int = BUDGET
     got = harness.snapshot(m, m.run(budget))
     d = harness.diff(ref, got)
     assert not d, f"{elf.name}: interpreter vs translator (threshold {threshold}):\n{d}"
+    native, _ = harness.run(elf, "native", budget, threshold)
+    d = harness.diff(ref, native)
+    assert not d, f"{elf.name}: interpreter vs native (threshold {threshold}):\n{d}"
     return got, tcg, m
 
 

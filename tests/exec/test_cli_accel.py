@@ -12,7 +12,7 @@ from tests.tooling import run_rvirt
 pytestmark = pytest.mark.tools
 
 
-@pytest.mark.parametrize("accel", ["tcg", "interp", "tcg,thread=single"])
+@pytest.mark.parametrize("accel", ["native", "tcg", "interp", "tcg,thread=single"])
 def test_accel_runs_the_program(accel: str) -> None:
     elf = P.build("counters", P.COUNTERS)
     r = run_rvirt(*corpus.MACHINE_ARGS, str(elf), "-accel", accel)
@@ -29,4 +29,4 @@ def test_unknown_accel_is_one_line() -> None:
 
 def test_help_documents_accel() -> None:
     r = run_rvirt("--help")
-    assert b"-accel tcg" in r.stdout and b"-accel interp" in r.stdout
+    assert all(b"-accel " + a in r.stdout for a in (b"native", b"tcg", b"interp"))

@@ -171,7 +171,7 @@ def test_accel_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RVIRT_ACCEL", "interp")
     assert MachineConfig().accel == "interp"
     monkeypatch.delenv("RVIRT_ACCEL")
-    assert MachineConfig().accel == "tcg"
+    assert MachineConfig().accel == "native"
     with pytest.raises(RvirtError, match="unknown accelerator"):
         MachineConfig(accel="kvm")
 

@@ -49,7 +49,7 @@ def test_differences_name_real_programs() -> None:
     assert len(PROGRAMS) >= 8
 
 
-@pytest.mark.parametrize("accel", ["interp", "tcg"])
+@pytest.mark.parametrize("accel", ["interp", "tcg", "native"])
 @pytest.mark.parametrize("name", PROGRAMS)
 def test_program_matches_qemu(name: str, accel: str, monkeypatch: pytest.MonkeyPatch) -> None:
     elf = build(name)

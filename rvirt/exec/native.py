@@ -1,0 +1,901 @@
+"""Native code generation for `-accel native`: a block that stays hot as a Python block
+(rvirt.exec.pygen) is compiled to machine code by LLVM (llvmlite), from the same table
+statements, through one small compiler from the statement language to LLVM IR.
+
+The statement language is Python: `ast` parses each row's `sem` and `_Lower` lowers it
+node by node (fields and pc are literals, `X[...]` a register, the semantics helpers of
+rvirt.exec.semantics are lowered from their own source).  Python integers are unbounded;
+the lowering computes in i64, in i128 from a product on, which holds every value the
+table's expressions make (nothing exceeds 2**64 before `& MASK` or `>> XLEN`).
+
+State: the registers, pc, privilege and instret live in one C-layout block (`State`),
+copied from and to the hart's `x` list when Python enters or leaves native code; RAM is
+the machine's mmap, addressed directly.  Loads and stores of physical code inline the
+RAM range and alignment checks; a store also reads the translator's word map and the
+device-watched pages and leaves a store into translated code (or a watched page) to
+Python.  Anything else is a side exit: the block returns 1 with pc and instret at the
+instruction, and the interpreter runs that one instruction (MMIO, faults, CSRs, AMOs,
+ecall, ebreak, xRET, wfi, fence.i), so traps are precise by construction and there is
+one invalidation path, the translator's.  Code under Sv32 or PMP stays in Python blocks.
+
+Chaining: every exit to a known or computed pc looks the pc up in a direct-mapped jump
+cache (pc -> entry point) in C memory and tail-calls the block found there; each block
+checks on entry that all of it fits in the budget (`end`, the next timer deadline or the
+batch's end) and otherwise returns to Python, which interprets the rest exactly as the
+Python tier does.
+"""
+
+from __future__ import annotations
+
+import ast
+import ctypes
+import textwrap
+import time
+from collections.abc import Callable
+from typing import Any
+
+from rvirt.exec import interp
+from rvirt.exec.blocks import _DIRECT, MASK, THRESHOLD, Codegen, Insn, Space, Translator, _base
+from rvirt.exec.pygen import PyCodegen
+from rvirt.exec.semantics import HELPERS, statement
+
+HOT = 64  # entries of a Python block before it is compiled to native code
+HOTTER = 4096  # entries of a native block (through Python) before its O3 recompile
+JT_BITS = 14  # jump cache entries (2**JT_BITS), indexed by pc >> 1
+OPT_FIRST = 1  # LLVM optimisation level of the first native compile
+OPT_HOT = 3
+
+# Memory accessors of the table (`h.lw(...)`...) inlined on RAM: size, sign-extended.
+_LOAD_ACC = {"lb": (1, True), "lbu": (1, False), "lh": (2, True), "lhu": (2, False),
+             "lw": (4, False)}
+_STORE_ACC = {"sb": 1, "sh": 2, "sw": 4}
+
+
+class State(ctypes.Structure):
+    """The hart's state as native code sees it (one per translator)."""
+
+    _fields_ = [("x", ctypes.c_uint32 * 33), ("pc", ctypes.c_uint32),
+                ("priv", ctypes.c_uint32), ("pad", ctypes.c_uint32),
+                ("instret", ctypes.c_uint64), ("end", ctypes.c_uint64)]
+
+
+# The same layout in IR: x, pc, priv, pad, instret, end.
+_STATE_T = "{ [33 x i32], i32, i32, i32, i64, i64 }"
+
+
+class JumpEntry(ctypes.Structure):
+    _fields_ = [("pc", ctypes.c_uint64), ("fn", ctypes.c_uint64)]
+
+
+_llvm: Any = None
+_IMPORT_ERROR: str | None = None
+
+
+def _binding() -> Any:
+    """llvmlite.binding, initialised on first use (not at start-up: importing LLVM costs
+    tens of milliseconds, so it waits for the first hot block)."""
+    global _llvm, _IMPORT_ERROR
+    if _llvm is None and _IMPORT_ERROR is None:
+        try:
+            import llvmlite.binding as llvm
+        except ImportError as e:  # pragma: no cover - depends on the installation
+            _IMPORT_ERROR = str(e)
+            return None
+        llvm.initialize_native_target()
+        llvm.initialize_native_asmprinter()
+        _llvm = llvm
+    return _llvm
+
+
+def available() -> bool:
+    """Can llvmlite be imported (without importing it: start-up stays light)?"""
+    import importlib.util
+    return importlib.util.find_spec("llvmlite") is not None
+
+
+class Unsupported(Exception):  # noqa: N818 - control flow of the lowering
+    """The statement needs Python: the instruction becomes a side exit."""
+
+
+# --- the statement language -> IR --------------------------------------------------------
+
+Value = tuple[str, str] | int  # (IR type, operand) or a Python int known at compile time
+
+
+def _helper_defs() -> dict[str, ast.FunctionDef]:
+    import inspect  # only when the first division is compiled
+    out = {}
+    for name, fn in HELPERS.items():
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+        node = tree.body[0]
+        assert isinstance(node, ast.FunctionDef)
+        out[name] = node
+    return out
+
+
+_HELPER_AST: dict[str, ast.FunctionDef] | None = None
+
+
+class _Ir:
+    """IR text of one function, with fresh names."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.n = 0
+
+    def fresh(self, stem: str = "t") -> str:
+        self.n += 1
+        return f"%{stem}{self.n}"
+
+    def op(self, text: str, stem: str = "t") -> str:
+        name = self.fresh(stem)
+        self.lines.append(f"  {name} = {text}")
+        return name
+
+    def emit(self, text: str) -> None:
+        self.lines.append(f"  {text}")
+
+    def label(self, name: str) -> None:
+        self.lines.append(f"{name}:")
+
+
+_PY_OPS: dict[type, Callable[[int, int], int]] = {
+    ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
+    ast.BitAnd: lambda a, b: a & b, ast.BitOr: lambda a, b: a | b,
+    ast.BitXor: lambda a, b: a ^ b, ast.LShift: lambda a, b: a << b,
+    ast.RShift: lambda a, b: a >> b,
+}
+_IR_OPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.BitAnd: "and",
+           ast.BitOr: "or", ast.BitXor: "xor", ast.LShift: "shl", ast.RShift: "ashr"}
+_CMP = {ast.Eq: ("eq", int.__eq__), ast.NotEq: ("ne", int.__ne__),
+        ast.Lt: ("slt", int.__lt__), ast.LtE: ("sle", int.__le__),
+        ast.Gt: ("sgt", int.__gt__), ast.GtE: ("sge", int.__ge__)}
+
+
+class _Lower:
+    """Lowers the statements of one instruction.  `reg(r)` reads register r (i32 value),
+    `set_reg(r, v)`, `mem` inlines the table's memory accessors."""
+
+    def __init__(self, ir: _Ir, fields: dict[str, int], pc: int, block: _Block) -> None:
+        self.ir = ir
+        self.fields = fields
+        self.pc = pc
+        self.block = block
+        self.env: dict[str, Value] = {}
+
+    # values
+    def as_int(self, v: Value, ty: str = "i64") -> str:
+        """Operand text of v as an integer of type ty (i64 or i128)."""
+        if isinstance(v, int):
+            return str(v)
+        t, name = v
+        if t == ty:
+            return name
+        if t == "i1":
+            return self.ir.op(f"zext i1 {name} to {ty}")
+        if t == "i64" and ty == "i128":
+            return self.ir.op(f"sext i64 {name} to i128")
+        raise Unsupported(f"narrowing {t} to {ty}")
+
+    def as_bool(self, v: Value) -> Value:
+        if isinstance(v, int):
+            return int(v != 0)
+        t, name = v
+        if t == "i1":
+            return v
+        return ("i1", self.ir.op(f"icmp ne {t} {name}, 0"))
+
+    def bool_text(self, v: Value) -> str:
+        b = self.as_bool(v)
+        return ("true" if b else "false") if isinstance(b, int) else b[1]
+
+    @staticmethod
+    def width(*vs: Value) -> str:
+        wide = any((isinstance(v, int) and not -(1 << 63) <= v < 1 << 63)
+                   or (not isinstance(v, int) and v[0] == "i128") for v in vs)
+        return "i128" if wide else "i64"
+
+    def binop(self, op: ast.operator, a: Value, b: Value) -> Value:
+        if isinstance(a, int) and isinstance(b, int) and type(op) in _PY_OPS:
+            return _PY_OPS[type(op)](a, b)
+        ty = self.width(a, b)
+        if isinstance(op, ast.Mult):
+            ty = "i128"  # a product of two 32-bit values needs up to 64 bits unsigned
+        if isinstance(op, ast.FloorDiv | ast.Mod):
+            return self.divmod(op, a, b, ty)
+        if type(op) not in _IR_OPS:
+            raise Unsupported(type(op).__name__)
+        x, y = self.as_int(a, ty), self.as_int(b, ty)
+        r = self.ir.op(f"{_IR_OPS[type(op)]} {ty} {x}, {y}")
+        if (ty == "i128" and isinstance(op, ast.BitAnd)
+                and any(isinstance(v, int) and 0 <= v < 1 << 63 for v in (a, b))):
+            return ("i64", self.ir.op(f"trunc i128 {r} to i64"))  # masked back into range
+        return (ty, r)
+
+    def divmod(self, op: ast.operator, a: Value, b: Value, ty: str) -> Value:
+        """Python's floor division and modulo.  The divisor is made non-zero first: the
+        table guards every division by zero itself, and a select evaluates both arms."""
+        ir = self.ir
+        x, y = self.as_int(a, ty), self.as_int(b, ty)
+        zero = ir.op(f"icmp eq {ty} {y}, 0")
+        d = ir.op(f"select i1 {zero}, {ty} 1, {ty} {y}")
+        q = ir.op(f"sdiv {ty} {x}, {d}")
+        r = ir.op(f"srem {ty} {x}, {d}")
+        # floor: when the remainder is non-zero and its sign differs from the divisor's
+        nz = ir.op(f"icmp ne {ty} {r}, 0")
+        sx = ir.op(f"xor {ty} {r}, {d}")
+        neg = ir.op(f"icmp slt {ty} {sx}, 0")
+        fix = ir.op(f"and i1 {nz}, {neg}")
+        if isinstance(op, ast.FloorDiv):
+            q1 = ir.op(f"sub {ty} {q}, 1")
+            return (ty, ir.op(f"select i1 {fix}, {ty} {q1}, {ty} {q}"))
+        r1 = ir.op(f"add {ty} {r}, {d}")
+        return (ty, ir.op(f"select i1 {fix}, {ty} {r1}, {ty} {r}"))
+
+    def expr(self, node: ast.expr) -> Value:
+        ir = self.ir
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, bool | int):
+                return int(node.value)
+            raise Unsupported(repr(node.value))
+        if isinstance(node, ast.Name):
+            name = node.id
+            if name in self.env:
+                return self.env[name]
+            if name == "pc":
+                return self.pc
+            if name in self.fields:
+                return self.fields[name]
+            raise Unsupported(name)
+        if isinstance(node, ast.Subscript):
+            if not (isinstance(node.value, ast.Name) and node.value.id == "X"):
+                raise Unsupported("subscript")
+            r = self.expr(node.slice)
+            if not isinstance(r, int):
+                raise Unsupported("computed register")
+            return self.block.reg(r)
+        if isinstance(node, ast.BinOp):
+            return self.binop(node.op, self.expr(node.left), self.expr(node.right))
+        if isinstance(node, ast.UnaryOp):
+            v = self.expr(node.operand)
+            if isinstance(node.op, ast.Not):
+                b = self.as_bool(v)
+                if isinstance(b, int):
+                    return int(not b)
+                return ("i1", ir.op(f"xor i1 {b[1]}, true"))
+            if isinstance(node.op, ast.USub):
+                return self.binop(ast.Sub(), 0, v)
+            if isinstance(node.op, ast.Invert):
+                return self.binop(ast.BitXor(), v, -1)
+            raise Unsupported("unary")
+        if isinstance(node, ast.Compare):
+            if len(node.ops) != 1:
+                raise Unsupported("chained comparison")
+            a, b = self.expr(node.left), self.expr(node.comparators[0])
+            pred, py = _CMP[type(node.ops[0])]
+            if isinstance(a, int) and isinstance(b, int):
+                return int(py(a, b))
+            ty = self.width(a, b)
+            return ("i1", ir.op(f"icmp {pred} {ty} {self.as_int(a, ty)}, {self.as_int(b, ty)}"))
+        if isinstance(node, ast.BoolOp):  # the table's operands are pure: no short circuit
+            vals = [self.as_bool(self.expr(v)) for v in node.values]
+            out = vals[0]
+            for v in vals[1:]:
+                if isinstance(out, int) and isinstance(v, int):
+                    out = int(out and v) if isinstance(node.op, ast.And) else int(out or v)
+                    continue
+                op = "and" if isinstance(node.op, ast.And) else "or"
+                out = ("i1", ir.op(f"{op} i1 {self.bool_text(out)}, {self.bool_text(v)}"))
+            return out
+        if isinstance(node, ast.IfExp):
+            c = self.as_bool(self.expr(node.test))
+            a, b = self.expr(node.body), self.expr(node.orelse)
+            if isinstance(c, int):
+                return a if c else b
+            return self.select(c[1], a, b)
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        raise Unsupported(type(node).__name__)
+
+    def select(self, cond: str, a: Value, b: Value) -> Value:
+        if isinstance(a, tuple) and isinstance(b, tuple) and a[0] == b[0] == "i1":
+            return ("i1", self.ir.op(f"select i1 {cond}, i1 {a[1]}, i1 {b[1]}"))
+        ty = self.width(a, b)
+        x, y = self.as_int(a, ty), self.as_int(b, ty)
+        return (ty, self.ir.op(f"select i1 {cond}, {ty} {x}, {ty} {y}"))
+
+    def call(self, node: ast.Call) -> Value:
+        f = node.func
+        args = [self.expr(a) for a in node.args]
+        if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "h":
+            if f.attr in _LOAD_ACC and len(args) == 1:
+                return self.block.load(f.attr, args[0], self)
+            if f.attr in _STORE_ACC and len(args) == 2:
+                self.block.store(f.attr, args[0], args[1], self)
+                return 0
+            raise Unsupported(f"h.{f.attr}")  # CSRs, AMOs, system instructions: Python's
+        if isinstance(f, ast.Name):
+            if f.id == "int" and len(args) == 1:
+                v = args[0]
+                return v if isinstance(v, int) else ("i64", self.as_int(v))
+            if f.id == "abs" and len(args) == 1:
+                v = args[0]
+                if isinstance(v, int):
+                    return abs(v)
+                neg = self.binop(ast.Sub(), 0, v)
+                ty = self.width(v)
+                c = self.ir.op(f"icmp slt {ty} {self.as_int(v, ty)}, 0")
+                return self.select(c, neg, v)
+            if f.id in HELPERS:
+                return self.helper(f.id, args)
+        raise Unsupported("call")
+
+    def helper(self, name: str, args: list[Value]) -> Value:
+        """A semantics helper (DIV, REM...), lowered inline from its Python source."""
+        global _HELPER_AST
+        if _HELPER_AST is None:
+            _HELPER_AST = _helper_defs()
+        fn = _HELPER_AST[name]
+        saved = self.env
+        self.env = {a.arg: v for a, v in zip(fn.args.args, args, strict=True)}
+        try:
+            return self.body(fn.body)
+        finally:
+            self.env = saved
+
+    def body(self, stmts: list[ast.stmt]) -> Value:
+        """The value a helper's body returns: straight assignments, `if c: return a`
+        and a final return; an early return becomes a select over the rest."""
+        for i, s in enumerate(stmts):
+            if isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant):
+                continue  # docstring
+            if isinstance(s, ast.Return) and s.value is not None:
+                return self.expr(s.value)
+            if isinstance(s, ast.Assign) and len(s.targets) == 1:
+                self.assign_local(s.targets[0], s.value)
+                continue
+            if isinstance(s, ast.If) and not s.orelse:
+                c = self.as_bool(self.expr(s.test))
+                then = self.body(s.body)
+                rest = self.body(stmts[i + 1:])
+                if isinstance(c, int):
+                    return then if c else rest
+                return self.select(c[1], then, rest)
+            raise Unsupported(type(s).__name__)
+        raise Unsupported("helper without return")
+
+    def assign_local(self, target: ast.expr, value: ast.expr) -> None:
+        if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple):
+            vals = [self.expr(v) for v in value.elts]
+            for t, v in zip(target.elts, vals, strict=True):
+                if not isinstance(t, ast.Name):
+                    raise Unsupported("target")
+                self.env[t.id] = v
+        elif isinstance(target, ast.Name):
+            self.env[target.id] = self.expr(value)
+        else:
+            raise Unsupported("target")
+
+    def statements(self, sem: str) -> None:
+        for s in ast.parse(sem).body:
+            if isinstance(s, ast.Pass):
+                continue
+            if isinstance(s, ast.Expr):
+                self.expr(s.value)
+                continue
+            if isinstance(s, ast.Assign) and len(s.targets) == 1:
+                t = s.targets[0]
+                if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) \
+                        and t.value.id == "X":
+                    r = self.expr(t.slice)
+                    v = self.expr(s.value)
+                    if not isinstance(r, int):
+                        raise Unsupported("computed register")
+                    self.block.set_reg(r, v, self)
+                    continue
+                self.assign_local(t, s.value)
+                continue
+            raise Unsupported(type(s).__name__)  # raise Trap(...): the interpreter's
+
+    def to_i32(self, v: Value) -> str:
+        if isinstance(v, int):
+            return str(v & MASK)
+        t, name = v
+        if t == "i1":
+            return self.ir.op(f"zext i1 {name} to i32")
+        return self.ir.op(f"trunc {t} {name} to i32")
+
+
+class _Block:
+    """IR of one block function `i32 b(ptr state)`: 0 = go on at state.pc, 1 = the
+    interpreter runs the instruction at state.pc."""
+
+    def __init__(self, insns: list[Insn], ram_base: int, ram_size: int, addrs: dict[str, int]
+                 ) -> None:
+        self.insns = insns
+        self.ram_base = ram_base
+        self.ram_size = ram_size
+        self.addrs = addrs
+        self.ir = _Ir()
+        self.regs = sorted({f[k] for *_, f in insns for k in ("rd", "rs1", "rs2")
+                            if f.get(k)})
+        self.written = sorted({f["rd"] for *_, f in insns if f.get("rd")})
+        self.k = 0
+        self.sides: dict[int, str] = {}  # instruction index -> its side-exit label
+
+    def gep(self, field: int, index: int | None = None) -> str:
+        st = f"getelementptr {_STATE_T}, ptr %st, i32 0, i32 {field}"
+        if index is not None:
+            st += f", i32 {index}"
+        return self.ir.op(st, "p")
+
+    def reg(self, r: int) -> Value:
+        if r == 0:
+            return 0
+        v = self.ir.op(f"load i32, ptr %r{r}")
+        return ("i64", self.ir.op(f"zext i32 {v} to i64"))
+
+    def set_reg(self, r: int, v: Value, lw: _Lower) -> None:
+        text = lw.to_i32(v)
+        if r:
+            self.ir.emit(f"store i32 {text}, ptr %r{r}")
+
+    def side(self, k: int) -> str:
+        """Label of the side exit at instruction k (made at the end of the function)."""
+        label = self.sides.get(k)
+        if label is None:
+            label = self.sides[k] = f"side{k}"
+        return label
+
+    def ram_offset(self, addr: Value, size: int, lw: _Lower) -> str:
+        """The RAM offset of addr, branching to the side exit unless it is in RAM and
+        aligned (the Python tier's fast-path test)."""
+        ir = self.ir
+        a = lw.as_int(addr)
+        o = ir.op(f"sub i64 {a}, {self.ram_base}")
+        ok = ir.op(f"icmp ult i64 {o}, {self.ram_size - size + 1}")
+        if size > 1:
+            m = ir.op(f"and i64 {o}, {size - 1}")
+            al = ir.op(f"icmp eq i64 {m}, 0")
+            ok = ir.op(f"and i1 {ok}, {al}")
+        fast = ir.fresh("fast")[1:]
+        ir.emit(f"br i1 {ok}, label %{fast}, label %{self.side(self.k)}")
+        ir.label(fast)
+        return o
+
+    def load(self, acc: str, addr: Value, lw: _Lower) -> Value:
+        size, signed = _LOAD_ACC[acc]
+        ir = self.ir
+        o = self.ram_offset(addr, size, lw)
+        p = ir.op(f"getelementptr i8, ptr {self.addrs['ram']}, i64 {o}", "p")
+        ty = f"i{size * 8}"
+        v = ir.op(f"load {ty}, ptr {p}, align {size}")
+        if size < 4:
+            v = ir.op(f"{'sext' if signed else 'zext'} {ty} {v} to i32")
+        return ("i64", ir.op(f"zext i32 {v} to i64"))
+
+    def store(self, acc: str, addr: Value, value: Value, lw: _Lower) -> None:
+        size = _STORE_ACC[acc]
+        ir = self.ir
+        o = self.ram_offset(addr, size, lw)
+        # A store into a word of translated code, or into a page a device watches,
+        # is the interpreter's: it drops the blocks (or tells the device) and ends the
+        # run, through the one path both tiers share.
+        w = ir.op(f"lshr i64 {o}, 2")
+        wp = ir.op(f"getelementptr i8, ptr {self.addrs['words']}, i64 {w}", "p")
+        wv = ir.op(f"load i8, ptr {wp}")
+        g = ir.op(f"lshr i64 {o}, 12")
+        gp = ir.op(f"getelementptr i8, ptr {self.addrs['watch']}, i64 {g}", "p")
+        gv = ir.op(f"load i8, ptr {gp}")
+        any_ = ir.op(f"or i8 {wv}, {gv}")
+        hit = ir.op(f"icmp ne i8 {any_}, 0")
+        plain = ir.fresh("st")[1:]
+        ir.emit(f"br i1 {hit}, label %{self.side(self.k)}, label %{plain}")
+        ir.label(plain)
+        v = lw.to_i32(value)
+        ty = f"i{size * 8}"
+        if size < 4:
+            v = ir.op(f"trunc i32 {v} to {ty}")
+        p = ir.op(f"getelementptr i8, ptr {self.addrs['ram']}, i64 {o}", "p")
+        ir.emit(f"store {ty} {v}, ptr {p}, align {size}")
+
+    # exits
+    def writeback(self) -> None:
+        for r in self.written:
+            v = self.ir.op(f"load i32, ptr %r{r}")
+            p = self.gep(0, r)
+            self.ir.emit(f"store i32 {v}, ptr {p}")
+
+    def count(self, k: int) -> None:
+        ic = self.ir.op("load i64, ptr %ic")
+        n = self.ir.op(f"add i64 {ic}, {k}")
+        self.ir.emit(f"store i64 {n}, ptr {self.p_instret}")
+
+    def exit_to(self, k: int, target: Value, lw: _Lower | None = None) -> None:
+        """Leave after k instructions of the path for target: chain through the jump
+        cache when a block is there, else return to Python."""
+        ir = self.ir
+        self.writeback()
+        self.count(k)
+        if isinstance(target, int):
+            t32 = str(target)
+            t64 = str(target)
+            idx: str = str((target >> 1) & ((1 << JT_BITS) - 1))
+        else:
+            assert lw is not None
+            t32 = lw.to_i32(target)
+            t64 = ir.op(f"zext i32 {t32} to i64")
+            sh = ir.op(f"lshr i64 {t64}, 1")
+            idx = ir.op(f"and i64 {sh}, {(1 << JT_BITS) - 1}")
+        ir.emit(f"store i32 {t32}, ptr {self.p_pc}")
+        e = ir.op(f"getelementptr {{i64, ptr}}, ptr {self.addrs['jump']}, i64 {idx}", "p")
+        tag = ir.op(f"load i64, ptr {e}")
+        hit = ir.op(f"icmp eq i64 {tag}, {t64}")
+        go, out = ir.fresh("go")[1:], ir.fresh("out")[1:]
+        ir.emit(f"br i1 {hit}, label %{go}, label %{out}")
+        ir.label(go)
+        fp_p = ir.op(f"getelementptr {{i64, ptr}}, ptr {e}, i32 0, i32 1", "p")
+        fp = ir.op(f"load ptr, ptr {fp_p}")
+        r = ir.op(f"musttail call i32 {fp}(ptr %st)")
+        ir.emit(f"ret i32 {r}")
+        ir.label(out)
+        ir.emit("ret i32 0")
+
+    def generate(self, name: str) -> str:
+        insns = self.insns
+        ir = self.ir
+        start = insns[0][0]
+        n = len(insns)
+        last_pc, _, last_op, last_f = insns[-1]
+        loop = (_base(last_op) in _DIRECT and (last_pc + last_f["imm"]) & MASK == start
+                ) or last_f.get("_target") == start
+        head = [f"define i32 @{name}(ptr %st) {{", "entry:"]
+        ir.lines = []
+        self.p_pc = self.gep(1)
+        self.p_instret = self.gep(4)
+        p_end = self.gep(5)
+        for r in self.regs:
+            ir.emit(f"%r{r} = alloca i32")
+        ir.emit("%ic = alloca i64")
+        for r in self.regs:
+            p = self.gep(0, r)
+            v = ir.op(f"load i32, ptr {p}")
+            ir.emit(f"store i32 {v}, ptr %r{r}")
+        ic0 = ir.op(f"load i64, ptr {self.p_instret}")
+        ir.emit(f"store i64 {ic0}, ptr %ic")
+        end = ir.op(f"load i64, ptr {p_end}")
+        # The whole block (one iteration of a loop) must fit in the budget.
+        need = ir.op(f"add i64 {ic0}, {n}")
+        fits = ir.op(f"icmp ule i64 {need}, {end}")
+        ir.emit(f"br i1 {fits}, label %head, label %nofit")
+        ir.label("nofit")
+        ir.emit(f"store i32 {start}, ptr {self.p_pc}")
+        ir.emit("ret i32 0")
+        ir.label("head")
+        region: tuple[int, int, str] | None = None  # last index, skip, join label
+        finished = False
+        for k, (pc, _, op, f) in enumerate(insns):
+            if region is not None and k > region[0]:
+                ir.emit(f"br label %{region[2]}")
+                ir.label(region[2])
+                region = None
+            self.k = k
+            nxt = pc + op.length
+            base = _base(op)
+            last = k == n - 1
+            fields = {key: v for key, v in f.items() if not key.startswith("_")}
+            lw = _Lower(ir, fields, pc, self)
+            mark = len(ir.lines)
+            try:
+                if base in _DIRECT or "_target" in f:
+                    if self.branch(k, op, f, fields, lw, last, loop, start, n, nxt):
+                        finished = True
+                        break
+                    if "_skip" in f:
+                        join = ir.fresh("join")[1:]
+                        region = (k + f["_skip"], f["_skip"], join)
+                        # taken: the skipped instructions do not retire
+                        c = self._cond
+                        body, skip = ir.fresh("body")[1:], ir.fresh("skip")[1:]
+                        ir.emit(f"br i1 {c}, label %{skip}, label %{body}")
+                        ir.label(skip)
+                        ic = ir.op("load i64, ptr %ic")
+                        ic2 = ir.op(f"sub i64 {ic}, {f['_skip']}")
+                        ir.emit(f"store i64 {ic2}, ptr %ic")
+                        ir.emit(f"br label %{join}")
+                        ir.label(body)
+                    continue
+                if base == "jalr":  # an indirect jump: through the jump cache
+                    lw.statements(statement(op, "rd"))
+                    self.exit_to(k + 1, lw.env["npc"], lw)
+                    finished = True
+                    break
+                if "npc" in statement(op):
+                    raise Unsupported("xRET")
+                lw.statements(statement(op, "rd"))
+            except Unsupported:
+                del ir.lines[mark:]
+                ir.emit(f"br label %{self.side(k)}")
+                finished = True
+                break
+        if region is not None:  # the block ends in an inlined if, or a side exit in one
+            if not finished:
+                ir.emit(f"br label %{region[2]}")
+            ir.label(region[2])
+            after = region[0] + 1  # the path that skipped goes on there
+            if after < n:
+                self.exit_to(after, insns[after][0])
+            else:
+                self.exit_to(n, last_pc + last_op.length)
+        elif not finished:
+            self.exit_to(n, last_pc + last_op.length)
+        for k, label in self.sides.items():
+            ir.label(label)
+            self.writeback()
+            self.count(k)
+            ir.emit(f"store i32 {insns[k][0]}, ptr {self.p_pc}")
+            ir.emit("ret i32 1")
+        return "\n".join(head + ir.lines + ["}"]) + "\n"
+
+    def branch(self, k: int, op: Any, f: dict[str, int], fields: dict[str, int], lw: _Lower,
+               last: bool, loop: bool, start: int, n: int, nxt: int) -> bool:
+        """A direct jump or branch (or a return with a known target) of the path.  True
+        when it ends the function."""
+        ir = self.ir
+        pc = self.insns[k][0]
+        base = _base(op)
+        target = f.get("_target", (pc + f.get("imm", 0)) & MASK)
+        sem = statement(op, "rd")
+        if base in ("jal", "jalr"):
+            lw.statements(sem)  # the link register; npc is known
+            if not last:
+                return False
+            if loop:
+                self.back_edge(n, start)
+            else:
+                self.exit_to(k + 1, target)
+            return True
+        stmt = ast.parse(sem).body[0]
+        assert isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.IfExp), op.name
+        c = lw.as_bool(lw.expr(stmt.value.test))
+        cond = lw.bool_text(c)
+        self._cond = cond
+        if last and loop:
+            again, out = ir.fresh("again")[1:], ir.fresh("out")[1:]
+            ir.emit(f"br i1 {cond}, label %{again}, label %{out}")
+            ir.label(again)
+            self.back_edge(n, start)
+            ir.label(out)
+            self.exit_to(k + 1, nxt)
+            return True
+        if "_skip" in f:
+            return False
+        on, off = ir.fresh("on")[1:], ir.fresh("off")[1:]
+        if not last and self.insns[k + 1][0] == target != nxt:
+            ir.emit(f"br i1 {cond}, label %{on}, label %{off}")  # the path goes on taken
+            ir.label(off)
+            self.exit_to(k + 1, nxt)
+            ir.label(on)
+        else:
+            ir.emit(f"br i1 {cond}, label %{on}, label %{off}")  # a side exit when taken
+            ir.label(on)
+            self.exit_to(k + 1, target)
+            ir.label(off)
+        if last:
+            self.exit_to(k + 1, nxt)
+            return True
+        return False
+
+    def back_edge(self, n: int, start: int) -> None:
+        """Another iteration if it fits in the budget, else back to Python at start."""
+        ir = self.ir
+        ic = ir.op("load i64, ptr %ic")
+        ic2 = ir.op(f"add i64 {ic}, {n}")
+        ir.emit(f"store i64 {ic2}, ptr %ic")
+        need = ir.op(f"add i64 {ic2}, {n}")
+        end = ir.op(f"load i64, ptr {self.gep(5)}")
+        fits = ir.op(f"icmp ule i64 {need}, {end}")
+        stop = ir.fresh("stop")[1:]
+        ir.emit(f"br i1 {fits}, label %head, label %{stop}")
+        ir.label(stop)
+        self.writeback()
+        self.count(0)
+        ir.emit(f"store i32 {start}, ptr {self.p_pc}")
+        ir.emit("ret i32 0")
+
+
+def generate(insns: list[Insn], ram_base: int, ram_size: int, addrs: dict[str, int],
+             name: str = "b") -> str:
+    """LLVM IR (text) of the native function of a scanned physical block; addrs gives
+    the host addresses of RAM, the word map, the watched pages and the jump cache, as
+    `inttoptr` constants."""
+    consts = {k: f"inttoptr (i64 {v} to ptr)" for k, v in addrs.items()}
+    return _Block(insns, ram_base, ram_size, consts).generate(name)  # type: ignore[arg-type]
+
+
+# --- the tier -----------------------------------------------------------------------------
+
+_ENTRY = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p)
+
+
+class NativeCodegen:
+    """Python blocks first (blocks.Codegen); a physical block entered HOT times becomes
+    native code, and a native block entered from Python HOTTER times is compiled again
+    at OPT_HOT (a loop that stays hot)."""
+
+    def __init__(self, tr: Translator) -> None:
+        self.tr = tr
+        self.py = PyCodegen(tr)
+        h = tr.h
+        self.state = State()
+        self.jump = (JumpEntry * (1 << JT_BITS))()
+        self._views: list[Any] = []  # buffer exports kept alive while native code runs
+
+        def address(buf: Any) -> int:
+            view = (ctypes.c_char * len(buf)).from_buffer(buf)
+            self._views.append(view)
+            return ctypes.addressof(view)
+
+        self.addrs = {"ram": address(h.ram), "words": address(tr.words),
+                      "watch": address(h.watch_pages), "jump": ctypes.addressof(self.jump)}
+        self.engine: Any = None
+        self.machines: dict[int, Any] = {}
+        self.heat: list[int] = []
+        self.pending: list[tuple[Callable[..., int], list[Insn]] | None] = []
+        self.py.namespace["HEAT"] = self.heat
+        self.py.namespace["PROMOTE"] = self.promote
+        self.compile_ms: list[float] = []  # per native compile, for the bench
+        self.failed = False
+        self.native_made = 0
+
+    # blocks.Codegen
+    def compile(self, insns: list[Insn], space: Space, key: int, pc: int
+                ) -> Callable[..., int]:
+        tr = self.tr
+        if space.mapped or tr.on_block is not None or self.failed:
+            return self.py.compile(insns, space, key, pc)
+        slot = len(self.heat)
+        hot = getattr(tr, "hot", HOT)
+        last_pc, _, last_op, last_f = insns[-1]
+        if (_base(last_op) in _DIRECT and (last_pc + last_f["imm"]) & MASK == pc
+                ) or last_f.get("_target") == pc:
+            # A loop: one entry runs up to a whole batch in Python, so it is hot sooner.
+            hot = max(1, hot >> 5)
+        self.heat.append(hot)
+        heat = f"HEAT[{slot}] -= 1\nif not HEAT[{slot}]:\n    PROMOTE({slot})"
+        fn = self.py.compile(insns, space, key, pc, heat)
+        fn.slot = slot  # type: ignore[attr-defined]
+        self.pending.append((fn, insns))
+        return fn
+
+    def drop(self, fn: Callable[..., int]) -> None:
+        slot = getattr(fn, "slot", None)
+        if slot is not None and slot < len(self.pending):
+            self.pending[slot] = None
+            self.heat[slot] = 1 << 62
+        addr = getattr(fn, "address", None)
+        if addr is not None:
+            e = self.jump[(fn.key >> 1) & ((1 << JT_BITS) - 1)]  # type: ignore[attr-defined]
+            if e.fn == addr:
+                e.pc = e.fn = 0
+
+    def flush(self) -> None:
+        ctypes.memset(self.jump, 0, ctypes.sizeof(self.jump))
+        self.heat.clear()
+        self.pending.clear()
+
+    # native code
+    def _jit(self, opt: int) -> Any:
+        llvm = _binding()
+        if llvm is None:
+            return None
+        tm = self.machines.get(opt)
+        if tm is None:
+            tm = self.machines[opt] = llvm.Target.from_default_triple().create_target_machine(
+                opt=opt)
+        if self.engine is None:
+            self.engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), tm)
+        return tm
+
+    def native(self, insns: list[Insn], pc: int, opt: int) -> int | None:
+        """Entry address of the native code of a physical block, or None."""
+        llvm = _binding()
+        tm = self._jit(opt)
+        if tm is None:
+            self.failed = True
+            return None
+        h = self.tr.h
+        t0 = time.perf_counter()
+        name = f"b{pc:x}_{self.native_made}"
+        self.native_made += 1
+        src = generate(insns, h.ram_base, len(h.ram), self.addrs, name)
+        mod = llvm.parse_assembly(src)
+        mod.verify()
+        pto = llvm.create_pipeline_tuning_options(speed_level=opt)
+        pb = llvm.create_pass_builder(tm, pto)
+        pb.getModulePassManager().run(mod, pb)
+        self.engine.add_module(mod)
+        self.engine.finalize_object()
+        addr: int = self.engine.get_function_address(name)
+        self.compile_ms.append((time.perf_counter() - t0) * 1e3)
+        return addr
+
+    def promote(self, slot: int) -> None:
+        """Called by a Python block that just got hot: compile it to native code and put
+        that in its place (this run of the Python block goes on as it is)."""
+        item = self.pending[slot] if slot < len(self.pending) else None
+        self.heat[slot] = 1 << 62
+        if item is None:
+            return
+        fn, insns = item
+        self.pending[slot] = None
+        space = fn.space  # type: ignore[attr-defined]
+        if space.blocks.get(fn.key) is not fn:  # type: ignore[attr-defined]
+            return
+        self._install(fn, insns, OPT_FIRST)
+
+    def _install(self, old: Callable[..., int], insns: list[Insn], opt: int) -> None:
+        pc = insns[0][0]
+        addr = self.native(insns, pc, opt)
+        if addr is None:
+            return
+        new = self._runner(addr, insns, opt)
+        self.tr.replace(old, new)
+        e = self.jump[(pc >> 1) & ((1 << JT_BITS) - 1)]
+        e.pc = pc
+        e.fn = addr
+
+    def _runner(self, addr: int, insns: list[Insn], opt: int) -> Callable[..., int]:
+        """The Python face of a native block: fn(h, X, ic, end) -> next pc, as a Python
+        block, syncing the registers in and out of the state block."""
+        cfn = _ENTRY(addr)
+        st = self.state
+        sx = st.x
+        st_addr = ctypes.addressof(st)
+        execute = interp.execute
+        heat = [HOTTER if opt < OPT_HOT else 1 << 62]
+        codegen = self
+
+        def run(h: Any, X: list[int], ic: int, end: int) -> int:
+            sx[0:32] = X[0:32]
+            st.instret = ic
+            st.end = end
+            side = cfn(st_addr)
+            X[1:32] = sx[1:32]
+            h.instret = st.instret
+            pc: int = st.pc
+            heat[0] -= 1
+            if not heat[0]:
+                codegen.hotter(run, insns)
+            if side:
+                # The instruction native code leaves to Python: run it in the
+                # interpreter, which takes its trap or does its I/O exactly.
+                h.pc = pc
+                before = h.instret
+                execute(h, 1)
+                if h.instret == before:  # it trapped: the machine's turn, as after a trap
+                    h.ending = True
+                return h.pc | 1  # type: ignore[no-any-return]
+            return pc
+
+        run.at = None  # type: ignore[attr-defined]
+        run.address = addr  # type: ignore[attr-defined]
+        run.native = True  # type: ignore[attr-defined]
+        return run
+
+    def hotter(self, fn: Callable[..., int], insns: list[Insn]) -> None:
+        space = fn.space  # type: ignore[attr-defined]
+        if space.blocks.get(fn.key) is fn:  # type: ignore[attr-defined]
+            self._install(fn, insns, OPT_HOT)
+
+
+class NativeTranslator(Translator):
+    """The translator of `-accel native`: Python blocks after `threshold` entries, native
+    code after `hot` entries of a Python block."""
+
+    def __init__(self, h: Any, threshold: int = THRESHOLD, hot: int = HOT) -> None:
+        self.hot = max(1, hot)
+        super().__init__(h, threshold)
+
+    def make_codegen(self) -> Codegen:
+        return NativeCodegen(self)

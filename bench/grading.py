@@ -7,6 +7,8 @@ process and spread over worker processes with pytest-xdist (`-n 2`), on a folder
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -32,20 +34,23 @@ def submissions(folder: Path, students: int) -> int:
     return students * len(KERNELS)
 
 
-def grade(folder: Path, workers: int) -> tuple[float, str]:
-    """Seconds for one whole run of the suite (process start-up included), and pytest's
-    last line."""
+def grade(folder: Path, workers: int) -> tuple[float, float, str]:
+    """Wall seconds for one whole run of the suite (process start-up included), the CPU
+    seconds of all its processes (workers included), and pytest's last line."""
     command = [sys.executable, "-m", "pytest", str(GRADING), "--submissions", str(folder),
                "-q", "-p", "no:cacheprovider"]
     if workers > 1:
         command += ["-n", str(workers)]
+    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     r = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
+    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = cpu1.ru_utime - cpu0.ru_utime + cpu1.ru_stime - cpu0.ru_stime
     last = (r.stdout.strip().splitlines() or ["(no output)"])[-1]
     if r.returncode != 0:
         sys.exit(f"bench/grading.py: the grading run failed:\n{r.stdout}{r.stderr}")
-    return elapsed, last
+    return elapsed, cpu, last
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,15 +63,17 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(tmp)
         kernels = submissions(folder, args.students)
         print(f"grading: {args.students} submissions x {len(KERNELS)} kernels = {kernels} "
-              f"kernels (examples/grading)")
+              f"kernels (examples/grading), {os.cpu_count()} cores")
         base = None
         for workers in args.workers:
-            elapsed, last = grade(folder, workers)
+            load = os.getloadavg()[0]  # others' work on the machine skews the wall time
+            elapsed, cpu, last = grade(folder, workers)
             rate = kernels / elapsed * 60
             base = base or rate
             label = "1 process" if workers == 1 else f"-n {workers}"
             print(f"  {label:>10}: {elapsed:6.1f} s, {rate:5.0f} kernels/minute "
-                  f"({rate / base:.2f}x)   [{last}]")
+                  f"({rate / base:.2f}x); {cpu / kernels * 1000:4.0f} ms CPU per kernel; "
+                  f"load before {load:.1f}   [{last}]")
     return 0
 
 

@@ -91,8 +91,10 @@ class Machine:
             raise RvirtError(f"RAM size {config.ram_size >> 20}M is too large for rv32 virt "
                              f"(at most 2048M)")
         # Anonymous memory is zero-filled by the host kernel page by page, on first touch,
-        # so a large -m costs nothing at start-up.
-        self.ram = mmap.mmap(-1, config.ram_size)
+        # so a large -m costs nothing at start-up.  Private, so that reading a page never
+        # written (a snapshot looking for non-zero pages) maps the shared zero page
+        # instead of allocating one, as a shared mapping would.
+        self.ram = mmap.mmap(-1, config.ram_size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
         self.bus = Bus()
         self.bus.add_ram("dram", MM.DRAM_BASE, self.ram)
         self.hart = Hart(self.bus, MM.DRAM_BASE, self.ram)

@@ -167,6 +167,7 @@ class QemuLog:
             self.write(dump_state(h, self._csr_nums))
 
     def _in_asm(self, m: Machine, pc: int, count: int) -> str:
+        from rvirt.isa.disasm import qemu_line  # QEMU's own syntax (disas/riscv.c)
         head = f"IN: {self.symbol(pc)}"
         extra = self.where(pc)
         if extra:
@@ -180,7 +181,7 @@ class QemuLog:
             w = int.from_bytes(data, "little")
             if w & 3 != 3:
                 w &= 0xFFFF
-            lines.append(_insn_line(w, a))
+            lines.append(qemu_line(w, a))
             a += 4 if w & 3 == 3 else 2
         return "\n".join(lines) + "\n\n"
 
@@ -197,11 +198,3 @@ def dump_state(h: Hart, nums: dict[str, int]) -> str:
     lines += ["".join(regs[i:i + 4]) for i in range(0, 32, 4)]
     return "\n".join(lines) + "\n"
 
-
-def _insn_line(w: int, pc: int) -> str:
-    """An in_asm instruction line in QEMU's columns (address, bits, mnemonic, operands);
-    the text is rvirt's disassembler's for now, not yet QEMU's own syntax."""
-    from rvirt.isa.disasm import disassemble
-    mnemonic, _, operands = disassemble(w, pc).partition("\t")
-    bits = f"{w:08x}" if w & 3 == 3 else f"{w:04x}"
-    return f"0x{pc:08x}:  {bits:<16}  {mnemonic:<24}{operands}".rstrip()

@@ -183,11 +183,16 @@ class Symbols(Mapping[str, int]):
         self._all: dict[str, int] | None = None
 
     def get_address(self, name: str) -> int | None:
+        # Raw names from the loader's table first: the same answer as the DWARF module's
+        # (first definition wins in both), without reading the symbol table again.
+        addr = self._raw.get(name)
+        if addr is not None:
+            return addr
         for info in self._infos:
             addr = info.symbol(name)
             if addr is not None:
                 return addr
-        return self._raw.get(name)
+        return None
 
     def __getitem__(self, name: str) -> int:
         addr = self.get_address(name) if isinstance(name, str) else None

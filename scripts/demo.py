@@ -67,7 +67,22 @@ LINKER_MISTAKE = [
     "kill",
 ]
 
-SESSIONS = {"tutorial": TUTORIAL, "linker-mistake": LINKER_MISTAKE}
+# The tutorial's own lesson with that kernel (`cargo run -- -S`, then gdb): walk the ROM,
+# see where `jr t0` goes, and find `unimp` there.
+NO_LINKER_SCRIPT = [
+    "target remote localhost:{port}",
+    "x/6i $pc",
+    "si", "si", "si", "si", "si",
+    "p/x $t0",
+    "x/10i $t0",
+    "si",
+    "x/4xw $pc",
+    "p/x $sp",
+    "kill",
+]
+
+SESSIONS = {"tutorial": TUTORIAL, "linker-mistake": LINKER_MISTAKE,
+            "no-linker-script": NO_LINKER_SCRIPT}
 
 
 def fail(message: str) -> int:

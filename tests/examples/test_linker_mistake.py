@@ -10,11 +10,6 @@ from types import ModuleType
 
 from tests.tooling import need, run_demo
 
-# What the tutorial has the learner do with that kernel: `cargo run -- -S`, attach gdb,
-# walk the ROM, see where `jr t0` goes and find `unimp` there.
-SESSION = ["target remote localhost:{port}", "x/6i $pc", "si", "si", "si", "si", "si",
-           "p/x $t0", "x/10i $t0", "si", "x/4xw $pc", "p/x $sp", "kill"]
-
 
 def _answers(transcript: str) -> tuple[list[str], list[str]]:
     """gdb's lines (the port and the emulator's own output left out), and what the
@@ -29,7 +24,7 @@ def test_tutorial_session_equals_qemu(demo: ModuleType, p0_noscript_elf: Path) -
     need("qemu-system-riscv32")
     answers = {}
     for emulator in ("rvirt", "qemu"):
-        status, transcript = run_demo(demo, emulator, p0_noscript_elf, SESSION)
+        status, transcript = run_demo(demo, emulator, p0_noscript_elf, demo.NO_LINKER_SCRIPT)
         assert status == 0, transcript
         answers[emulator] = _answers(transcript)
     assert answers["rvirt"][0] == answers["qemu"][0]

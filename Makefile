@@ -109,6 +109,7 @@ bench: venv p0 kernels
 	$(PY) bench/run.py
 	$(PY) bench/diag.py
 	$(PY) bench/grading.py
+	$(PY) bench/reverse.py
 
 clean:
 	rm -rf $(P0_DIR)/target $(KERNELS:%=examples/%/target) tests/_build .pytest_cache .ruff_cache .hypothesis

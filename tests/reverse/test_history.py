@@ -181,3 +181,41 @@ def test_snapshots_keep_only_written_pages(p0_elf: Path) -> None:
     assert len(later) == 3
     # p0 counts in its loop: its stack and data, a page or two per interval
     assert all(len(s.pages) <= 4 for s in later)
+
+
+def test_merged_snapshots_still_replay_exactly(trap_elf: Path) -> None:
+    # a tiny memory limit: snapshots get merged (every other one goes) again and again
+    m = machine(trap_elf)
+    m.enable_history()
+    h = m.history
+    h.interval, h.memory_limit = 1 << 10, h.memory_bytes() + (64 << 10)
+    m.resume(140_000)
+    assert 2 < len(h.snaps) < 140_000 >> 10
+    gaps = [b.pos - a.pos for a, b in zip(h.snaps, h.snaps[1:], strict=False)]
+    assert max(gaps) > h.interval
+    rng = random.Random(5)
+    checks = []
+    for _ in range(12):
+        h._seek(rng.randint(h.start, h.end))
+        checks.append(fingerprint(m))
+        m.reverse_step()
+        checks.append(fingerprint(m))
+    forward_only(trap_elf, checks)
+
+
+def test_a_debugger_reset_is_replayed(p0_elf: Path) -> None:
+    m = machine(p0_elf)
+    m.enable_history()
+    m.history.interval = 1 << 12
+    m.resume(20_000)
+    before = fingerprint(m)
+    m.monitor("system_reset")
+    assert m.hart.pc == 0x1000 and m.position == before[0]
+    assert m.history.events[-1].kind == "reset"
+    m.resume(30_000)
+    after = fingerprint(m)
+    m.history._seek(before[0] - 5)
+    m.resume(5)
+    assert fingerprint(m)[1] == 0x1000  # the reset, done again at its position
+    m.resume(30_000)
+    assert fingerprint(m) == after

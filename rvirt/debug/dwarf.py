@@ -780,6 +780,16 @@ class DebugInfo:
                         return unit.files[index], inline.call_line, lo, hi
         return None
 
+    def symbol_name(self, addr: int) -> str | None:
+        """The name gdb's symbol lookup gives code at `addr` when it does not demangle
+        (`x/i`, `info line`): a DWARF function's linkage name, or its DWARF name when it
+        has none (`#[no_mangle]`), else the ELF symbol's."""
+        hit = self._dwarf_func(addr)
+        if hit is not None:
+            return hit[0].raw or hit[0].name
+        sym = self._text_sym_at(addr)
+        return sym[0].name if sym is not None else None
+
     def function_entry(self, addr: int) -> int | None:
         """The entry address of the DWARF function holding `addr` (None without DWARF)."""
         hit = self._dwarf_func(addr)

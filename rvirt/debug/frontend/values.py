@@ -1,0 +1,504 @@
+"""Values for the built-in debugger: a small expression language (gdb's `print` syntax for
+registers, variables, `*`, `&`, `.`, `[]`, `+ - * /`) and printing as gdb 13 prints Rust
+values (rust-lang.c, valprint.c).  Nothing here runs the machine."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rvirt.debug.dwarf import Field, Type
+
+MASK = 0xFFFFFFFF
+REPEAT_THRESHOLD = 10  # gdb's `set print repeats`: runs this long are folded
+PRINT_MAX = 200  # gdb's `set print elements`
+
+INT = Type("base", "int", 4, "signed")
+LONG = Type("base", "i64", 8, "signed")
+VOID_T = Type("void", "void", 0)
+FUNC_T = Type("func", "", 0)
+DATA_PTR = Type("pointer", "", 4, target=VOID_T)
+CODE_PTR = Type("pointer", "", 4, target=FUNC_T)
+
+
+class EvalError(Exception):
+    """An expression gdb would refuse; the message is gdb's."""
+
+
+@dataclass
+class Value:
+    type: Type
+    data: bytes
+    address: int | None = None  # where it lives in memory (an lvalue), if it does
+
+    def as_int(self) -> int:
+        t = self.type
+        n = int.from_bytes(self.data[:8] if t.size > 4 else self.data[:4], "little")
+        if t.kind == "base" and t.encoding.startswith("signed") and t.size:
+            bits = 8 * min(t.size, len(self.data))
+            if n >> (bits - 1) & 1:
+                n -= 1 << bits
+        return n
+
+
+def int_value(n: int, t: Type = INT) -> Value:
+    size = max(t.size, 1)
+    return Value(t, (n & ((1 << (8 * size)) - 1)).to_bytes(size, "little"))
+
+
+def type_name(t: Type, lang: str = "rust") -> str:
+    """A type as gdb names it in `print`'s `(TYPE) value` prefix."""
+    if t.kind == "pointer":
+        target = t.target or VOID_T
+        if lang == "c":
+            if target.kind == "func":
+                return "void (*)()"
+            return f"{type_name(target, lang)} *"
+        return f"*mut {type_name(target, lang)}"
+    if t.kind == "func":
+        return "fn ()" if lang == "rust" else "void ()"
+    if t.kind == "void":
+        return "()" if lang == "rust" else "void"
+    if t.kind == "array":
+        elem = type_name(t.target or VOID_T, lang)
+        return f"[{elem}; {t.count}]" if lang == "rust" else f"{elem} [{t.count}]"
+    return t.name
+
+
+# --- printing ------------------------------------------------------------------------
+
+Symbolize = Callable[[int, bool], str]  # (address, is code) -> " <sym+off>" or ""
+
+
+def _escape(data: bytes, octal_bytes: bool = False) -> str:
+    """A string's text inside quotes; with octal_bytes (a C string, as `x/s` shows it)
+    bytes beyond ASCII are octal escapes, as gdb prints them."""
+    text = data.decode("latin-1" if octal_bytes else "utf-8", "replace")
+    out = []
+    for ch in text:
+        if ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch in "\"\\":
+            out.append("\\" + ch)
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F or (octal_bytes and ord(ch) > 0x7F):
+            out.append(f"\\{ord(ch):03o}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _fmt_int(n: int, size: int, fmt: str, signed: bool) -> str:
+    bits = 8 * max(size, 1)
+    u = n & ((1 << bits) - 1)
+    if fmt == "x":
+        return f"{u:#x}"
+    if fmt == "o":
+        return f"0{u:o}" if u else "0"
+    if fmt == "t":
+        return f"{u:b}"
+    if fmt == "d":
+        return str(u - (1 << bits) if u >> (bits - 1) else u)
+    if fmt == "u":
+        return str(u)
+    if fmt == "c":
+        c = u & 0xFF
+        return f"{c} {_char(c)}"
+    if fmt == "a":
+        return f"{u:#x}"
+    return str(n if signed else u)
+
+
+def _char(c: int) -> str:
+    if c == 0:
+        return "'\\000'"
+    if 0x20 <= c < 0x7F:
+        return "'\\''" if c == 0x27 else f"'{chr(c)}'"
+    escapes = {10: "\\n", 9: "\\t", 13: "\\r"}
+    text = escapes.get(c, "\\" + format(c, "03o"))
+    return "'" + text + "'"
+
+
+class Printer:
+    """Formats values as gdb's Rust printer does; reads pointed-to memory (for `&str`)
+    and names addresses through the callbacks."""
+
+    def __init__(self, read: Callable[[int, int], bytes | None], symbolize: Symbolize,
+                 lang: str = "rust") -> None:
+        self.read = read
+        self.symbolize = symbolize
+        self.lang = lang
+
+    def top(self, v: Value, fmt: str = "") -> str:
+        """`print`'s text after `$N = `."""
+        t = v.type
+        if t.kind == "pointer" and not fmt:
+            return f"({type_name(t, self.lang)}) {self.value(v, fmt)}"
+        if t.kind == "func":
+            assert v.address is not None
+            return f"{{{t.name or type_name(t, self.lang)}}} {v.address:#x}" \
+                f"{self.symbolize(v.address, True)}"
+        return self.value(v, fmt)
+
+    def value(self, v: Value, fmt: str = "", scalars_only: bool = False) -> str:
+        t = v.type
+        k = t.kind
+        if k == "base":
+            n = v.as_int()
+            if fmt:
+                return _fmt_int(n, t.size, fmt, t.encoding.startswith("signed"))
+            if t.encoding == "bool":
+                return "true" if n == 1 else "false" if n == 0 else str(n)
+            if t.encoding == "char":
+                return f"{n} {_char(n)}" if n < 0x80 else f"{n} '{chr(n)}'"
+            if t.encoding == "float":
+                import struct
+                code = "<f" if t.size == 4 else "<d"
+                return repr(struct.unpack(code, v.data[:t.size])[0])
+            return str(n)
+        if k == "unit":
+            return "()"
+        if k == "void":
+            return "void"
+        if k == "pointer":
+            addr = v.as_int() & MASK
+            if fmt:
+                return _fmt_int(addr, 4, fmt, False)
+            target = t.target
+            code = target is not None and target.kind == "func"
+            return f"{addr:#x}{self.symbolize(addr, code)}"
+        if k == "func":
+            return f"{{{type_name(t, self.lang)}}} {v.address or 0:#x}"
+        if k == "enum":
+            n = v.as_int()
+            for name, value in t.enumerators:
+                if value == n:
+                    return f"{t.name}::{name}"
+            return f"{n}"
+        if scalars_only:
+            return "..."
+        if k == "array":
+            return self._array(v, fmt)
+        if k == "variant":
+            return self._variant(v, fmt)
+        if k == "struct":
+            return self._struct(v, fmt)
+        return "?"
+
+    def field(self, v: Value, f: Field) -> Value:
+        size = f.type.size
+        data = v.data[f.offset:f.offset + size]
+        addr = v.address + f.offset if v.address is not None else None
+        return Value(f.type, data, addr)
+
+    def _array(self, v: Value, fmt: str) -> str:
+        t = v.type
+        elem = t.target
+        assert elem is not None
+        size = elem.size
+        items = []
+        for i in range(min(t.count, PRINT_MAX)):
+            addr = v.address + i * size if v.address is not None else None
+            items.append(self.value(Value(elem, v.data[i * size:(i + 1) * size], addr), fmt))
+        # runs of REPEAT_THRESHOLD or more equal elements are folded (valprint.c)
+        out = []
+        i = 0
+        while i < len(items):
+            j = i
+            while j < len(items) and items[j] == items[i]:
+                j += 1
+            if j - i >= REPEAT_THRESHOLD:
+                out.append(f"{items[i]} <repeats {j - i} times>")
+                i = j
+            else:
+                out.append(items[i])
+                i += 1
+        more = "..." if t.count > PRINT_MAX else ""
+        return "[" + ", ".join(out) + more + "]"
+
+    def _is_str(self, t: Type) -> bool:
+        names = [f.name for f in t.fields]
+        return t.name == "&str" and names == ["data_ptr", "length"]
+
+    def _struct(self, v: Value, fmt: str) -> str:
+        t = v.type
+        if self._is_str(t) and not fmt:
+            ptr = self.field(v, t.fields[0]).as_int() & MASK
+            length = self.field(v, t.fields[1]).as_int()
+            data = self.read(ptr, min(length, PRINT_MAX)) if length else b""
+            if data is None:
+                return f"<error: Cannot access memory at address {ptr:#x}>"
+            return '"' + _escape(data) + '"' + ("..." if length > PRINT_MAX else "")
+        fields = t.fields
+        tuple_like = bool(fields) and all(re.fullmatch(r"__\d+", f.name) for f in fields)
+        parts = []
+        for f in fields:
+            text = self.value(self.field(v, f), fmt)
+            parts.append(text if tuple_like else f"{f.name}: {text}")
+        if t.name.startswith("("):  # a tuple
+            return "(" + ", ".join(parts) + ")"
+        if not fields:
+            return t.name
+        if tuple_like:
+            return f"{t.name} (" + ", ".join(parts) + ")"
+        return f"{t.name} {{" + ", ".join(parts) + "}"
+
+    def _variant(self, v: Value, fmt: str) -> str:
+        t = v.type
+        chosen: Field | None = None
+        if t.discr is not None:
+            d = self.field(v, t.discr).as_int()
+            for value, f in t.variants:
+                if value is not None and value == d:
+                    chosen = f
+                    break
+            else:
+                chosen = next((f for value, f in t.variants if value is None), None)
+        elif t.variants:
+            chosen = t.variants[0][1]
+        if chosen is None:
+            return "<invalid enum>"
+        inner = self.field(v, chosen)
+        it = inner.type
+        fields = it.fields
+        if not fields:
+            return it.name
+        tuple_like = all(re.fullmatch(r"__\d+", f.name) for f in fields)
+        parts = []
+        for f in fields:
+            text = self.value(self.field(inner, f), fmt)
+            parts.append(text if tuple_like else f"{f.name}: {text}")
+        if tuple_like:
+            return f"{it.name}(" + ", ".join(parts) + ")"
+        return f"{it.name}{{" + ", ".join(parts) + "}"
+
+
+# --- parsing -------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"\s*(?:(0x[0-9a-fA-F]+|\d+)|(\$[A-Za-z_0-9$]*)|"
+                    r"([A-Za-z_][A-Za-z_0-9]*(?:::(?:[A-Za-z_{][A-Za-z_0-9#{}]*|<[^>]*>))*)|"
+                    r"(->|[-+*/%&().\[\]]))")
+
+
+def tokenize(text: str) -> list[tuple[str, str]]:
+    tokens = []
+    pos = 0
+    text = text.rstrip()
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if m is None or m.end() == pos:
+            rest = text[pos:].strip()
+            raise EvalError(f"A syntax error in expression, near `{rest}'.")
+        pos = m.end()
+        num, reg, name, op = m.groups()
+        if num is not None:
+            tokens.append(("num", num))
+        elif reg is not None:
+            tokens.append(("reg", reg))
+        elif name is not None:
+            tokens.append(("name", name))
+        else:
+            tokens.append(("op", op))
+    return tokens
+
+
+class Context:
+    """What an expression can look at: supplied by the debugger."""
+
+    def register(self, name: str) -> Value:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def history(self, index: int | None) -> Value:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def symbol(self, name: str) -> Value:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def memory(self, addr: int, size: int) -> bytes:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class Parser:
+    def __init__(self, text: str, ctx: Context) -> None:
+        self.tokens = tokenize(text)
+        self.i = 0
+        self.ctx = ctx
+        self.text = text
+
+    def parse(self) -> Value:
+        if not self.tokens:
+            raise EvalError("A syntax error in expression, near `'.")
+        v = self.additive()
+        if self.i < len(self.tokens):
+            rest = self.text.split(self.tokens[self.i][1], 1)[-1]
+            raise EvalError(f"A syntax error in expression, near "
+                            f"`{self.tokens[self.i][1]}{rest}'.")
+        return v
+
+    def peek(self) -> tuple[str, str] | None:
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
+
+    def take(self, op: str) -> bool:
+        t = self.peek()
+        if t is not None and t[0] == "op" and t[1] == op:
+            self.i += 1
+            return True
+        return False
+
+    def additive(self) -> Value:
+        v = self.multiplicative()
+        while True:
+            if self.take("+"):
+                v = _add(v, self.multiplicative(), 1)
+            elif self.take("-"):
+                v = _add(v, self.multiplicative(), -1)
+            else:
+                return v
+
+    def multiplicative(self) -> Value:
+        v = self.unary()
+        while True:
+            for op in ("*", "/", "%"):
+                if self.take(op):
+                    r = self.unary()
+                    a, b = _scalar(v), _scalar(r)
+                    if op != "*" and b == 0:
+                        raise EvalError("Division by zero")
+                    n = a * b if op == "*" else int(a / b) if op == "/" else a - b * int(a / b)
+                    v = int_value(n, v.type if v.type.kind == "base" else INT)
+                    break
+            else:
+                return v
+
+    def unary(self) -> Value:
+        if self.take("*"):
+            return self.deref(self.unary())
+        if self.take("&"):
+            v = self.unary()
+            if v.address is None:
+                raise EvalError("Attempt to take address of value not located in memory.")
+            return int_value(v.address, Type("pointer", "", 4, target=v.type))
+        if self.take("-"):
+            v = self.unary()
+            return int_value(-_scalar(v), v.type if v.type.kind == "base" else INT)
+        return self.postfix()
+
+    def deref(self, v: Value) -> Value:
+        t = v.type
+        if t.kind != "pointer":
+            if t.kind == "base":
+                raise EvalError("Attempt to take contents of a non-pointer value.")
+            raise EvalError("Attempt to take contents of a non-pointer value.")
+        target = t.target
+        assert target is not None
+        if target.kind == "void":
+            raise EvalError("Attempt to take contents of a non-pointer value.")
+        addr = v.as_int() & MASK
+        if target.kind == "func":
+            return Value(target, b"", addr)
+        return Value(target, self.ctx.memory(addr, target.size), addr)
+
+    def postfix(self) -> Value:
+        v = self.primary()
+        while True:
+            if self.take("."):
+                v = self.member(v)
+            elif self.take("->"):
+                v = self.member(self.deref(v))
+            elif self.take("["):
+                index = _scalar(self.additive())
+                if not self.take("]"):
+                    raise EvalError("A syntax error in expression, near `'.")
+                v = self.index(v, index)
+            else:
+                return v
+
+    def member(self, v: Value) -> Value:
+        t = self.peek()
+        if t is None or t[0] not in ("name", "num"):
+            raise EvalError("A syntax error in expression, near `'.")
+        self.i += 1
+        name = t[1] if t[0] == "name" else f"__{t[1]}"
+        if v.type.kind == "pointer":  # Rust auto-derefs for field access
+            v = self.deref(v)
+        for f in v.type.fields:
+            if f.name == name:
+                size = f.type.size
+                addr = v.address + f.offset if v.address is not None else None
+                return Value(f.type, v.data[f.offset:f.offset + size], addr)
+        raise EvalError(f"There is no member named {t[1]}.")
+
+    def index(self, v: Value, index: int) -> Value:
+        t = v.type
+        if t.kind == "array":
+            elem = t.target
+            assert elem is not None
+            if not 0 <= index < t.count:
+                if v.address is None:
+                    raise EvalError("no such vector element")
+                addr = v.address + index * elem.size
+                return Value(elem, self.ctx.memory(addr, elem.size), addr)
+            off = index * elem.size
+            addr = v.address + off if v.address is not None else None
+            return Value(elem, v.data[off:off + elem.size], addr)
+        if t.kind == "pointer" and t.target is not None and t.target.size:
+            addr = (v.as_int() + index * t.target.size) & MASK
+            return Value(t.target, self.ctx.memory(addr, t.target.size), addr)
+        raise EvalError("Cannot subscript requested type.")
+
+    def primary(self) -> Value:
+        t = self.peek()
+        if t is None:
+            raise EvalError("A syntax error in expression, near `'.")
+        self.i += 1
+        kind, text = t
+        if kind == "num":
+            n = int(text, 0)
+            return int_value(n, INT if n < 1 << 31 else LONG)
+        if kind == "reg":
+            if text == "$":
+                return self.ctx.history(None)
+            if text == "$$":
+                return self.ctx.history(-1)
+            if re.fullmatch(r"\$\d+", text):
+                return self.ctx.history(int(text[1:]))
+            return self.ctx.register(text[1:])
+        if kind == "name":
+            return self.ctx.symbol(text)
+        if text == "(":
+            v = self.additive()
+            if not self.take(")"):
+                raise EvalError("A syntax error in expression, near `'.")
+            return v
+        rest = self.text[self.text.find(text):]
+        raise EvalError(f"A syntax error in expression, near `{rest}'.")
+
+
+def _scalar(v: Value) -> int:
+    if v.type.kind in ("base", "pointer", "enum"):
+        return v.as_int()
+    raise EvalError("Argument to arithmetic operation not a number or boolean.")
+
+
+def _add(a: Value, b: Value, sign: int) -> Value:
+    if a.type.kind == "pointer" and b.type.kind != "pointer":
+        target = a.type.target
+        step = target.size if target is not None and target.size else 1
+        return int_value(a.as_int() + sign * _scalar(b) * step, a.type)
+    if a.type.kind == "pointer" and b.type.kind == "pointer" and sign < 0:
+        target = a.type.target
+        step = target.size if target is not None and target.size else 1
+        return int_value((a.as_int() - b.as_int()) // step, LONG)
+    if b.type.kind == "pointer" and sign > 0:
+        return _add(b, a, 1)
+    t = a.type if a.type.kind == "base" and a.type.size >= b.type.size else (
+        b.type if b.type.kind == "base" else INT)
+    return int_value(_scalar(a) + sign * _scalar(b), t)
+
+
+def evaluate(text: str, ctx: Context) -> Value:
+    return Parser(text, ctx).parse()

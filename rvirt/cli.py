@@ -33,9 +33,14 @@ Debugging:
   -S                        do not start the CPU: wait at 0x1000 for gdb to continue
   -gdb tcp::PORT            gdb stub on 127.0.0.1:PORT
   -gdb tcp:HOST:PORT        gdb stub on HOST:PORT (e.g. tcp:0.0.0.0:1234 for every interface)
+  -debugger                 rvirt's own: stop at 0x1000 at an `(rvirt) ` prompt that takes
+                            gdb's commands (break, step, next, finish, bt, p, x, info ...);
+                            no gdb needed.  Commands are read from stdin when it is not a
+                            terminal.  Replaces the gdb stub (-s is then ignored)
 Console and display:
   -nographic                UART on this terminal; C-a x quits, C-a h helps
   -serial mon:stdio         the same console
+  -serial file:PATH         the UART's output to a file instead
   -display none             no display (rvirt never has one)
   -no-reboot                exit instead of resetting when the guest asks for a reset
 Timing:
@@ -84,6 +89,8 @@ class Options:
     hints: bool = True  # -no-hints turns them off
     profile: str | None = None  # -profile FILE
     log_file: str | None = None  # -D
+    debugger: bool = False  # -debugger: the built-in debugger instead of the gdb stub
+    serial_file: str | None = None  # -serial file:PATH
     extra: list[str] = field(default_factory=list)
 
 
@@ -156,8 +163,10 @@ def parse_args(argv: list[str]) -> Options:
             o.nographic = True
         elif flag == "-serial":
             v = value(a)
-            if v not in ("mon:stdio", "stdio"):
-                raise RvirtError(f"-serial {v}: unsupported (use mon:stdio)")
+            if v.startswith("file:"):
+                o.serial_file = v[5:]  # QEMU's -serial file:PATH: the UART's output there
+            elif v not in ("mon:stdio", "stdio"):
+                raise RvirtError(f"-serial {v}: unsupported (use mon:stdio or file:PATH)")
         elif flag == "-display":
             v = value(a)
             if v.split(",", 1)[0] != "none":
@@ -183,6 +192,8 @@ def parse_args(argv: list[str]) -> Options:
             o.log_items = log.parse_items(v)
         elif flag == "-D":
             o.log_file = value(a)
+        elif flag == "-debugger":
+            o.debugger = True
         elif flag == "-no-hints":
             o.hints = False
         elif flag == "-profile":
@@ -236,6 +247,20 @@ def _on_signal(signum: int, frame: object) -> None:
     raise _Terminated(signum)
 
 
+def _serial_file(o: Options) -> Callable[[bytes], None] | None:
+    if o.serial_file is None:
+        return None
+    try:
+        out = open(o.serial_file, "wb")  # noqa: SIM115 - open while the machine runs
+    except OSError as e:
+        raise RvirtError(f"-serial file:{o.serial_file}: {e.strerror}") from None
+
+    def write(data: bytes) -> None:
+        out.write(data)
+        out.flush()
+    return write
+
+
 def _open_log(o: Options):  # noqa: ANN202
     """The -d log, writing to the -D file (created, as QEMU does, even when empty)."""
     from rvirt.diag.log import QemuLog
@@ -251,15 +276,19 @@ def _open_log(o: Options):  # noqa: ANN202
 def run(o: Options) -> int:
     from rvirt.console import Console, ConsoleQuit
     log = _open_log(o) if o.log_items or o.log_file else None
-    machine = build_machine(o)
+    machine = build_machine(o, _serial_file(o))
     if log is not None:
         log.attach(machine)
+    hints = None
     if o.hints:
         from rvirt.diag.hints import Hints
-        Hints(machine).attach()
+        hints = Hints(machine)
+        hints.attach()
     if o.profile is not None:
         from rvirt.diag.profile import Profile
         Profile(machine).attach()
+    if o.debugger:
+        return _run_debugger(o, machine, hints, log)
     server = None
     if o.gdb is not None:
         from rvirt.debug.gdbstub import GdbServer
@@ -299,6 +328,20 @@ def run(o: Options) -> int:
     finally:
         if server is not None:
             server.close()
+        if log is not None:
+            log.close()
+        if machine.profile is not None and o.profile is not None:
+            machine.profile.write(o.profile)
+
+
+def _run_debugger(o: Options, machine, hints, log) -> int:  # noqa: ANN001
+    from rvirt.debug.frontend import run_debugger
+    if o.gdb is not None:
+        print("rvirt: -debugger: the gdb stub is not started (the built-in debugger has "
+              "the machine)", file=sys.stderr)
+    try:
+        return run_debugger(machine, hints=hints)
+    finally:
         if log is not None:
             log.close()
         if machine.profile is not None and o.profile is not None:

@@ -92,11 +92,14 @@ pytest: venv
 	@$(PY) -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make: pytest collected no tests"; rc=0; fi; exit $$rc
 
-# Every test runs on the default tier (the translator), then again on the reference
-# interpreter alone; tests/exec runs both tiers side by side already.
+# Every test runs on the default tier (native: LLVM-compiled blocks), then again on Python
+# blocks and on the reference interpreter alone; tests/exec runs the three tiers side by
+# side already.
 test: deps venv examples
 	@lint=0; $(PY) -m ruff check . || { lint=1; echo "make test: ruff check FAILED"; }; \
-	$(PY) -m pytest; rc=$$?; \
+	RVIRT_ACCEL=native $(PY) -m pytest; rc=$$?; \
+	if [ $$rc -eq 0 ]; then echo "make test: again with Python blocks (-accel tcg)"; \
+	  RVIRT_ACCEL=tcg $(PY) -m pytest -q --ignore=tests/exec; rc=$$?; fi; \
 	if [ $$rc -eq 0 ]; then echo "make test: again with the reference interpreter only"; \
 	  RVIRT_ACCEL=interp $(PY) -m pytest -q --ignore=tests/exec; rc=$$?; fi; \
 	if [ $$rc -eq 0 ] && [ $$lint -ne 0 ]; then rc=1; fi; \

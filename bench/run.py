@@ -10,8 +10,11 @@ give rvirt's speed with and without address translation side by side.
 
 * rvirt is timed in this process around `Machine.run()` on a fresh machine, --runs times
   (median) per execution tier (`-accel interp`, the reference interpreter; `-accel tcg`,
-  the block translator), so Python's start-up and the machine's construction are not in
-  its MIPS (translation is: each run starts cold); the same program
+  Python blocks; `-accel native`, LLVM-compiled blocks), so Python's start-up and the
+  machine's construction are not in its MIPS (translation and compiling are: each run
+  starts cold).  The native tier runs each workload with NATIVE_SCALE times its ITERS
+  (Workload.native_scale), so that its time is not all compile time, after a run with
+  the other tiers' ITERS whose report must be theirs; the same program
   is also run as `python -m rvirt ...` (default tier) and that process's wall time is
   reported beside it.
 * examples/p0 (the tutorial kernel, which counts forever) runs a fixed number of
@@ -83,6 +86,7 @@ class Workload:
     # False when the count depends on where timer interrupts land: then only the
     # checksum must match QEMU -icount (see the note printed under the table).
     exact_count: bool = True
+    native_scale: int = 0  # ITERS multiplier of the native tier's timed runs (0: NATIVE_SCALE)
 
 
 WORKLOAD_LIST = (
@@ -90,12 +94,14 @@ WORKLOAD_LIST = (
     Workload("intmix_bare", 160_000, "intmix's loop in S-mode, satp = 0 (paging off; "
              "the twin of intmix_sv32)"),
     Workload("intmix_sv32", 160_000, "intmix's loop in S-mode under Sv32 paging (identity "
-             "4 MiB megapages over RAM)"),
+             "4 MiB megapages over RAM)", native_scale=4),
     Workload("memcpy", 1_800, "1 KiB word copy (unrolled x4) + rotate-add checksum"),
     Workload("traps", 200_000, "an ecall every 8 instructions, a timer interrupt every "
-             "20 ticks", exact_count=False),
+             "20 ticks", exact_count=False, native_scale=2),
 )
-TIERS = ("interp", "tcg")
+TIERS = ("interp", "tcg", "native")
+NATIVE_SCALE = 50
+BILLION = 1_000_000_000  # instructions of the peak-memory run (p0 on the native tier)
 P0_ELF = ROOT / "examples" / "p0" / "target" / "riscv32imac-unknown-none-elf" / "debug" / "p0"
 P0_INSTRUCTIONS = 4_000_000
 
@@ -120,6 +126,13 @@ class Row:
     qemu_wall: float | None = None
     qemu_net: float | None = None
     agrees: bool | None = None
+    native_seconds: float = 0.0
+    native_total: int = 0
+    native_instructions: int = 0
+
+    @property
+    def native_mips(self) -> float | None:
+        return self.native_total / self.native_seconds / 1e6 if self.native_seconds else None
 
     @property
     def rvirt_mips(self) -> float:
@@ -193,11 +206,14 @@ def timed_process(cmd: Sequence[str], who: str, timeout: float = 300) -> tuple[f
     return wall, r.stdout.decode(errors="replace")
 
 
+COMPILE_MS: list[float] = []  # every native compile of the bench's runs, in ms
+
+
 def timed_run(elf: Path, accel: str, budget: int | None = None, quiet: bool = False
               ) -> tuple[float, int, int | None, str]:
     """One run on a fresh Machine in this process: seconds spent in Machine.run(budget),
     instructions the hart retired, the exit status and the console output.  `quiet`
-    drops the machine's notices."""
+    drops the machine's notices.  Native compile times go to COMPILE_MS."""
     from rvirt.board.virt import Machine, MachineConfig
 
     out = bytearray()
@@ -207,6 +223,8 @@ def timed_run(elf: Path, accel: str, budget: int | None = None, quiet: bool = Fa
     t0 = time.perf_counter()
     status = machine.run(budget)
     seconds = time.perf_counter() - t0
+    codegen = getattr(machine.__dict__.get("translator"), "codegen", None)
+    COMPILE_MS.extend(getattr(codegen, "compile_ms", ()))
     return seconds, machine.hart.retired(), status, out.decode(errors="replace")
 
 
@@ -272,10 +290,29 @@ def bench_p0(scale: float, repeat: int) -> Row | None:
     for accel in TIERS:
         results = [timed_run(P0_ELF, accel, count, quiet=True) for _ in range(repeat)]
         runs[accel] = (statistics.median(r[0] for r in results), results[0][1])
+    native = [timed_run(P0_ELF, "native", count * NATIVE_SCALE, quiet=True)
+              for _ in range(repeat)]
     w = Workload("p0", 0, "examples/p0 (the tutorial kernel) counting in its loop")
     row = Row(w, runs["tcg"][1], runs["tcg"][0], runs["tcg"][1], None)
     row.interp_seconds, row.interp_total = runs["interp"]
+    row.native_seconds = statistics.median(r[0] for r in native)
+    row.native_total = row.native_instructions = native[0][1]
     return row
+
+
+def peak_memory_mib(count: int) -> tuple[float, float]:
+    """Peak resident memory (MiB) of a process that runs p0 for `count` instructions on
+    the native tier, and its seconds in Machine.run()."""
+    code = (
+        "import resource, sys, time\n"
+        "from rvirt.board.virt import Machine, MachineConfig\n"
+        f"m = Machine(MachineConfig(ram_size=150 << 20, bios={str(P0_ELF)!r}, "
+        "accel='native'), console=lambda b: None, notice=lambda s: None)\n"
+        f"t = time.perf_counter(); m.run({count}); t = time.perf_counter() - t\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, t)\n")
+    _, out = timed_process([sys.executable, "-c", code], "rvirt (peak memory)", timeout=900)
+    rss, seconds = out.split()
+    return float(rss), float(seconds)
 
 
 def median_wall(cmd: Sequence[str], who: str, runs: int) -> float:
@@ -308,6 +345,15 @@ def bench_workload(w: Workload, b: Builder, qemu: str | None, qemu_seconds: floa
         raise BenchError(f"{w.name}: python -m rvirt printed a different report than the "
                          f"in-process run")
     row = Row(w, rep.instret, seconds, total, wall, i_seconds, i_total)
+    _, n_total, n_rep = rvirt_in_process(elf, "native", 1)
+    if n_rep != rep or n_total != total:
+        raise BenchError(f"{w.name}: the native tier and the translator disagree: "
+                         f"{n_rep} ({n_total} retired) vs {rep} ({total} retired)")
+    n_iters = min(MAX_ITERS, iters * (w.native_scale or NATIVE_SCALE))
+    print(f"  {w.name}: rvirt native, ITERS={n_iters} ...", flush=True)
+    n_elf = b.build(w.name, n_iters)
+    row.native_seconds, row.native_total, n_rep = rvirt_in_process(n_elf, "native", runs)
+    row.native_instructions = n_rep.instret
     if qemu is None or qemu_startup is None:
         return row
 
@@ -353,14 +399,18 @@ def fmt(value: float | None, spec: str) -> str:
 
 def print_table(rows: list[Row]) -> None:
     head = ("workload", "instructions", "interp MIPS", "tcg MIPS", "tcg/interp",
-            "rvirt proc s", "QEMU instructions", "QEMU MIPS", "QEMU/tcg")
+            "native instructions", "native MIPS", "rvirt proc s", "QEMU instructions",
+            "QEMU MIPS", "QEMU/tcg", "native/QEMU")
     lines = [head]
     for r in rows:
         q = r.qemu_mips
+        n = r.native_mips
         lines.append((r.workload.name, f"{r.instructions:,}", f"{r.interp_mips:.2f}",
                       f"{r.rvirt_mips:.2f}", f"{r.rvirt_mips / r.interp_mips:.1f}x",
+                      fmt(r.native_instructions or None, ","), fmt(n, ".1f"),
                       fmt(r.rvirt_process_seconds, ".2f"), fmt(r.qemu_instructions, ","),
-                      fmt(q, ".0f"), "n/a" if q is None else f"{q / r.rvirt_mips:,.0f}x"))
+                      fmt(q, ".0f"), "n/a" if q is None else f"{q / r.rvirt_mips:,.0f}x",
+                      "n/a" if q is None or n is None else f"{n / q:.2f}x"))
     widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
     for n, line in enumerate(lines):
         print("  ".join(c.ljust(wd) if i == 0 else c.rjust(wd)
@@ -382,7 +432,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-qemu", action="store_true", help="rvirt only")
     ap.add_argument("--profile", metavar="WORKLOAD",
                     help="instead: profile rvirt on one workload (own time per function)")
-    ap.add_argument("--accel", default="tcg", choices=TIERS, help="tier for --profile")
+    ap.add_argument("--accel", default="native", choices=TIERS, help="tier for --profile")
+    ap.add_argument("--no-memory", action="store_true",
+                    help="skip the peak-memory run (10**9 instructions of p0, native)")
     args = ap.parse_args(argv)
     scale = 0.1 if args.quick else 1.0
     if args.profile:
@@ -408,6 +460,9 @@ def main(argv: list[str] | None = None) -> int:
             build_s = machine_build_seconds(probe, runs)
             rvirt_start = median_wall([*RVIRT, *MACHINE_ARGS, "-bios", str(probe)], "rvirt",
                                       runs)
+            starts = {accel: median_wall([*RVIRT, *MACHINE_ARGS, "-bios", str(probe),
+                                          "-accel", accel], "rvirt", runs)
+                      for accel in ("tcg", "native")}
             qemu_start = None
             if qemu is not None:
                 qemu_start = median_wall([qemu, *MACHINE_ARGS, "-bios", str(probe)], "qemu",
@@ -419,6 +474,12 @@ def main(argv: list[str] | None = None) -> int:
             p0 = bench_p0(scale, repeat)
             if p0 is not None:
                 rows.append(p0)
+            memory = None
+            if not args.no_memory and P0_ELF.is_file():
+                count = int(BILLION * scale)
+                print(f"  peak memory: p0 for {count:,} instructions on -accel native ...",
+                      flush=True)
+                memory = (count, *peak_memory_mib(count))
     except (BenchError, subprocess.TimeoutExpired) as e:
         print(f"bench: {e}", file=sys.stderr)
         return 1
@@ -434,8 +495,21 @@ def main(argv: list[str] | None = None) -> int:
           f"+ imports {(import_s - python_s) * 1000:.0f} ms, Machine() {build_s * 1000:.0f} ms "
           f"in process)")
     print("  QEMU   not run" if qemu_start is None else f"  QEMU   {qemu_start * 1000:7.0f} ms")
+    print(f"  rvirt -accel tcg {starts['tcg'] * 1000:.0f} ms, -accel native "
+          f"{starts['native'] * 1000:.0f} ms (llvmlite is imported only once a block is hot)")
     print()
     print_table(rows)
+    print()
+    if COMPILE_MS:
+        ms = sorted(COMPILE_MS)
+        p95 = ms[min(len(ms) - 1, int(len(ms) * 0.95))]
+        print(f"Native compile time per block (IR, optimisation, machine code; {len(ms)} "
+              f"compiles in the native runs above): median {statistics.median(ms):.1f} ms, "
+              f"p95 {p95:.1f} ms, max {ms[-1]:.1f} ms")
+    if memory is not None:
+        count, rss, secs = memory
+        print(f"Peak memory: {rss:.0f} MiB resident for {count:,} instructions of p0 on "
+              f"-accel native ({count / secs / 1e6:.0f} MIPS, {secs:.1f} s in Machine.run)")
     print()
     for r in rows:
         print(f"  {r.workload.name}: {r.workload.what}")
@@ -444,6 +518,9 @@ def main(argv: list[str] | None = None) -> int:
     print("  interp/tcg MIPS: instructions the hart retired / seconds in Machine.run(), in "
           f"process, with -accel interp / -accel tcg (both retire the same count), median "
           f"of {repeat} run{'s' if repeat > 1 else ''};")
+    print("  native MIPS: the same with -accel native, on the workload built with "
+          f"native_scale (default {NATIVE_SCALE}) times the ITERS; native instructions: its "
+          "minstret delta; compile time is in the run")
     print("  rvirt proc s: wall time of `python -m rvirt` (default tier) on the same ELF")
     print("  QEMU MIPS: instructions / (median wall of 3 plain runs - QEMU's start-up above)")
     for r in rows:

@@ -34,6 +34,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from rvirt.cpu.trap import Trap
 from rvirt.exec import interp
 from rvirt.exec.blocks import _DIRECT, MASK, THRESHOLD, Codegen, Insn, Space, Translator, _base
 from rvirt.exec.pygen import PyCodegen
@@ -122,6 +123,7 @@ class _Ir:
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.n = 0
+        self.cur = "entry"
 
     def fresh(self, stem: str = "t") -> str:
         self.n += 1
@@ -137,6 +139,7 @@ class _Ir:
 
     def label(self, name: str) -> None:
         self.lines.append(f"{name}:")
+        self.cur = name  # the basic block being written, for phis
 
 
 _PY_OPS: dict[type, Callable[[int, int], int]] = {
@@ -422,6 +425,9 @@ class _Block:
         self.written = sorted({f["rd"] for *_, f in insns if f.get("rd")})
         self.k = 0
         self.sides: dict[int, str] = {}  # instruction index -> its side-exit label
+        self.native_len = len(insns)  # instructions before the first one left to Python
+        # (basic block, pc, instret, code) of each branch to the exit block
+        self.exits: list[tuple[str, str, str, str]] = []
 
     def gep(self, field: int, index: int | None = None) -> str:
         st = f"getelementptr {_STATE_T}, ptr %st, i32 0, i32 {field}"
@@ -499,47 +505,56 @@ class _Block:
         p = ir.op(f"getelementptr i8, ptr {self.addrs['ram']}, i64 {o}", "p")
         ir.emit(f"store {ty} {v}, ptr {p}, align {size}")
 
-    # exits
-    def writeback(self) -> None:
-        for r in self.written:
-            v = self.ir.op(f"load i32, ptr %r{r}")
-            p = self.gep(0, r)
-            self.ir.emit(f"store i32 {v}, ptr {p}")
-
-    def count(self, k: int) -> None:
-        ic = self.ir.op("load i64, ptr %ic")
-        n = self.ir.op(f"add i64 {ic}, {k}")
-        self.ir.emit(f"store i64 {n}, ptr {self.p_instret}")
-
-    def exit_to(self, k: int, target: Value, lw: _Lower | None = None) -> None:
-        """Leave after k instructions of the path for target: chain through the jump
-        cache when a block is there, else return to Python."""
+    # exits: every way out branches to one exit block, which writes the registers back
+    # and chains (or returns), so a block's IR stays small however many exits it has.
+    def leave(self, k: int, target: Value, code: str = "0", lw: _Lower | None = None
+              ) -> None:
+        """Leave after k instructions of the path, for target (code 0: chain through the
+        jump cache, else return to Python) or with code = the instruction bits of a side
+        exit at target (the interpreter runs it)."""
         ir = self.ir
-        self.writeback()
-        self.count(k)
         if isinstance(target, int):
             t32 = str(target)
-            t64 = str(target)
-            idx: str = str((target >> 1) & ((1 << JT_BITS) - 1))
         else:
             assert lw is not None
             t32 = lw.to_i32(target)
-            t64 = ir.op(f"zext i32 {t32} to i64")
-            sh = ir.op(f"lshr i64 {t64}, 1")
-            idx = ir.op(f"and i64 {sh}, {(1 << JT_BITS) - 1}")
-        ir.emit(f"store i32 {t32}, ptr {self.p_pc}")
+        ic = ir.op("load i64, ptr %ic")
+        n = ir.op(f"add i64 {ic}, {k}")
+        self.exits.append((ir.cur, t32, n, code))
+        ir.emit("br label %exit")
+
+    def exit_to(self, k: int, target: Value, lw: _Lower | None = None) -> None:
+        self.leave(k, target, "0", lw)
+
+    def exit_block(self) -> None:
+        ir = self.ir
+        ir.label("exit")
+        for i, ty in ((1, "i32"), (2, "i64"), (3, "i32")):
+            inc = ", ".join(f"[ {e[i]}, %{e[0]} ]" for e in self.exits)
+            ir.emit(f"%x{i} = phi {ty} {inc}")
+        for r in self.written:
+            v = ir.op(f"load i32, ptr %r{r}")
+            p = self.gep(0, r)
+            ir.emit(f"store i32 {v}, ptr {p}")
+        ir.emit(f"store i64 %x2, ptr {self.p_instret}")
+        ir.emit(f"store i32 %x1, ptr {self.p_pc}")
+        side = ir.op("icmp ne i32 %x3, 0")
+        ir.emit(f"br i1 {side}, label %out, label %chain")
+        ir.label("chain")
+        t64 = ir.op("zext i32 %x1 to i64")
+        sh = ir.op(f"lshr i64 {t64}, 1")
+        idx = ir.op(f"and i64 {sh}, {(1 << JT_BITS) - 1}")
         e = ir.op(f"getelementptr {{i64, ptr}}, ptr {self.addrs['jump']}, i64 {idx}", "p")
         tag = ir.op(f"load i64, ptr {e}")
         hit = ir.op(f"icmp eq i64 {tag}, {t64}")
-        go, out = ir.fresh("go")[1:], ir.fresh("out")[1:]
-        ir.emit(f"br i1 {hit}, label %{go}, label %{out}")
-        ir.label(go)
+        ir.emit(f"br i1 {hit}, label %go, label %out")
+        ir.label("go")
         fp_p = ir.op(f"getelementptr {{i64, ptr}}, ptr {e}, i32 0, i32 1", "p")
         fp = ir.op(f"load ptr, ptr {fp_p}")
         r = ir.op(f"musttail call i32 {fp}(ptr %st)")
         ir.emit(f"ret i32 {r}")
-        ir.label(out)
-        ir.emit("ret i32 0")
+        ir.label("out")
+        ir.emit("ret i32 %x3")
 
     def generate(self, name: str) -> str:
         insns = self.insns
@@ -616,6 +631,7 @@ class _Block:
             except Unsupported:
                 del ir.lines[mark:]
                 ir.emit(f"br label %{self.side(k)}")
+                self.native_len = k
                 finished = True
                 break
         if region is not None:  # the block ends in an inlined if, or a side exit in one
@@ -631,10 +647,8 @@ class _Block:
             self.exit_to(n, last_pc + last_op.length)
         for k, label in self.sides.items():
             ir.label(label)
-            self.writeback()
-            self.count(k)
-            ir.emit(f"store i32 {insns[k][0]}, ptr {self.p_pc}")
-            ir.emit("ret i32 1")
+            self.leave(k, insns[k][0], str(insns[k][1]))
+        self.exit_block()
         return "\n".join(head + ir.lines + ["}"]) + "\n"
 
     def branch(self, k: int, op: Any, f: dict[str, int], fields: dict[str, int], lw: _Lower,
@@ -698,19 +712,23 @@ class _Block:
         stop = ir.fresh("stop")[1:]
         ir.emit(f"br i1 {fits}, label %head, label %{stop}")
         ir.label(stop)
-        self.writeback()
-        self.count(0)
-        ir.emit(f"store i32 {start}, ptr {self.p_pc}")
-        ir.emit("ret i32 0")
+        self.leave(0, start)
+
+
+MIN_NATIVE = 3  # instructions native code must run before its first side exit to be worth it
 
 
 def generate(insns: list[Insn], ram_base: int, ram_size: int, addrs: dict[str, int],
-             name: str = "b") -> str:
+             name: str = "b") -> str | None:
     """LLVM IR (text) of the native function of a scanned physical block; addrs gives
     the host addresses of RAM, the word map, the watched pages and the jump cache, as
-    `inttoptr` constants."""
+    `inttoptr` constants.  None when native code would leave to Python (a CSR access, a
+    trap, an xRET...) within MIN_NATIVE instructions of the start: the Python block,
+    which makes such calls without leaving, is faster then (a trap handler)."""
     consts = {k: f"inttoptr (i64 {v} to ptr)" for k, v in addrs.items()}
-    return _Block(insns, ram_base, ram_size, consts).generate(name)  # type: ignore[arg-type]
+    block = _Block(insns, ram_base, ram_size, consts)  # type: ignore[arg-type]
+    src = block.generate(name)
+    return None if block.native_len < min(MIN_NATIVE, len(insns)) else src
 
 
 # --- the tier -----------------------------------------------------------------------------
@@ -809,6 +827,8 @@ class NativeCodegen:
         name = f"b{pc:x}_{self.native_made}"
         self.native_made += 1
         src = generate(insns, h.ram_base, len(h.ram), self.addrs, name)
+        if src is None:
+            return None
         mod = llvm.parse_assembly(src)
         mod.verify()
         pto = llvm.create_pipeline_tuning_options(speed_level=opt)
@@ -852,7 +872,8 @@ class NativeCodegen:
         st = self.state
         sx = st.x
         st_addr = ctypes.addressof(st)
-        execute = interp.execute
+        cache = interp.CACHE
+        compile_insn = interp.compile_insn
         heat = [HOTTER if opt < OPT_HOT else 1 << 62]
         codegen = self
 
@@ -868,14 +889,23 @@ class NativeCodegen:
             if not heat[0]:
                 codegen.hotter(run, insns)
             if side:
-                # The instruction native code leaves to Python: run it in the
-                # interpreter, which takes its trap or does its I/O exactly.
+                # The instruction native code leaves to Python (its bits): the
+                # interpreter's closure runs it, and takes its trap or does its I/O
+                # exactly; instret is exact here, as in a Python block.
+                w = side & MASK
+                insn = cache.get(w) or compile_insn(w)
                 h.pc = pc
-                before = h.instret
-                execute(h, 1)
-                if h.instret == before:  # it trapped: the machine's turn, as after a trap
-                    h.ending = True
-                return h.pc | 1  # type: ignore[no-any-return]
+                try:
+                    npc = insn(h, X, pc)
+                except Trap as t:
+                    tval = t.tval
+                    if tval is None:  # illegal instruction: mtval holds its bits
+                        tval = w & 0xFFFF if w & 3 != 3 else w
+                    h.take_trap(t.cause, tval)
+                    h.ending = True  # the machine's turn, as after any trap
+                    return h.pc | 1  # type: ignore[no-any-return]
+                h.instret += 1
+                return npc | 1  # type: ignore[no-any-return]
             return pc
 
         run.at = None  # type: ignore[attr-defined]

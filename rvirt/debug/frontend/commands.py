@@ -591,7 +591,8 @@ def info_frame(d: Debugger, arg: str) -> None:
 
 
 def _info_vars(d: Debugger, args: bool) -> None:
-    d._need_process()
+    if not d.running:
+        raise CommandError("No frame selected.")
     frame = d.frame()
     scope, _ = d.scope(frame)
     if scope is None:

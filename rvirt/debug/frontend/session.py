@@ -1032,6 +1032,7 @@ class _Ctx(Context):
 
     def __init__(self, dbg: Debugger) -> None:
         self.dbg = dbg
+        self.lang = dbg.language() if dbg.running else "c"
 
     def register(self, name: str) -> Value:
         d = self.dbg

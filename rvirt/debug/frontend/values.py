@@ -389,9 +389,11 @@ class Parser:
 
     def deref(self, v: Value) -> Value:
         t = v.type
+        if t.kind == "base" and getattr(self.ctx, "lang", "rust") == "c":
+            # C: `*0` reads an int at address 0 (gdb's c-exp.y unop_ind on an integer)
+            addr = v.as_int() & MASK
+            return Value(INT, self.ctx.memory(addr, 4), addr)
         if t.kind != "pointer":
-            if t.kind == "base":
-                raise EvalError("Attempt to take contents of a non-pointer value.")
             raise EvalError("Attempt to take contents of a non-pointer value.")
         target = t.target
         assert target is not None

@@ -219,3 +219,54 @@ def test_a_debugger_reset_is_replayed(p0_elf: Path) -> None:
     assert fingerprint(m)[1] == 0x1000  # the reset, done again at its position
     m.resume(30_000)
     assert fingerprint(m) == after
+
+
+# Counts to 2000 in RAM, then asks the test finisher for a reset: again and again.
+RESETS = """\
+    .section .text.init
+    .globl _start
+_start:
+    la t0, counter
+    li t1, 2000
+1:  lw t2, 0(t0)
+    addi t2, t2, 1
+    sw t2, 0(t0)
+    bltu t2, t1, 1b
+    li t3, 0x100000
+    li t4, 0x7777
+    sw t4, 0(t3)
+    j _start
+    .bss
+counter: .word 0
+"""
+
+
+def test_reverse_across_guest_resets() -> None:
+    from tests.tooling import assemble
+    elf = assemble(RESETS, "reverse_resets")
+    m = machine(elf)
+    m.enable_history()
+    m.history.interval = 1 << 12
+    m.resume(25_000)  # past three resets
+    assert m.hart.traps >= 3
+    rng = random.Random(3)
+    checks = []
+    for _ in range(10):
+        m.history._seek(rng.randint(m.history.start, m.history.end))
+        checks.append(fingerprint(m))
+        m.reverse_step()
+        checks.append(fingerprint(m))
+    forward_only(elf, checks)
+
+
+def test_restoring_a_state_starts_history_again(p0_elf: Path) -> None:
+    from rvirt.debug import history
+    m = machine(p0_elf)
+    m.enable_history()
+    m.resume(5000)
+    state = history.capture(m)
+    m.resume(5000)
+    history.restore(m, state)
+    h = m.history
+    assert h.start == h.end == m.position == 5000 and len(h.snaps) == 1
+    assert m.reverse_step().kind == "history-start"

@@ -19,6 +19,7 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
 from rvirt.debug.target import Stop
@@ -244,9 +245,13 @@ def restore(m: Machine, s: State) -> None:
 
 # --- reverse execution: snapshots + a log of outside input + deterministic replay ----------
 
-# Steps of history (see Machine.position) between two snapshots: a reverse step replays
-# at most this many from the snapshot before it.  bench/reverse.py measures the choice.
+# Steps of history (see Machine.position) between two snapshots at most: a reverse step
+# replays at most this many from the snapshot before it.  Slow code (trap-heavy, or on the
+# interpreter) gets snapshots closer together, so that replaying an interval takes about
+# REPLAY_SECONDS; bench/reverse.py measures the choice.
 INTERVAL = 1 << 20
+MIN_INTERVAL = 1 << 13
+REPLAY_SECONDS = 0.1
 # Past this much snapshot data, neighbouring snapshots are merged (every other one goes),
 # so a long run keeps its whole history in bounded memory, at coarser spacing.
 MEMORY_LIMIT = 192 << 20
@@ -303,6 +308,7 @@ class History:
         self.m = m
         h = m.hart
         self.interval = interval
+        self.replay_seconds = REPLAY_SECONDS
         self.memory_limit = memory_limit
         self._watch = h.watch_pages
         self._ram_base = h.ram_base
@@ -325,6 +331,8 @@ class History:
         self._bytes = 0
         self.base = 0
         self.end = self.m.position
+        self.spacing = self.interval  # steps to the next snapshot, from the speed seen
+        self._run_seconds = 0.0  # live running since the last snapshot
         self._watch[:] = b"\x01" * len(self._watch)
         self._take(full=True)
 
@@ -379,6 +387,11 @@ class History:
 
     def _take(self, full: bool = False) -> None:
         m = self.m
+        if self._positions and self._run_seconds > 0:
+            rate = (m.position - self._positions[-1]) / self._run_seconds
+            self.spacing = int(min(self.interval,
+                                   max(MIN_INTERVAL, rate * self.replay_seconds)))
+        self._run_seconds = 0.0
         pages = nonzero_pages(m.ram) if full else {p: self._page(p) for p in self.dirty}
         for p in self.dirty:
             if p not in self._device_pages:
@@ -398,6 +411,10 @@ class History:
         self.base = index
         if self._bytes > self.memory_limit:
             self._thin()
+
+    def _due(self) -> int:
+        """Where the next snapshot is due."""
+        return self._positions[-1] + min(self.spacing, self.interval)
 
     def _thin(self) -> None:
         """Merge every other snapshot (not the first or the last) into the next one,
@@ -541,9 +558,9 @@ class History:
                     data = bytes(self._held)
                     self._held.clear()
                     self.console_input(data)
-                if pos >= self._positions[-1] + self.interval:
+                if pos >= self._due():
                     self._take()
-                cap = min(limit, self._positions[-1] + self.interval)
+                cap = min(limit, self._due())
             else:
                 k = bisect_right(self._positions, pos) - 1
                 snap = self.snaps[k]
@@ -572,11 +589,13 @@ class History:
                     return stop
                 continue
             m._pos_limit = cap
+            t = perf_counter()
             try:
                 stop = m._run(1 << 62)
             finally:
                 m._pos_limit = None
             if live:
+                self._run_seconds += perf_counter() - t
                 self.end = max(self.end, m.position)
             if stop is not None:
                 return stop
@@ -625,7 +644,7 @@ class History:
             # forward in the past: the recorded next step, whatever it was
             stop = self._forward(pos + 1)
             return stop if stop is not None else Stop("step")
-        if pos >= self._positions[-1] + self.interval:
+        if pos >= self._due():
             self._take()
         stop = m._step()
         if m.position > pos:
@@ -729,8 +748,9 @@ class History:
             f"({self.end - self.start} instructions and traps)",
             f"position: {pos}" + (f" ({self.end - pos} behind the end of history)"
                                   if pos < self.end else " (at the end of history)"),
-            f"snapshots: {len(self.snaps)} (one every {self.interval} or more), "
-            f"{pages} distinct pages",
+            f"snapshots: {len(self.snaps)} ({min(self.spacing, self.interval)} steps apart "
+            f"now, at most "
+            f"{self.interval} before merging), {pages} distinct pages",
             f"log: {len(self.events)} events (console input, debugger writes and steps)",
             f"memory: {self.memory_bytes() / (1 << 20):.1f} MiB",
         ]

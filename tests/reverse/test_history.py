@@ -164,6 +164,7 @@ def test_monitor_info_history(p0_elf: Path) -> None:
     m = machine(p0_elf)
     assert "history is off" in m.monitor("info history")
     m.enable_history()
+    m.history.replay_seconds = float("inf")  # snapshots INTERVAL apart, however slow
     m.resume(3 << 20)
     m.reverse_step()
     text = m.monitor("info history")
@@ -175,6 +176,7 @@ def test_monitor_info_history(p0_elf: Path) -> None:
 def test_snapshots_keep_only_written_pages(p0_elf: Path) -> None:
     m = machine(p0_elf)
     m.enable_history()
+    m.history.replay_seconds = float("inf")
     m.resume(4 << 20)
     first, *later = m.history.snaps
     assert first.pages  # at reset: the non-zero pages (image, device tree), not all RAM

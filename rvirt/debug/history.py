@@ -748,9 +748,8 @@ class History:
             f"({self.end - self.start} instructions and traps)",
             f"position: {pos}" + (f" ({self.end - pos} behind the end of history)"
                                   if pos < self.end else " (at the end of history)"),
-            f"snapshots: {len(self.snaps)} ({min(self.spacing, self.interval)} steps apart "
-            f"now, at most "
-            f"{self.interval} before merging), {pages} distinct pages",
+            f"snapshots: {len(self.snaps)}, one every {min(self.spacing, self.interval)} "
+            f"steps now, {pages} distinct pages",
             f"log: {len(self.events)} events (console input, debugger writes and steps)",
             f"memory: {self.memory_bytes() / (1 << 20):.1f} MiB",
         ]

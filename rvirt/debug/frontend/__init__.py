@@ -129,6 +129,7 @@ def _interactive(d: Debugger, machine: Machine) -> int:
                 if not d.running:
                     d.out("The program is not being run.\n")
                     continue
+                d.out("[the console: keys go to the guest; C-a c returns to the prompt]\n")
                 with console:
                     event = d.run()
                 d.report(event if event.kind != "interrupt" else Event("step"))

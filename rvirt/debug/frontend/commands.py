@@ -55,6 +55,7 @@ def cmd_continue(d: Debugger, arg: str) -> None:
 
 def cmd_stepi(d: Debugger, arg: str, over: bool = False) -> None:
     d._need_process()
+    d.refresh_watches()
     n = _count(arg)
     event = Event("step")
     before = d.frames()[0]

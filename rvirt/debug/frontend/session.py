@@ -399,6 +399,7 @@ class Debugger:
         """Resume until a breakpoint, watchpoint, exit, Ctrl-C, or one of `temps` (address
         -> condition) is reached with its condition true."""
         temps = temps or {}
+        self.refresh_watches()
         added = [a for a in temps if self._hit(a) is None]
         for a in added:
             self.target.add_breakpoint(a)
@@ -435,6 +436,13 @@ class Debugger:
             for a in added:
                 if self._hit(a) is None:
                     self.target.remove_breakpoint(a)
+
+    def refresh_watches(self) -> None:
+        """What each watchpoint's value is now, to compare with at its next hit (gdb
+        keeps the value it last showed; reverse moves and steps change it)."""
+        for bp in self.breakpoints.values():
+            if bp.kind != "breakpoint":
+                bp.old = self.target.read_memory(bp.addr, bp.length)
 
     def _watch_stop(self, stop: Stop) -> Event | None:
         """A watchpoint stops before the access commits; gdb reports it after the
@@ -782,6 +790,7 @@ class Debugger:
         line's range, step over calls (next, or code without lines), stop at the start
         of another line."""
         self._need_process()
+        self.refresh_watches()
         frame0 = F.compute_cfa(self.infos, F.innermost(self.target))
         start_cfa = frame0.cfa
         pc = frame0.pc
@@ -933,6 +942,7 @@ class Debugger:
                                                                  "reverse_continue")
 
     def reverse_stepi(self) -> Event:
+        self.refresh_watches()
         stop = self.target.reverse_step()  # type: ignore[attr-defined]
         return self._reverse_event(stop) or Event("step")
 
@@ -951,10 +961,12 @@ class Debugger:
             if bp is not None:
                 data = self.target.read_memory(bp.addr, bp.length)
                 bp.hits += 1
-                return Event("watch", bp, old=bp.old, new=data)
+                old, bp.old = bp.old, data
+                return Event("watch", bp, old=old, new=data)
         return None
 
     def reverse_continue(self, temps: set[int] | None = None) -> Event:
+        self.refresh_watches()
         added = [a for a in (temps or set()) if self._hit(a) is None]
         for a in added:
             self.target.add_breakpoint(a)
@@ -966,51 +978,66 @@ class Debugger:
                     self.target.remove_breakpoint(a)
         return self._reverse_event(stop) or Event("step")
 
+    def _line_key(self, pc: int, over: bool) -> tuple[str, int] | None:
+        """The line `pc` counts as: with `over`, code inlined into a line is that line's
+        (gdb steps over inline frames with next, backwards too)."""
+        if over:
+            inl = self._inline_call(pc)
+            if inl is not None:
+                return inl[0], inl[1]
+        sal = self.line_span(pc)
+        return (sal.file, sal.line) if sal is not None else None
+
+    def _line_starts_at(self, pc: int, key: tuple[str, int], over: bool) -> bool:
+        """`pc` begins the block of `key`'s code that the line runs through: no code of
+        the same line sits just before it."""
+        if self._line_key(pc, over) != key:
+            return False
+        return all(self._line_key(pc - n, over) != key for n in (2, 4))
+
     def reverse_lines(self, over: bool) -> Event:
         """gdb's reverse-step/next done client-side: step back by instructions to the
-        start of the previous line; a callee entered backwards (at its return) is run
-        back over to its entry and its call."""
+        start of the previous line (or of this one, from its middle); a callee entered
+        backwards, at its return, is run back to its entry and its call (reverse-next,
+        or a callee without lines), else reverse-step stops at its last line's start."""
         pc = self.pc()
-        sal = self.line_span(pc)
-        start = F.compute_cfa(self.infos, F.innermost(self.target))
-        lo, hi = (sal.start, sal.end) if sal is not None else (pc, pc + 1)
-        line = (sal.file, sal.line) if sal is not None else None
-        left = False
-        for _ in range(1_000_000):
+        cfa = F.compute_cfa(self.infos, F.innermost(self.target)).cfa
+        cur = self._line_key(pc, over)
+        mid = cur is not None and not self._line_starts_at(pc, cur, over)
+        target = cur if mid else None
+        for _ in range(10_000_000):
             event = self.reverse_stepi()
             if event.kind != "step":
                 return event
             pc = self.pc()
-            here = F.compute_cfa(self.infos, F.innermost(self.target))
-            if here.cfa is not None and start.cfa is not None and here.cfa < start.cfa:
-                # we are inside a function the line called: back to its call
-                f, info = self.function_at(pc)
-                if f is None or (not over and self.line_span(pc) is not None):
-                    if not over:
-                        new = self.line_span(pc)
-                        if new is not None and pc == new.start:
-                            return Event("step")
-                        lo, hi = (new.start, new.end) if new else (pc, pc + 1)
-                        line = (new.file, new.line) if new else None
-                        start = here
-                        left = True
-                        continue
-                if f is not None:
+            here = F.compute_cfa(self.infos, F.innermost(self.target)).cfa
+            if here is not None and cfa is not None and here < cfa:
+                f, _ = self.function_at(pc)
+                if f is not None and (over or self.line_span(pc) is None):
                     event = self.reverse_continue({f.low})
                     if event.kind not in ("reached", "step"):
                         return event
-                    event = self.reverse_stepi()
+                    event = self.reverse_stepi()  # onto the call
                     if event.kind != "step":
                         return event
                     pc = self.pc()
-            if lo <= pc < hi and not left:
-                continue
-            new = self.line_span(pc)
-            if new is None:
+                else:  # reverse-step into the callee's last line
+                    cfa, target = here, self._line_key(pc, over)
+                    if target is not None and self._line_starts_at(pc, target, over):
+                        return Event("step")
+                    continue
+            elif here is not None and cfa is not None and here > cfa:
+                return Event("step")  # back out of the function's start, into its caller
+            key = self._line_key(pc, over)
+            if key is None:
                 return Event("step")
-            if not left or (new.file, new.line) != line:
-                lo, hi, line, left = new.start, new.end, (new.file, new.line), True
-            if pc == new.start:
+            if target is None:
+                if key == cur:
+                    continue  # still in the line we started from
+                target = key
+            if key != target:
+                return Event("step")
+            if self._line_starts_at(pc, target, over):
                 return Event("step")
         return Event("step")
 

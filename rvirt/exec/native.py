@@ -41,10 +41,17 @@ from rvirt.exec.pygen import PyCodegen
 from rvirt.exec.semantics import HELPERS, statement
 
 HOT = 64  # entries of a Python block before it is compiled to native code
-HOTTER = 4096  # entries of a native block (through Python) before its O3 recompile
+HOTTER = 4096  # entries and iterations of a first-tier native block before its optimised
+# recompile
 JT_BITS = 14  # jump cache entries (2**JT_BITS), indexed by pc >> 1
-OPT_FIRST = 1  # LLVM optimisation level of the first native compile
-OPT_HOT = 3
+# Code generation levels.  Both run a few function passes (SROA, instcombine, CFG
+# simplification, GVN, dead stores): on these straight-line blocks the whole O2 pipeline
+# took twice as long (16 ms a block) for no faster code.  The first compile uses the fast
+# instruction selector (about 4 ms a block); a block that stays hot is compiled again
+# with the optimising one and the full register allocator (about 8 ms).
+OPT_FIRST = 0
+OPT_HOT = 2
+HOT_EXIT = 0x7F  # return code of a block that got hot (no instruction has these bits)
 
 # Memory accessors of the table (`h.lw(...)`...) inlined on RAM: size, sign-extended.
 _LOAD_ACC = {"lb": (1, True), "lbu": (1, False), "lh": (2, True), "lhu": (2, False),
@@ -413,9 +420,10 @@ class _Block:
     """IR of one block function `i32 b(ptr state)`: 0 = go on at state.pc, 1 = the
     interpreter runs the instruction at state.pc."""
 
-    def __init__(self, insns: list[Insn], ram_base: int, ram_size: int, addrs: dict[str, int]
-                 ) -> None:
+    def __init__(self, insns: list[Insn], ram_base: int, ram_size: int, addrs: dict[str, int],
+                 counter: str | None = None) -> None:
         self.insns = insns
+        self.counter = counter  # where a first-tier block counts its entries
         self.ram_base = ram_base
         self.ram_size = ram_size
         self.addrs = addrs
@@ -587,6 +595,18 @@ class _Block:
         ir.emit(f"store i32 {start}, ptr {self.p_pc}")
         ir.emit("ret i32 0")
         ir.label("head")
+        if self.counter is not None:
+            # Entries and loop iterations: at HOTTER, back to Python (registers and
+            # instret written back, nothing of this pass run), which compiles the block
+            # optimised.
+            c = ir.op(f"load i32, ptr {self.counter}")
+            c1 = ir.op(f"add i32 {c}, 1")
+            ir.emit(f"store i32 {c1}, ptr {self.counter}")
+            hot = ir.op(f"icmp eq i32 {c1}, {HOTTER}")
+            ir.emit(f"br i1 {hot}, label %hot, label %body")
+            ir.label("hot")
+            self.leave(0, start, str(HOT_EXIT))
+            ir.label("body")
         region: tuple[int, int, str] | None = None  # last index, skip, join label
         finished = False
         for k, (pc, _, op, f) in enumerate(insns):
@@ -719,14 +739,16 @@ MIN_NATIVE = 3  # instructions native code must run before its first side exit t
 
 
 def generate(insns: list[Insn], ram_base: int, ram_size: int, addrs: dict[str, int],
-             name: str = "b") -> str | None:
+             name: str = "b", counter: int | None = None) -> str | None:
     """LLVM IR (text) of the native function of a scanned physical block; addrs gives
     the host addresses of RAM, the word map, the watched pages and the jump cache, as
-    `inttoptr` constants.  None when native code would leave to Python (a CSR access, a
-    trap, an xRET...) within MIN_NATIVE instructions of the start: the Python block,
-    which makes such calls without leaving, is faster then (a trap handler)."""
+    `inttoptr` constants; `counter`, the address of its entry count (first tier).  None
+    when native code would leave to Python (a CSR access, a trap, an xRET...) within
+    MIN_NATIVE instructions of the start: the Python block, which makes such calls
+    without leaving, is faster then (a trap handler)."""
     consts = {k: f"inttoptr (i64 {v} to ptr)" for k, v in addrs.items()}
-    block = _Block(insns, ram_base, ram_size, consts)  # type: ignore[arg-type]
+    count = None if counter is None else f"inttoptr (i64 {counter} to ptr)"
+    block = _Block(insns, ram_base, ram_size, consts, count)  # type: ignore[arg-type]
     src = block.generate(name)
     return None if block.native_len < min(MIN_NATIVE, len(insns)) else src
 
@@ -738,8 +760,8 @@ _ENTRY = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p)
 
 class NativeCodegen:
     """Python blocks first (blocks.Codegen); a physical block entered HOT times becomes
-    native code, and a native block entered from Python HOTTER times is compiled again
-    at OPT_HOT (a loop that stays hot)."""
+    native code, and a native block entered HOTTER times (from Python or another
+    block) is compiled again at OPT_HOT."""
 
     def __init__(self, tr: Translator) -> None:
         self.tr = tr
@@ -756,8 +778,10 @@ class NativeCodegen:
 
         self.addrs = {"ram": address(h.ram), "words": address(tr.words),
                       "watch": address(h.watch_pages), "jump": ctypes.addressof(self.jump)}
-        self.engine: Any = None
-        self.machines: dict[int, Any] = {}
+        self.engines: dict[int, Any] = {}  # optimisation level -> (target machine, engine)
+        # entry counts of first-tier native blocks (HOTTER), one slot each
+        self.counts = (ctypes.c_uint32 * (1 << 16))()
+        self.counted = 0
         self.heat: list[int] = []
         self.pending: list[tuple[Callable[..., int], list[Insn]] | None] = []
         self.py.namespace["HEAT"] = self.heat
@@ -780,7 +804,8 @@ class NativeCodegen:
             # A loop: one entry runs up to a whole batch in Python, so it is hot sooner.
             hot = max(1, hot >> 5)
         self.heat.append(hot)
-        heat = f"HEAT[{slot}] -= 1\nif not HEAT[{slot}]:\n    PROMOTE({slot})"
+        heat = (f"HEAT[{slot}] -= 1\nif not HEAT[{slot}] and PROMOTE({slot}):\n"
+                f"    h.instret = ic\n    return {pc:#x} | 1")
         fn = self.py.compile(insns, space, key, pc, heat)
         fn.slot = slot  # type: ignore[attr-defined]
         self.pending.append((fn, insns))
@@ -804,66 +829,86 @@ class NativeCodegen:
 
     # native code
     def _jit(self, opt: int) -> Any:
+        """(target machine, execution engine) generating code at this level."""
         llvm = _binding()
         if llvm is None:
             return None
-        tm = self.machines.get(opt)
-        if tm is None:
-            tm = self.machines[opt] = llvm.Target.from_default_triple().create_target_machine(
-                opt=opt)
-        if self.engine is None:
-            self.engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), tm)
-        return tm
+        jit = self.engines.get(opt)
+        if jit is None:
+            tm = llvm.Target.from_default_triple().create_target_machine(opt=opt)
+            jit = self.engines[opt] = (tm, llvm.create_mcjit_compiler(
+                llvm.parse_assembly(""), tm))
+        return jit
+
+    def _optimise(self, mod: Any, tm: Any, opt: int) -> None:
+        llvm = _llvm
+        pb = llvm.create_pass_builder(tm, llvm.create_pipeline_tuning_options(
+            speed_level=opt))
+        fpm = llvm.create_new_function_pass_manager()
+        fpm.add_sroa_pass()  # registers from allocas into SSA values
+        fpm.add_instruction_combine_pass()
+        fpm.add_simplify_cfg_pass()
+        fpm.add_new_gvn_pass()
+        fpm.add_dead_store_elimination_pass()
+        fpm.add_instruction_combine_pass()
+        for f in mod.functions:
+            if not f.is_declaration:
+                fpm.run(f, pb)
 
     def native(self, insns: list[Insn], pc: int, opt: int) -> int | None:
         """Entry address of the native code of a physical block, or None."""
         llvm = _binding()
-        tm = self._jit(opt)
-        if tm is None:
+        jit = self._jit(opt)
+        if jit is None:
             self.failed = True
             return None
+        tm, engine = jit
         h = self.tr.h
         t0 = time.perf_counter()
         name = f"b{pc:x}_{self.native_made}"
         self.native_made += 1
-        src = generate(insns, h.ram_base, len(h.ram), self.addrs, name)
+        counter = None
+        if opt < OPT_HOT and self.counted < len(self.counts):
+            counter = ctypes.addressof(self.counts) + 4 * self.counted
+            self.counted += 1
+        src = generate(insns, h.ram_base, len(h.ram), self.addrs, name, counter)
         if src is None:
             return None
         mod = llvm.parse_assembly(src)
         mod.verify()
-        pto = llvm.create_pipeline_tuning_options(speed_level=opt)
-        pb = llvm.create_pass_builder(tm, pto)
-        pb.getModulePassManager().run(mod, pb)
-        self.engine.add_module(mod)
-        self.engine.finalize_object()
-        addr: int = self.engine.get_function_address(name)
+        self._optimise(mod, tm, opt)
+        engine.add_module(mod)
+        engine.finalize_object()
+        addr: int = engine.get_function_address(name)
         self.compile_ms.append((time.perf_counter() - t0) * 1e3)
         return addr
 
-    def promote(self, slot: int) -> None:
+    def promote(self, slot: int) -> bool:
         """Called by a Python block that just got hot: compile it to native code and put
-        that in its place (this run of the Python block goes on as it is)."""
+        that in its place.  True if it did: the Python block then returns at once, so
+        that its caller runs the native code (a loop would stay in Python otherwise)."""
         item = self.pending[slot] if slot < len(self.pending) else None
         self.heat[slot] = 1 << 62
         if item is None:
-            return
+            return False
         fn, insns = item
         self.pending[slot] = None
         space = fn.space  # type: ignore[attr-defined]
         if space.blocks.get(fn.key) is not fn:  # type: ignore[attr-defined]
-            return
-        self._install(fn, insns, OPT_FIRST)
+            return False
+        return self._install(fn, insns, OPT_FIRST)
 
-    def _install(self, old: Callable[..., int], insns: list[Insn], opt: int) -> None:
+    def _install(self, old: Callable[..., int], insns: list[Insn], opt: int) -> bool:
         pc = insns[0][0]
         addr = self.native(insns, pc, opt)
         if addr is None:
-            return
+            return False
         new = self._runner(addr, insns, opt)
         self.tr.replace(old, new)
         e = self.jump[(pc >> 1) & ((1 << JT_BITS) - 1)]
         e.pc = pc
         e.fn = addr
+        return True
 
     def _runner(self, addr: int, insns: list[Insn], opt: int) -> Callable[..., int]:
         """The Python face of a native block: fn(h, X, ic, end) -> next pc, as a Python
@@ -874,7 +919,6 @@ class NativeCodegen:
         st_addr = ctypes.addressof(st)
         cache = interp.CACHE
         compile_insn = interp.compile_insn
-        heat = [HOTTER if opt < OPT_HOT else 1 << 62]
         codegen = self
 
         def run(h: Any, X: list[int], ic: int, end: int) -> int:
@@ -885,9 +929,9 @@ class NativeCodegen:
             X[1:32] = sx[1:32]
             h.instret = st.instret
             pc: int = st.pc
-            heat[0] -= 1
-            if not heat[0]:
-                codegen.hotter(run, insns)
+            if side == HOT_EXIT:  # it ran nothing: compile it optimised, then look again
+                codegen.hotter(pc)
+                return pc | 1
             if side:
                 # The instruction native code leaves to Python (its bits): the
                 # interpreter's closure runs it, and takes its trap or does its I/O
@@ -909,13 +953,17 @@ class NativeCodegen:
             return pc
 
         run.at = None  # type: ignore[attr-defined]
+        run.insns = insns if opt < OPT_HOT else None  # type: ignore[attr-defined]
+        run.opt = opt  # type: ignore[attr-defined]
         run.address = addr  # type: ignore[attr-defined]
         run.native = True  # type: ignore[attr-defined]
         return run
 
-    def hotter(self, fn: Callable[..., int], insns: list[Insn]) -> None:
-        space = fn.space  # type: ignore[attr-defined]
-        if space.blocks.get(fn.key) is fn:  # type: ignore[attr-defined]
+    def hotter(self, pc: int) -> None:
+        """The first-tier native block at pc (perhaps reached by chaining) got hot."""
+        fn = self.tr.spaces[0].blocks.get(pc)
+        insns = getattr(fn, "insns", None)
+        if fn is not None and insns is not None:
             self._install(fn, insns, OPT_HOT)
 
 

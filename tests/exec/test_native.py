@@ -1,0 +1,113 @@
+"""The native tier (-accel native) beyond what the three-tier differential runs check:
+hot blocks really become native code and get recompiled when they stay hot, the one
+invalidation path drops native code, the table's statements lower to IR without a
+second copy of the ISA, llvmlite is imported only once a block is hot, and without
+llvmlite rvirt says so once and runs Python blocks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from rvirt.board.virt import Machine, MachineConfig
+from rvirt.exec import native
+from rvirt.exec.translate import Translator
+from rvirt.isa.decode import decode
+from tests.exec import programs as P
+from tests.exec.harness import diff, run
+
+pytestmark = pytest.mark.tools
+
+BUDGET = 1_000_000
+
+
+def _native_blocks(m: Machine) -> list[object]:
+    return [fn for fn in m.translator.all_blocks()  # type: ignore[attr-defined]
+            if getattr(fn, "native", False)]
+
+
+def test_hot_blocks_run_native_with_the_interpreters_result() -> None:
+    elf = P.build("timer", P.TIMER)
+    ref, _ = run(elf, "interp", BUDGET)
+    got, m = run(elf, "native", BUDGET, threshold=1)
+    assert not diff(ref, got), diff(ref, got)
+    assert _native_blocks(m)
+
+
+def test_a_block_that_stays_hot_is_compiled_again_optimised(monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    monkeypatch.setattr(native, "HOTTER", 50)
+    elf = P.build("timer", P.TIMER)
+    ref, _ = run(elf, "interp", BUDGET)
+    got, m = run(elf, "native", BUDGET, threshold=1)
+    assert not diff(ref, got), diff(ref, got)
+    assert any(fn.opt == native.OPT_HOT for fn in _native_blocks(m))  # type: ignore[attr-defined]
+
+
+def test_a_store_into_native_code_drops_it() -> None:
+    """The loop patches its own next instruction: native code leaves the store to the
+    interpreter, whose store drops the block through the translator's one path."""
+    elf = P.build("smc_in_block", P.SMC_IN_BLOCK.format(new=P.ADDI_A0_2))
+    ref, _ = run(elf, "interp", BUDGET)
+    got, m = run(elf, "native", BUDGET, threshold=1)
+    assert not diff(ref, got), diff(ref, got)
+    assert got.x[10] == 2 * 40
+    assert m.translator.dropped >= 1  # type: ignore[attr-defined]
+
+
+def _block(*words: int, pc: int = 0x80000000) -> list[tuple[int, int, object, dict[str, int]]]:
+    out = []
+    for w in words:
+        found = decode(w)
+        assert found is not None
+        op, f = found
+        out.append((pc, w, op, f))
+        pc += op.length
+    return out
+
+
+ADDRS = {"ram": 0x1000, "words": 0x2000, "watch": 0x3000, "jump": 0x4000}
+
+
+def test_the_table_lowers_to_ir() -> None:
+    """div (a helper lowered from its Python source), mulhu (a 64-bit product), a load
+    and a store: straight IR, with no call out of native code."""
+    # div a0, a1, a2; mulhu a3, a1, a2; lw a4, 8(sp); sw a4, 12(sp)
+    insns = _block(0x02C5C533, 0x02C5B6B3, 0x00812703, 0x00E12623)
+    ir = native.generate(insns, 0x80000000, 1 << 20, ADDRS)  # type: ignore[arg-type]
+    assert ir is not None
+    assert "sdiv i64" in ir and "mul i128" in ir
+    assert "load i32" in ir and "store i32" in ir
+    assert "call" not in ir.replace("musttail call", "")
+
+
+def test_code_that_leaves_at_once_stays_a_python_block() -> None:
+    # csrr t6, mcause; addi t6, t6, 1
+    insns = _block(0x34202FF3, 0x001F8F93)
+    assert native.generate(insns, 0x80000000, 1 << 20, ADDRS) is None  # type: ignore[arg-type]
+
+
+def test_llvmlite_is_imported_only_when_a_block_gets_hot() -> None:
+    elf = P.build("counters", P.COUNTERS)
+    code = ("import sys\n"
+            "from rvirt.board.virt import Machine, MachineConfig\n"
+            f"m = Machine(MachineConfig(bios={str(elf)!r}, accel='native'), "
+            "console=lambda b: None)\n"
+            "m.run(2000)\n"
+            "print('llvmlite' in sys.modules)\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       check=True)
+    assert r.stdout.strip() == "False"
+
+
+def test_without_llvmlite_one_note_and_python_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(native, "available", lambda: False)
+    notes: list[str] = []
+    elf = P.build("counters", P.COUNTERS)
+    m = Machine(MachineConfig(bios=str(elf), accel="native"), console=lambda b: None,
+                notice=notes.append)
+    assert m.run(BUDGET) == 0
+    assert len(notes) == 1 and "llvmlite" in notes[0]
+    assert type(m.translator) is Translator  # type: ignore[attr-defined]

@@ -317,7 +317,17 @@ class History:
         self._device_hook = h.on_watched_write
         h.on_watched_write = self._stored
         self._held = bytearray()  # console input typed while in the past
+        # What the guest prints in the past was printed when it ran live: a replay
+        # (a reverse step, a continue through recorded history) prints nothing again.
+        self._print = m.uart.output
+        m.uart.output = self._output
+        if m.htif is not None:
+            m.htif._console = self._output
         self.restart()
+
+    def _output(self, data: bytes) -> None:
+        if self.m.position >= self.end:
+            self._print(data)
 
     def restart(self) -> None:
         """Forget everything: history starts at the machine's state now."""

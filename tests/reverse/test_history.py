@@ -156,7 +156,8 @@ def test_console_input_is_replayed_at_its_position(echo_elf: Path) -> None:
     m.resume(m.history.end - m.position)
     assert fingerprint(m) == final and bytes(out).count(b"g") == 0
     m.resume(5000)
-    assert bytes(out).endswith(b"g")
+    # what the guest printed shows once: replays print nothing again
+    assert bytes(out) == b"abcdefg"
     forward_only(echo_elf, checks, inputs)
 
 

@@ -227,7 +227,10 @@ def _announce(d: Debugger, bp: Breakpoint) -> None:
     word = "Temporary breakpoint" if bp.temporary else "Breakpoint"
     sal = d.line_span(bp.addr)
     if sal is not None and d.function_at(bp.addr)[0] is not None:
-        d.out(f"{word} {bp.number} at {bp.addr:#x}: file {sal.file}, line {sal.line}.\n")
+        # inside code inlined into the function, gdb names the line of the call
+        inl = d._inline_call(bp.addr)
+        file, line = (inl[0], inl[1]) if inl is not None else (sal.file, sal.line)
+        d.out(f"{word} {bp.number} at {bp.addr:#x}: file {file}, line {line}.\n")
     else:
         d.out(f"{word} {bp.number} at {bp.addr:#x}\n")
 

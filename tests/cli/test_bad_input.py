@@ -65,7 +65,9 @@ FLAG_CASES: dict[str, tuple[tuple[str, ...], str]] = {
     "gdb-not-tcp": (("-bios", "{hello}", "-gdb", "udp::1234"), "udp::1234"),
     "gdb-port-out-of-range": (("-bios", "{hello}", "-gdb", "tcp::70000"), "tcp::70000"),
     "two-harts": (("-bios", "{hello}", "-smp", "2"), "-smp 2"),
-    "serial-file": (("-bios", "{hello}", "-serial", "file:out.txt"), "file:out.txt"),
+    "serial-pty": (("-bios", "{hello}", "-serial", "pty"), "-serial pty"),
+    "serial-file-unwritable": (("-bios", "{hello}", "-serial", "file:/nonexistent/u.txt"),
+                               "file:/nonexistent/u.txt"),
     "icount-too-large": (("-bios", "{hello}", "-icount", "shift=11"), "-icount"),
 }
 

@@ -96,3 +96,13 @@ def test_trap_info_trap_and_mcause(example_elf: Callable[[str], Path]) -> None:
     assert re.fullmatch(r"mepc     0x800[0-9a-f]{5} in trap::kmain at src/main.rs:\d+",
                         trap[2])
     assert a["7:p/x $mcause"] == ["$2 = 0x80000007"]
+
+
+def test_serial_file_keeps_the_guest_apart(example_elf: Callable[[str], Path]) -> None:
+    """With -serial file:PATH the UART writes the file, and the debugger alone the
+    terminal (the sessions above compare transcripts this way)."""
+    status, out, uart = rvirt_session(example_elf("hello"), ["continue"])
+    assert status == 0
+    assert "Hello from Rust on the RISC-V virt machine!" in uart
+    assert "Hello" not in out
+    assert answers(out, "(rvirt) ")[1][1][-1] == "[Inferior 1 (process 1) exited normally]"

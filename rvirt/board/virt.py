@@ -41,6 +41,11 @@ if TYPE_CHECKING:
 ISA_STRING = "rv32imac_zicsr_zifencei"  # riscv,isa in the device tree: what rvirt implements
 ACCELS = ("native", "tcg", "interp")
 SLICE = 1 << 16  # instructions between looks at the timer, console and debugger
+# The same on the native tier, which runs them in about a millisecond: each batch end
+# costs the machine's work between batches and an interpreted tail (a block must fit
+# the budget whole), so short batches would take a third of its time.  Timer events
+# still end a batch exactly where they fall.
+NATIVE_SLICE = 1 << 20
 NS_PER_TICK = 1_000_000_000 // MM.TIMEBASE_FREQ  # 100 ns per mtime tick (10 MHz)
 HOST_CLOCK_BATCH = 4096  # with -clock host, instructions between looks at the timer
 
@@ -125,6 +130,7 @@ class Machine:
         self.breakpoints: set[int] = set()
         self.watchpoints: list[tuple[str, int, int]] = []
         self.progress = 0  # instructions (and traps) resume has run so far
+        self.slice = SLICE  # batch length at most (NATIVE_SLICE on the native tier)
         self._max = 0  # resume's max_instructions
         self._batch_start = 0  # instret when the current batch began
         self.killed = False
@@ -449,6 +455,7 @@ class Machine:
         if self.config.accel == "native":
             from rvirt.exec import native
             if native.available():
+                self.slice = NATIVE_SLICE
                 return native.NativeTranslator(self.hart)
             self.notice("-accel native: llvmlite is not installed; running hot code as "
                         "Python blocks (-accel tcg)")
@@ -467,7 +474,7 @@ class Machine:
         cause = h.pending_interrupt()
         if cause is not None:
             h.take_trap(cause, 0, interrupt=True)
-        n = min(self._max - self.progress, SLICE)
+        n = min(self._max - self.progress, self.slice)
         deadline = self.clint.next_deadline()
         if deadline is not None:
             n = min(n, self._insns_until(deadline))
@@ -517,7 +524,7 @@ class Machine:
         max_instructions ran (None); an idle hart with nothing to wake it returns None."""
         budget = max_instructions
         while budget is None or budget > 0:
-            stop = self.resume(SLICE if budget is None else min(budget, SLICE))
+            stop = self.resume(self.slice if budget is None else min(budget, self.slice))
             if stop is not None and stop.kind == "exited":
                 return stop.status
             if self.idle:

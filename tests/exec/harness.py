@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from rvirt.board.virt import Machine, MachineConfig
+from rvirt.board.virt import NATIVE_SLICE, Machine, MachineConfig
 from rvirt.exec.native import NativeTranslator
 from rvirt.exec.translate import Translator
 
@@ -41,6 +41,7 @@ def machine(elf: Path, accel: str, threshold: int = 1, ram: int = RAM, hot: int 
     elif accel == "native":
         m.translator = NativeTranslator(  # type: ignore[attr-defined]
             m.hart, threshold=threshold, hot=hot)
+        m.slice = NATIVE_SLICE  # as the machine's own native translator runs
     return m
 
 

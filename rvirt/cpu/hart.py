@@ -89,6 +89,9 @@ class Hart:
         # runs no batch iterator, stops after the current instruction when it sees this.
         self.ending = False
         self.watchpoints: list[tuple[str, int, int]] = []
+        # Set whenever loads and stores start being translated (Sv32 for data): history
+        # knows from it which stretches of a run used physical addresses only.
+        self.paged = False
         # One flag per 4 KiB page of RAM that holds translated code: a store there calls
         # on_code_write(physical address) so the translator can drop what it made from it.
         self.code_pages = bytearray((len(ram) + 4095) >> 12)
@@ -596,6 +599,8 @@ class Hart:
         mmu.sum = bool(st & C.MSTATUS_SUM)
         mmu.mxr = bool(st & C.MSTATUS_MXR)
         mmu.data_on = sv32 and dpriv < C.PRV_M
+        if mmu.data_on:
+            self.paged = True
         mmu.fetch_on = sv32 and priv < C.PRV_M
         fetch_checked = mmu.fetch_on or self.pmp.applies(priv)
         # Execute triggers are checked by fetch_slow: every fetch takes it while one is armed.

@@ -271,6 +271,10 @@ class Snapshot:
     hart: dict[str, Any]
     devices: dict[str, dict[str, Any]]
     board: dict[str, Any]
+    # Whether data addresses were translated (Sv32) at any time since the snapshot before:
+    # if not, `pages` says exactly which physical words the stores of that stretch could
+    # have hit.
+    paged: bool = True
 
 
 @dataclass(frozen=True)
@@ -409,9 +413,12 @@ class History:
         self.dirty.clear()
         rom = bytes(m.rom_data) if full or self._rom_dirty else None
         self._rom_dirty = False
-        snap = Snapshot(m.position, self.cursor, pages, rom, _hart_state(m.hart),
+        h = m.hart
+        paged = h.paged or h.mmu.data_on
+        h.paged = h.mmu.data_on
+        snap = Snapshot(m.position, self.cursor, pages, rom, _hart_state(h),
                         {name: dev.state() for name, dev in _devices(m).items()},
-                        _board_state(m))
+                        _board_state(m), paged=paged or full)
         index = len(self.snaps)
         self.snaps.append(snap)
         self._positions.append(snap.pos)
@@ -437,6 +444,7 @@ class History:
                 if j % 2 and j < len(snaps) - 1:
                     later = snaps[j + 1]
                     later.pages = {**s.pages, **later.pages}
+                    later.paged = later.paged or s.paged
                     if later.rom is None:
                         later.rom = s.rom
                     continue
@@ -683,6 +691,10 @@ class History:
             hi = now
             k = bisect_right(self._positions, now - 1) - 1
             while k >= 0:
+                if self._no_write_to_watched(k):
+                    hi = self._positions[k]
+                    k -= 1
+                    continue
                 self._restore(k)
                 found = self._last_stop(hi)
                 if found is not None:
@@ -693,6 +705,25 @@ class History:
                 k -= 1
         self._seek(self._positions[0])
         return Stop("history-start")
+
+    def _no_write_to_watched(self, k: int) -> bool:
+        """Whether nothing a forward run would stop at can lie between snapshots k and
+        k + 1, without replaying: only write watchpoints are set, the stretch used
+        physical addresses only, and the snapshot after it holds none of their pages
+        (it holds every page written in the stretch)."""
+        m = self.m
+        if m.breakpoints or k + 1 >= len(self.snaps):
+            return False
+        later = self.snaps[k + 1]
+        if later.paged:
+            return False
+        for kind, addr, length in m.watchpoints:
+            o = addr - self._ram_base
+            if kind != "watch" or not 0 <= o or o + length > self._size:
+                return False
+            if any(p in later.pages for p in range(o >> 12, ((o + length - 1) >> 12) + 1)):
+                return False
+        return True
 
     def _last_stop(self, hi: int) -> tuple[int, Stop] | None:
         """From where the machine is, run to position hi with the stops on; the last

@@ -100,3 +100,10 @@ def forward_only(elf: Path, checks: Iterable[tuple[int, int, tuple[int, ...], st
             m.uart.receive(item)
         else:
             assert fingerprint(m) == item, f"differs at position {pos}"
+
+
+@pytest.fixture(scope="session")
+def paging_elf() -> Path:
+    """examples/paging: Sv32 page tables, U-mode through a mapping."""
+    project = ROOT / "examples" / "paging"
+    return _build(project / "target" / TARGET / "debug" / "paging", project=project)

@@ -36,6 +36,7 @@ def make_debugger(machine: Machine, out: Callable[[str], None] = _write,
                   hints: Any = None) -> Debugger:
     d = Debugger(machine, machine.debug_infos, out)
     d.hints = hints  # type: ignore[attr-defined]
+    _share_terminal(machine, d)  # before the history, which wraps the UART's output too
     enable = getattr(machine, "enable_history", None)
     if callable(enable):  # reverse execution needs the history from the start
         enable()
@@ -50,6 +51,34 @@ def run_debugger(machine: Machine, hints: Any = None) -> int:
     if tty:
         return _interactive(d, machine)
     return _scripted(d)
+
+
+def _share_terminal(machine: Machine, d: Debugger) -> None:
+    """When the guest's UART writes to this terminal too, the debugger's answers start on
+    a line of their own: after `Hello` without a newline, a stop report would else
+    continue the guest's line."""
+    from rvirt.board import virt
+    uart = machine.uart
+    if uart.output is not virt._stdout_write:
+        return  # -serial file: the guest has its own place
+    mid_line = [False]
+    guest = uart.output
+
+    def guest_out(data: bytes) -> None:
+        guest(data)
+        if data:
+            mid_line[0] = not data.endswith(b"\n")
+
+    write = d.out
+
+    def out(text: str) -> None:
+        if mid_line[0] and text:
+            write("\n")
+            mid_line[0] = False
+        write(text)
+
+    uart.output = guest_out
+    d.out = out
 
 
 def _scripted(d: Debugger) -> int:

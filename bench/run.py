@@ -94,7 +94,7 @@ WORKLOAD_LIST = (
     Workload("intmix_bare", 160_000, "intmix's loop in S-mode, satp = 0 (paging off; "
              "the twin of intmix_sv32)"),
     Workload("intmix_sv32", 160_000, "intmix's loop in S-mode under Sv32 paging (identity "
-             "4 MiB megapages over RAM)", native_scale=4),
+             "4 MiB megapages over RAM)"),
     Workload("memcpy", 1_800, "1 KiB word copy (unrolled x4) + rotate-add checksum"),
     Workload("traps", 200_000, "an ecall every 8 instructions, a timer interrupt every "
              "20 ticks", exact_count=False, native_scale=2),

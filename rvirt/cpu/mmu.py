@@ -9,7 +9,7 @@ apply at that privilege (`Hart.update_mode`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from rvirt.cpu.pmp import PMP_R, PMP_W, PMP_X
 from rvirt.cpu.trap import (
@@ -43,6 +43,12 @@ SATP_SV32 = 1 << 31
 SATP_PPN = (1 << 22) - 1
 
 
+class FastMirror(Protocol):
+    def set(self, acc: int, vpn: int, delta: int) -> None: ...
+
+    def clear(self) -> None: ...
+
+
 class Mmu:
     """Sv32 page-table walker and TLB for one hart."""
 
@@ -61,6 +67,9 @@ class Mmu:
         # translated code reads these dicts directly (rvirt.exec.translate).  The dicts
         # are cleared, never replaced, so their bound `get` methods stay valid.
         self.fast: tuple[dict[int, int], dict[int, int], dict[int, int]] = ({}, {}, {})
+        # A copy of the fast path in another form (the native tier's C arrays), told of
+        # every entry and every flush: set(acc, vpn, delta), clear().
+        self.mirror: FastMirror | None = None
         self.priv = PRV_M  # effective privilege of loads and stores
         self.fetch_priv = PRV_M
         self.sum = False
@@ -73,6 +82,8 @@ class Mmu:
             t.clear()
         for t in self.fast:
             t.clear()
+        if self.mirror is not None:
+            self.mirror.clear()
 
     def remember(self, va: int, pa: int, acc: int, priv: int) -> None:
         """Enter va's page in the RAM fast path for `acc` if its physical page pa is RAM
@@ -87,6 +98,8 @@ class Mmu:
         if pmp.applies(priv) and not pmp.check(page, 0x1000, PMP_PERM[acc], priv):
             return
         self.fast[acc][va >> 12] = o - (va & ~0xFFF)
+        if self.mirror is not None:
+            self.mirror.set(acc, va >> 12, o - (va & ~0xFFF))
 
     def fetch_delta(self, va: int) -> int | None:
         """RAM offset minus va for instruction fetches in va's page, or None when the page

@@ -11,15 +11,18 @@ table's expressions make (nothing exceeds 2**64 before `& MASK` or `>> XLEN`).
 State: the registers, pc, privilege and instret live in one C-layout block (`State`),
 copied from and to the hart's `x` list when Python enters or leaves native code; RAM is
 the machine's mmap, addressed directly.  Loads and stores of physical code inline the
-RAM range and alignment checks; a store also reads the translator's word map and the
-device-watched pages and leaves a store into translated code (or a watched page) to
-Python.  Anything else is a side exit: the block returns 1 with pc and instret at the
-instruction, and the interpreter runs that one instruction (MMIO, faults, CSRs, AMOs,
-ecall, ebreak, xRET, wfi, fence.i), so traps are precise by construction and there is
-one invalidation path, the translator's.  Code under Sv32 or PMP stays in Python blocks.
+RAM range and alignment checks; under Sv32 or PMP (mapped blocks) they look their page
+up in a C copy of the MMU's RAM fast path (`Tlb`, told of every entry and flush by the
+MMU).  A store also reads the translator's word map and the device-watched pages and
+leaves a store into translated code (or a watched page) to Python.  Anything else is a
+side exit: the block returns the instruction's bits with pc and instret at it, and the
+interpreter's closure runs that one instruction (MMIO, faults, CSRs, AMOs, ecall,
+ebreak, xRET, wfi, fence.i), so traps are precise by construction and there is one
+invalidation path, the translator's.
 
 Chaining: every exit to a known or computed pc looks the pc up in a direct-mapped jump
-cache (pc -> entry point) in C memory and tail-calls the block found there; each block
+cache (pc, or for mapped code pc and its page's RAM offset: the dispatcher's key -> entry
+point) in C memory and tail-calls the block found there; each block
 checks on entry that all of it fits in the budget (`end`, the next timer deadline or the
 batch's end) and otherwise returns to Python, which interprets the rest exactly as the
 Python tier does.
@@ -34,6 +37,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from rvirt.cpu.mmu import FETCH
 from rvirt.cpu.trap import Trap
 from rvirt.exec import interp
 from rvirt.exec.blocks import _DIRECT, MASK, THRESHOLD, Codegen, Insn, Space, Translator, _base
@@ -73,6 +77,31 @@ _STATE_T = "{ [33 x i32], i32, i32, i32, i64, i64 }"
 
 class JumpEntry(ctypes.Structure):
     _fields_ = [("pc", ctypes.c_uint64), ("fn", ctypes.c_uint64)]
+
+
+TLB_BITS = 10  # entries per access type of the native copy of the MMU's RAM fast path
+_TLB_T = "{ i32, i32, i64 }"  # vpn + 1 (0: empty), pad, RAM offset minus the page's va
+
+
+class TlbEntry(ctypes.Structure):
+    _fields_ = [("tag", ctypes.c_uint32), ("pad", ctypes.c_uint32), ("delta", ctypes.c_int64)]
+
+
+class Tlb:
+    """The MMU's RAM fast path (`Mmu.fast`: vpn -> delta per access type) as direct-mapped
+    C arrays that native code reads; the MMU tells it of every entry and flush."""
+
+    def __init__(self) -> None:
+        self.tables = tuple((TlbEntry * (1 << TLB_BITS))() for _ in range(3))
+
+    def set(self, acc: int, vpn: int, delta: int) -> None:
+        e = self.tables[acc][vpn & ((1 << TLB_BITS) - 1)]
+        e.tag = vpn + 1
+        e.delta = delta
+
+    def clear(self) -> None:
+        for t in self.tables:
+            ctypes.memset(t, 0, ctypes.sizeof(t))
 
 
 _llvm: Any = None
@@ -421,8 +450,9 @@ class _Block:
     interpreter runs the instruction at state.pc."""
 
     def __init__(self, insns: list[Insn], ram_base: int, ram_size: int, addrs: dict[str, int],
-                 counter: str | None = None) -> None:
+                 counter: str | None = None, mapped: bool = False) -> None:
         self.insns = insns
+        self.mapped = mapped  # accesses and chaining through the MMU's fast path
         self.counter = counter  # where a first-tier block counts its entries
         self.ram_base = ram_base
         self.ram_size = ram_size
@@ -461,11 +491,23 @@ class _Block:
             label = self.sides[k] = f"side{k}"
         return label
 
-    def ram_offset(self, addr: Value, size: int, lw: _Lower) -> str:
+    def ram_offset(self, addr: Value, size: int, lw: _Lower, table: str = "tlb_load") -> str:
         """The RAM offset of addr, branching to the side exit unless it is in RAM and
-        aligned (the Python tier's fast-path test)."""
+        aligned (the Python tier's fast-path test); mapped, unless its page is in the
+        copy of the MMU's RAM fast path for the access type (an aligned access stays
+        in its page)."""
         ir = self.ir
         a = lw.as_int(addr)
+        if self.mapped:
+            ok, o = self.tlb(a, table)
+            if size > 1:
+                m = ir.op(f"and i64 {a}, {size - 1}")
+                al = ir.op(f"icmp eq i64 {m}, 0")
+                ok = ir.op(f"and i1 {ok}, {al}")
+            fast = ir.fresh("fast")[1:]
+            ir.emit(f"br i1 {ok}, label %{fast}, label %{self.side(self.k)}")
+            ir.label(fast)
+            return o
         o = ir.op(f"sub i64 {a}, {self.ram_base}")
         ok = ir.op(f"icmp ult i64 {o}, {self.ram_size - size + 1}")
         if size > 1:
@@ -476,6 +518,20 @@ class _Block:
         ir.emit(f"br i1 {ok}, label %{fast}, label %{self.side(self.k)}")
         ir.label(fast)
         return o
+
+    def tlb(self, a: str, table: str) -> tuple[str, str]:
+        """(hit, RAM offset) of the i64 address a in a TLB copy."""
+        ir = self.ir
+        vpn = ir.op(f"lshr i64 {a}, 12")
+        idx = ir.op(f"and i64 {vpn}, {(1 << TLB_BITS) - 1}")
+        e = ir.op(f"getelementptr {_TLB_T}, ptr {self.addrs[table]}, i64 {idx}", "p")
+        tag = ir.op(f"load i32, ptr {e}")
+        v32 = ir.op(f"trunc i64 {vpn} to i32")
+        want = ir.op(f"add i32 {v32}, 1")
+        hit = ir.op(f"icmp eq i32 {tag}, {want}")
+        dp = ir.op(f"getelementptr {_TLB_T}, ptr {e}, i32 0, i32 2", "p")
+        d = ir.op(f"load i64, ptr {dp}")
+        return hit, ir.op(f"add i64 {a}, {d}")
 
     def load(self, acc: str, addr: Value, lw: _Lower) -> Value:
         size, signed = _LOAD_ACC[acc]
@@ -491,7 +547,7 @@ class _Block:
     def store(self, acc: str, addr: Value, value: Value, lw: _Lower) -> None:
         size = _STORE_ACC[acc]
         ir = self.ir
-        o = self.ram_offset(addr, size, lw)
+        o = self.ram_offset(addr, size, lw, "tlb_store")
         # A store into a word of translated code, or into a page a device watches,
         # is the interpreter's: it drops the blocks (or tells the device) and ends the
         # run, through the one path both tiers share.
@@ -550,11 +606,21 @@ class _Block:
         ir.emit(f"br i1 {side}, label %out, label %chain")
         ir.label("chain")
         t64 = ir.op("zext i32 %x1 to i64")
+        key = t64
+        if self.mapped:
+            # The successor's key is (pc, its page's RAM offset), as the dispatcher's:
+            # through the copy of the fetch fast path, else back to Python.
+            fhit, fo = self.tlb(t64, "tlb_fetch")
+            ir.emit(f"br i1 {fhit}, label %mapped, label %out")
+            ir.label("mapped")
+            d = ir.op(f"sub i64 {fo}, {t64}")
+            dsh = ir.op(f"shl i64 {d}, 32")
+            key = ir.op(f"add i64 {t64}, {dsh}")
         sh = ir.op(f"lshr i64 {t64}, 1")
         idx = ir.op(f"and i64 {sh}, {(1 << JT_BITS) - 1}")
         e = ir.op(f"getelementptr {{i64, ptr}}, ptr {self.addrs['jump']}, i64 {idx}", "p")
         tag = ir.op(f"load i64, ptr {e}")
-        hit = ir.op(f"icmp eq i64 {tag}, {t64}")
+        hit = ir.op(f"icmp eq i64 {tag}, {key}")
         ir.emit(f"br i1 {hit}, label %go, label %out")
         ir.label("go")
         fp_p = ir.op(f"getelementptr {{i64, ptr}}, ptr {e}, i32 0, i32 1", "p")
@@ -739,7 +805,8 @@ MIN_NATIVE = 3  # instructions native code must run before its first side exit t
 
 
 def generate(insns: list[Insn], ram_base: int, ram_size: int, addrs: dict[str, int],
-             name: str = "b", counter: int | None = None) -> str | None:
+             name: str = "b", counter: int | None = None, mapped: bool = False
+             ) -> str | None:
     """LLVM IR (text) of the native function of a scanned physical block; addrs gives
     the host addresses of RAM, the word map, the watched pages and the jump cache, as
     `inttoptr` constants; `counter`, the address of its entry count (first tier).  None
@@ -748,7 +815,7 @@ def generate(insns: list[Insn], ram_base: int, ram_size: int, addrs: dict[str, i
     without leaving, is faster then (a trap handler)."""
     consts = {k: f"inttoptr (i64 {v} to ptr)" for k, v in addrs.items()}
     count = None if counter is None else f"inttoptr (i64 {counter} to ptr)"
-    block = _Block(insns, ram_base, ram_size, consts, count)  # type: ignore[arg-type]
+    block = _Block(insns, ram_base, ram_size, consts, count, mapped)  # type: ignore[arg-type]
     src = block.generate(name)
     return None if block.native_len < min(MIN_NATIVE, len(insns)) else src
 
@@ -769,6 +836,12 @@ class NativeCodegen:
         h = tr.h
         self.state = State()
         self.jump = (JumpEntry * (1 << JT_BITS))()
+        self.jump_mapped = (JumpEntry * (1 << JT_BITS))()  # keyed by (pc, page delta)
+        self.tlb = Tlb()
+        h.mmu.mirror = self.tlb
+        for acc, fast in enumerate(h.mmu.fast):  # what the MMU holds already
+            for vpn, delta in fast.items():
+                self.tlb.set(acc, vpn, delta)
         self._views: list[Any] = []  # buffer exports kept alive while native code runs
 
         def address(buf: Any) -> int:
@@ -778,6 +851,10 @@ class NativeCodegen:
 
         self.addrs = {"ram": address(h.ram), "words": address(tr.words),
                       "watch": address(h.watch_pages), "jump": ctypes.addressof(self.jump)}
+        self.addrs_mapped = {**self.addrs, "jump": ctypes.addressof(self.jump_mapped),
+                             **{name: ctypes.addressof(t) for name, t in zip(
+                                 ("tlb_load", "tlb_store", "tlb_fetch"), self.tlb.tables,
+                                 strict=True)}}
         self.engines: dict[int, Any] = {}  # optimisation level -> (target machine, engine)
         # entry counts of first-tier native blocks (HOTTER), one slot each
         self.counts = (ctypes.c_uint32 * (1 << 16))()
@@ -789,12 +866,13 @@ class NativeCodegen:
         self.compile_ms: list[float] = []  # per native compile, for the bench
         self.failed = False
         self.native_made = 0
+        self.mapped_made = 0  # native blocks installed in the mapped space (for tests)
 
     # blocks.Codegen
     def compile(self, insns: list[Insn], space: Space, key: int, pc: int
                 ) -> Callable[..., int]:
         tr = self.tr
-        if space.mapped or tr.on_block is not None or self.failed:
+        if tr.on_block is not None or self.failed:
             return self.py.compile(insns, space, key, pc)
         slot = len(self.heat)
         hot = getattr(tr, "hot", HOT)
@@ -818,12 +896,14 @@ class NativeCodegen:
             self.heat[slot] = 1 << 62
         addr = getattr(fn, "address", None)
         if addr is not None:
-            e = self.jump[(fn.key >> 1) & ((1 << JT_BITS) - 1)]  # type: ignore[attr-defined]
+            table = self.jump_mapped if fn.space.mapped else self.jump  # type: ignore[attr-defined]
+            e = table[(fn.key >> 1) & ((1 << JT_BITS) - 1)]  # type: ignore[attr-defined]
             if e.fn == addr:
                 e.pc = e.fn = 0
 
     def flush(self) -> None:
         ctypes.memset(self.jump, 0, ctypes.sizeof(self.jump))
+        ctypes.memset(self.jump_mapped, 0, ctypes.sizeof(self.jump_mapped))
         self.heat.clear()
         self.pending.clear()
 
@@ -855,7 +935,8 @@ class NativeCodegen:
             if not f.is_declaration:
                 fpm.run(f, pb)
 
-    def native(self, insns: list[Insn], pc: int, opt: int) -> int | None:
+    def native(self, insns: list[Insn], pc: int, opt: int, mapped: bool = False
+               ) -> int | None:
         """Entry address of the native code of a physical block, or None."""
         llvm = _binding()
         jit = self._jit(opt)
@@ -871,7 +952,8 @@ class NativeCodegen:
         if opt < OPT_HOT and self.counted < len(self.counts):
             counter = ctypes.addressof(self.counts) + 4 * self.counted
             self.counted += 1
-        src = generate(insns, h.ram_base, len(h.ram), self.addrs, name, counter)
+        src = generate(insns, h.ram_base, len(h.ram),
+                       self.addrs_mapped if mapped else self.addrs, name, counter, mapped)
         if src is None:
             return None
         mod = llvm.parse_assembly(src)
@@ -900,17 +982,21 @@ class NativeCodegen:
 
     def _install(self, old: Callable[..., int], insns: list[Insn], opt: int) -> bool:
         pc = insns[0][0]
-        addr = self.native(insns, pc, opt)
+        space: Space = old.space  # type: ignore[attr-defined]
+        addr = self.native(insns, pc, opt, space.mapped)
         if addr is None:
             return False
-        new = self._runner(addr, insns, opt)
+        new = self._runner(addr, insns, opt, space.mapped)
+        self.mapped_made += space.mapped
         self.tr.replace(old, new)
-        e = self.jump[(pc >> 1) & ((1 << JT_BITS) - 1)]
-        e.pc = pc
+        table = self.jump_mapped if space.mapped else self.jump
+        e = table[(pc >> 1) & ((1 << JT_BITS) - 1)]
+        e.pc = old.key & ((1 << 64) - 1)  # type: ignore[attr-defined]
         e.fn = addr
         return True
 
-    def _runner(self, addr: int, insns: list[Insn], opt: int) -> Callable[..., int]:
+    def _runner(self, addr: int, insns: list[Insn], opt: int, mapped: bool
+                ) -> Callable[..., int]:
         """The Python face of a native block: fn(h, X, ic, end) -> next pc, as a Python
         block, syncing the registers in and out of the state block."""
         cfn = _ENTRY(addr)
@@ -930,7 +1016,7 @@ class NativeCodegen:
             h.instret = st.instret
             pc: int = st.pc
             if side == HOT_EXIT:  # it ran nothing: compile it optimised, then look again
-                codegen.hotter(pc)
+                codegen.hotter(pc, mapped)
                 return pc | 1
             if side:
                 # The instruction native code leaves to Python (its bits): the
@@ -959,9 +1045,13 @@ class NativeCodegen:
         run.native = True  # type: ignore[attr-defined]
         return run
 
-    def hotter(self, pc: int) -> None:
+    def hotter(self, pc: int, mapped: bool) -> None:
         """The first-tier native block at pc (perhaps reached by chaining) got hot."""
-        fn = self.tr.spaces[0].blocks.get(pc)
+        key: int | None = pc
+        if mapped:
+            d = self.tr.h.mmu.fast[FETCH].get(pc >> 12)
+            key = None if d is None else pc + (d << 32)
+        fn = None if key is None else self.tr.spaces[mapped].blocks.get(key)
         insns = getattr(fn, "insns", None)
         if fn is not None and insns is not None:
             self._install(fn, insns, OPT_HOT)

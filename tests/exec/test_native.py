@@ -111,3 +111,17 @@ def test_without_llvmlite_one_note_and_python_blocks(monkeypatch: pytest.MonkeyP
     assert m.run(BUDGET) == 0
     assert len(notes) == 1 and "llvmlite" in notes[0]
     assert type(m.translator) is Translator  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("name", ["sv32_user", "pmp"])
+def test_code_under_sv32_or_pmp_runs_native(name: str) -> None:
+    """Mapped blocks (keyed by virtual pc and physical page) become native too: their
+    loads, stores and chaining read the native copy of the MMU's RAM fast path."""
+    from tests.priv import programs
+
+    elf = programs.build(name)
+    ref, _ = run(elf, "interp", BUDGET)
+    got, m = run(elf, "native", BUDGET, threshold=1)
+    assert not diff(ref, got), diff(ref, got)
+    made = m.translator.codegen.mapped_made  # type: ignore[attr-defined]
+    assert made > 0, f"{name}: no mapped block ran native"

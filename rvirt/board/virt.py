@@ -701,11 +701,12 @@ class Machine:
             return Stop("history-start")
         return self.history.reverse_step()
 
-    def reverse_continue(self, past_access: bool = False) -> Stop:
+    def reverse_continue(self, past_access: bool = False,
+                         interrupted: Callable[[], bool] | None = None) -> Stop:
         """Back to the last breakpoint or watchpoint hit (see DebugTarget)."""
         if self.history is None:
             return Stop("history-start")
-        return self.history.reverse_continue(past_access)
+        return self.history.reverse_continue(past_access, interrupted)
 
     def _drop_translations(self) -> None:
         tcg = self.__dict__.get("translator")

@@ -233,6 +233,8 @@ class GdbSession:
         self.multiprocess = False  # set when gdb offers multiprocess+ (thread ids pP.T)
         self._tdesc: TargetDescription | None = None
         self.reg_bytes = target.xlen // 8
+        # Set by the server: whether gdb sent Ctrl-C meanwhile (asked during a long `bc`)
+        self.interrupted: Callable[[], bool] | None = None
 
     # --- dispatch -----------------------------------------------------------------------
     def handle(self, payload: bytes) -> Outcome:
@@ -530,7 +532,8 @@ class GdbSession:
             return E_INVAL
         # gdb treats RISC-V watchpoints as stopping before the access: after a hit it
         # steps over the access (here: back over it) and compares the values.
-        stop = self.target.reverse_continue(past_access=True)  # type: ignore[attr-defined]
+        stop = self.target.reverse_continue(  # type: ignore[attr-defined]
+            past_access=True, interrupted=self.interrupted)
         return self.stop_reply(stop)
 
     def cmd_detach(self, args: bytes) -> Outcome:
@@ -812,12 +815,34 @@ class GdbServer:
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # QEMU: nodelay=on
         self._client = conn
         self._session = GdbSession(self.target, self._breakpoints)
+        self._session.interrupted = self._ctrl_c
         self._decoder = PacketDecoder()
         self._unacked = None
         self._running = False  # QEMU pauses the machine when gdb connects
         enable = getattr(self.target, "enable_history", None)
         if enable is not None:
             enable()  # reverse execution from here on (from reset with -s)
+
+    def _ctrl_c(self) -> bool:
+        """Whether gdb has sent 0x03 (Ctrl-C) behind the packet being handled; it is
+        taken, and anything else stays for later."""
+        client = self._client
+        if client is None:
+            return False
+        decoder = self._decoder
+        if decoder.pending and decoder.idle:  # it came with the packet, in one read
+            if decoder.peek_byte() == 0x03:
+                decoder.pop_byte()
+                return True
+            return False
+        try:
+            ready, _, _ = select.select([client], [], [], 0)
+            if not ready or client.recv(1, socket.MSG_PEEK) != b"\x03":
+                return False
+            client.recv(1)
+        except OSError:
+            return False
+        return True
 
     def _drop_client(self) -> None:
         if self._client is not None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 import zlib
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from time import perf_counter
@@ -679,18 +679,24 @@ class History:
         self._seek(pos - 1)
         return Stop("step")
 
-    def reverse_continue(self, past_access: bool = False) -> Stop:
+    def reverse_continue(self, past_access: bool = False,
+                         interrupted: Callable[[], bool] | None = None) -> Stop:
         """Back to the latest point before now where a forward run would have stopped
         (a breakpoint at pc, an access a watchpoint covers, stopped before it; with
         `past_access`, just after that access), or to the start of history.  Each
         interval between two snapshots is replayed from its snapshot with the stops on,
-        latest interval first."""
+        latest interval first.  `interrupted` is asked between two intervals: when it
+        says yes (Ctrl-C), the search ends at the start of the last interval searched,
+        with Stop("interrupt")."""
         m = self.m
         now = m.position
         if m.breakpoints or m.watchpoints:
             hi = now
             k = bisect_right(self._positions, now - 1) - 1
             while k >= 0:
+                if interrupted is not None and hi < now and interrupted():
+                    self._seek(hi)
+                    return Stop("interrupt")
                 if self._no_write_to_watched(k):
                     hi = self._positions[k]
                     k -= 1

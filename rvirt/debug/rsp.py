@@ -220,6 +220,10 @@ class PacketDecoder:
         """True between packets."""
         return self._state == _IDLE
 
+    def peek_byte(self) -> int | None:
+        """The next unconsumed byte, left in place (None if there is none)."""
+        return self._buf[self._pos] if self._pos < len(self._buf) else None
+
     def pop_byte(self) -> int | None:
         """Take one unconsumed byte without decoding it (used while the machine runs,
         when any byte means "stop", as in QEMU)."""

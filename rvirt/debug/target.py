@@ -7,6 +7,7 @@ Register numbers are QEMU's gdb numbers (shared/ref/virt-rv32.md section 6.3):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -95,12 +96,14 @@ class DebugTarget(Protocol):
         """Exactly one step (instruction or trap) back; Stop("step"), or
         Stop("history-start") without moving when already at the start."""
 
-    def reverse_continue(self, past_access: bool = False) -> Stop:
+    def reverse_continue(self, past_access: bool = False,
+                         interrupted: Callable[[], bool] | None = None) -> Stop:
         """Back to the latest point before now where a forward run would have stopped
         (a breakpoint at pc; a watched access, stopped before it: `watch X` then this
         finds the last write to X), or to the start of history (Stop("history-start")).
         With `past_access`, a watchpoint stop is just after the access instead: where
-        gdb wants it, since it then steps back over the access itself.
+        gdb wants it, since it then steps back over the access itself.  `interrupted`
+        (Ctrl-C?) is asked now and then; yes ends the search with Stop("interrupt").
         Going forward afterwards replays the recorded future; a register or memory write
         in the past drops it."""
 

@@ -161,3 +161,30 @@ def test_history_start_watch_monitor_and_a_write_in_the_past(trap_elf: Path) -> 
     assert infos[0][1].endswith("behind the end of history")
     assert infos[1][1] == "at the end of history"  # the write dropped the future
     assert "log: 1 events" in out, out
+
+
+def test_ctrl_c_ends_a_long_reverse_continue(p0_elf: Path) -> None:
+    from tests.gdb.rspclient import RspClient
+    m = machine(p0_elf)
+    m.enable_history()
+    m.history.interval = 1 << 14
+    m.resume(4 << 20)  # some 250 stretches to search, for a breakpoint never reached
+    end = m.position
+    server = GdbServer(m, "127.0.0.1", 0)
+    server.listen()
+    thread = threading.Thread(target=server.serve, kwargs={"running": False}, daemon=True)
+    thread.start()
+    try:
+        with RspClient.connect(server.port) as c:
+            assert b"ReverseContinue+" in c.handshake()
+            assert c.insert_breakpoint(0x80FFFFF0) == b"OK"
+            c.send_packet("bc")
+            c.send_raw(b"\x03")
+            assert c.read_reply() == b"T02thread:p01.01;"  # SIGINT, as for any Ctrl-C
+            pos = m.position
+            assert 0 < pos < end  # somewhere on the way back, not at the start
+            assert c.command("bs").startswith(b"T05")
+    finally:
+        server.request_stop()
+        thread.join(60)
+        server.close()

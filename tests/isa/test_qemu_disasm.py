@@ -26,6 +26,7 @@ import pytest
 from rvirt.isa.decode import decode
 from rvirt.isa.disasm import qemu_line
 from rvirt.isa.table import TABLE
+from tests import tooling
 from tests.tooling import ROOT, assemble, need
 
 DIR = Path(__file__).resolve().parent / "qemu-disasm"
@@ -39,21 +40,8 @@ EXAMPLES_LOG = DIR / "examples.log"
 
 # tests/tooling.py's layout, plus section .rom in QEMU's boot ROM (mrom, 0x1000..0xffff)
 # past its reset vector, for code whose pc-relative targets lie below address 0.
-LINKER_SCRIPT = """\
-OUTPUT_ARCH(riscv)
-ENTRY(_start)
-SECTIONS {
-  . = 0x80000000;
-  .text : { *(.text.init) *(.text .text.*) }
-  .rodata : { *(.rodata .rodata.*) }
-  .data : { *(.data .data.* .sdata .sdata.*) }
-  .bss : { *(.bss .bss.* .sbss .sbss.*) }
-  . = ALIGN(16);
-  _end = .;
-  . = 0x2000;
-  .rom : { *(.rom) }
-}
-"""
+LINKER_SCRIPT = tooling.LINKER_SCRIPT.replace("\n}\n", "\n  . = 0x2000;\n  .rom : { *(.rom) }\n}\n")
+assert LINKER_SCRIPT != tooling.LINKER_SCRIPT
 
 # `0x80000624:  715d              addi                    sp,sp,-80`
 _INSN = re.compile(r"^0x([0-9a-f]{8}):  ([0-9a-f]{4,16}) ")

@@ -87,8 +87,9 @@ class MachineClosed(Error):
 
 
 class LoadWarning(UserWarning):
-    """What the command line prints as a warning when loading (segments dropped because
-    they lie outside RAM and ROM, a raw image); also kept in Machine.warnings."""
+    """What the command line prints as a warning or note (segments dropped because they
+    lie outside RAM and ROM, a raw image, a tier that is not available); also kept in
+    Machine.warnings."""
 
 
 def _reworded(message: str) -> str:
@@ -336,13 +337,13 @@ class Machine:
             raise ConfigError(f"RVIRT_ACCEL {os.environ.get('RVIRT_ACCEL')}: unknown "
                               f"accelerator (rvirt has {', '.join(ACCELS)})") from None
         notices: list[str] = []
+        self._notices: list[str] | None = notices  # held until the machine is made
         try:
-            board = Board(cfg, console=self.console._write, notice=notices.append)
+            board = Board(cfg, console=self.console._write, notice=self._notice)
         except RvirtError as e:
             raise ImageError(_reworded(str(e))) from None
-        for message in notices:
-            text = _reworded(message.removeprefix("warning: "))
-            self.warnings.append(text)
+        self._notices = None
+        for text in notices:
             warnings.warn(text, LoadWarning, stacklevel=2)
         if gdb_port is not None:
             from rvirt.debug.gdbstub import GdbServer
@@ -355,6 +356,16 @@ class Machine:
             self._server = server
         self._board = board
         self._paths = [img.path for img in board.images if not img.raw]
+
+    def _notice(self, message: str) -> None:
+        """A line the command line would print: loading warnings, and notes the board
+        gives later (a tier that is not available)."""
+        text = _reworded(message.removeprefix("warning: "))
+        self.warnings.append(text)
+        if self._notices is not None:
+            self._notices.append(text)  # warned about from __init__, at the caller's line
+        else:
+            warnings.warn(text, LoadWarning, stacklevel=2)
 
     # --- life -------------------------------------------------------------------------------
     def _live(self) -> Board:

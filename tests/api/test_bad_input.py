@@ -181,3 +181,13 @@ def test_a_failed_machine_leaves_nothing_open(kernel: Callable[[str], Path]) -> 
     gc.collect()
     with rvirt.Machine(bios=kernel("p0"), gdb_port=port) as m:
         assert m.gdb_port == port
+
+
+def test_later_notes_are_warnings_too(kernel: Callable[[str], Path]) -> None:
+    """A note the board gives while running (as it does when the native tier is asked for
+    without llvmlite) reaches Machine.warnings and warns, as at start-up."""
+    with rvirt.Machine(bios=kernel("p0")) as m:
+        assert m.warnings == []
+        with pytest.warns(rvirt.LoadWarning, match="^accel native: no LLVM here$"):
+            m.board.notice("-accel native: no LLVM here")
+        assert m.warnings == ["accel native: no LLVM here"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 import zlib
 from bisect import bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from time import perf_counter
@@ -254,7 +254,7 @@ MIN_INTERVAL = 1 << 13
 REPLAY_SECONDS = 0.1
 # Past this much snapshot data, neighbouring snapshots are merged (every other one goes),
 # so a long run keeps its whole history in bounded memory, at coarser spacing.
-MEMORY_LIMIT = 192 << 20
+MEMORY_LIMIT = 128 << 20
 _SNAPSHOT_OVERHEAD = 2048  # bytes of registers and device state per snapshot, roughly
 
 
@@ -266,7 +266,7 @@ class Snapshot:
 
     pos: int
     cursor: int
-    pages: dict[int, bytes]
+    pages: dict[int, bytes | memoryview]
     rom: bytes | None
     hart: dict[str, Any]
     devices: dict[str, dict[str, Any]]
@@ -395,9 +395,23 @@ class History:
         self._rom_dirty = True
 
     # --- snapshots ----------------------------------------------------------------------
-    def _page(self, page: int) -> bytes:
-        data = self.m.ram[page * PAGE:(page + 1) * PAGE]
-        return _ZERO_PAGE if data == _ZERO_PAGE else data  # zero pages share one object
+    def _copy_dirty(self) -> dict[int, bytes | memoryview]:
+        """The dirty pages, copied into one block (views of it per page; zero pages all
+        share one object).  One large allocation per snapshot goes back to the system
+        whole once merging has replaced all its pages, where thousands of page-sized
+        ones would leave the heap fragmented."""
+        ram = self.m.ram
+        pages: dict[int, bytes | memoryview] = {}
+        kept = []
+        for p in sorted(self.dirty):
+            if ram[p * PAGE:(p + 1) * PAGE] == _ZERO_PAGE:
+                pages[p] = _ZERO_PAGE
+            else:
+                kept.append(p)
+        view = memoryview(b"".join(ram[p * PAGE:(p + 1) * PAGE] for p in kept))
+        for i, p in enumerate(kept):
+            pages[p] = view[i * PAGE:(i + 1) * PAGE]
+        return pages
 
     def _take(self, full: bool = False) -> None:
         m = self.m
@@ -406,7 +420,8 @@ class History:
             self.spacing = int(min(self.interval,
                                    max(MIN_INTERVAL, rate * self.replay_seconds)))
         self._run_seconds = 0.0
-        pages = nonzero_pages(m.ram) if full else {p: self._page(p) for p in self.dirty}
+        pages: dict[int, bytes | memoryview] = (
+            dict(nonzero_pages(m.ram)) if full else self._copy_dirty())
         for p in self.dirty:
             if p not in self._device_pages:
                 self._watch[p] = 1
@@ -424,7 +439,7 @@ class History:
         self._positions.append(snap.pos)
         for p in pages:
             self._versions.setdefault(p, []).append(index)
-        self._bytes += _snapshot_bytes(snap)
+        self._bytes += _snapshot_bytes(pages.values()) + _state_bytes(snap)
         self.base = index
         if self._bytes > self.memory_limit:
             self._thin()
@@ -458,10 +473,11 @@ class History:
         for index, s in enumerate(self.snaps):
             for p in s.pages:
                 self._versions.setdefault(p, []).append(index)
-        self._bytes = sum(_snapshot_bytes(s) for s in self.snaps)
+        self._bytes = (_snapshot_bytes(d for s in self.snaps for d in s.pages.values())
+                       + sum(_state_bytes(s) for s in self.snaps))
         self.base = min(self.base, len(self.snaps) - 1)
 
-    def _page_at(self, page: int, k: int) -> bytes:
+    def _page_at(self, page: int, k: int) -> bytes | memoryview:
         """Page `page` of RAM as it was in snapshot k."""
         versions = self._versions.get(page)
         if versions:
@@ -803,7 +819,17 @@ class History:
         return "\n".join(lines) + "\n"
 
 
-def _snapshot_bytes(s: Snapshot) -> int:
-    # shared zero pages cost nothing
-    pages = sum(len(d) for d in s.pages.values() if d is not _ZERO_PAGE)
-    return pages + (len(s.rom) if s.rom is not None else 0) + _SNAPSHOT_OVERHEAD
+def _snapshot_bytes(pages: Iterable[bytes | memoryview]) -> int:
+    """Bytes held by these pages: each block they are views of counts once, whole (a
+    merge may leave only some of its pages in use); the shared zero page is free."""
+    blocks: dict[int, int] = {}
+    for d in pages:
+        if d is _ZERO_PAGE:
+            continue
+        obj = d.obj if isinstance(d, memoryview) else d
+        blocks[id(obj)] = len(obj)
+    return sum(blocks.values())
+
+
+def _state_bytes(s: Snapshot) -> int:
+    return (len(s.rom) if s.rom is not None else 0) + _SNAPSHOT_OVERHEAD

@@ -33,6 +33,7 @@ from __future__ import annotations
 import ast
 import ctypes
 import textwrap
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -867,6 +868,9 @@ class NativeCodegen:
         self.failed = False
         self.native_made = 0
         self.mapped_made = 0  # native blocks installed in the mapped space (for tests)
+        self.loops: set[int] = set()  # heat slots of loop blocks
+        self.warming: threading.Thread | None = None
+        self._jit_lock = threading.Lock()
 
     # blocks.Codegen
     def compile(self, insns: list[Insn], space: Space, key: int, pc: int
@@ -879,9 +883,16 @@ class NativeCodegen:
         last_pc, _, last_op, last_f = insns[-1]
         if (_base(last_op) in _DIRECT and (last_pc + last_f["imm"]) & MASK == pc
                 ) or last_f.get("_target") == pc:
-            # A loop: one entry runs up to a whole batch in Python, so it is hot sooner.
+            # A loop: one entry runs up to a whole batch in Python, so it is hot sooner,
+            # and it is compiled optimised at once (it will stay hot).
             hot = max(1, hot >> 5)
+            self.loops.add(slot)
         self.heat.append(hot)
+        if not self.warming:
+            # LLVM takes about 50 ms to load and set up: on another thread, while the
+            # first blocks warm up as Python (llvmlite's calls release the GIL).
+            self.warming = threading.Thread(target=self._warm, daemon=True)
+            self.warming.start()
         heat = (f"HEAT[{slot}] -= 1\nif not HEAT[{slot}] and PROMOTE({slot}):\n"
                 f"    h.instret = ic\n    return {pc:#x} | 1")
         fn = self.py.compile(insns, space, key, pc, heat)
@@ -902,23 +913,29 @@ class NativeCodegen:
                 e.pc = e.fn = 0
 
     def flush(self) -> None:
+        self.loops.clear()
         ctypes.memset(self.jump, 0, ctypes.sizeof(self.jump))
         ctypes.memset(self.jump_mapped, 0, ctypes.sizeof(self.jump_mapped))
         self.heat.clear()
         self.pending.clear()
 
     # native code
+    def _warm(self) -> None:
+        for opt in (OPT_FIRST, OPT_HOT):
+            self._jit(opt)
+
     def _jit(self, opt: int) -> Any:
         """(target machine, execution engine) generating code at this level."""
-        llvm = _binding()
-        if llvm is None:
-            return None
-        jit = self.engines.get(opt)
-        if jit is None:
-            tm = llvm.Target.from_default_triple().create_target_machine(opt=opt)
-            jit = self.engines[opt] = (tm, llvm.create_mcjit_compiler(
-                llvm.parse_assembly(""), tm))
-        return jit
+        with self._jit_lock:
+            llvm = _binding()
+            if llvm is None:
+                return None
+            jit = self.engines.get(opt)
+            if jit is None:
+                tm = llvm.Target.from_default_triple().create_target_machine(opt=opt)
+                jit = self.engines[opt] = (tm, llvm.create_mcjit_compiler(
+                    llvm.parse_assembly(""), tm))
+            return jit
 
     def _optimise(self, mod: Any, tm: Any, opt: int) -> None:
         llvm = _llvm
@@ -978,7 +995,7 @@ class NativeCodegen:
         space = fn.space  # type: ignore[attr-defined]
         if space.blocks.get(fn.key) is not fn:  # type: ignore[attr-defined]
             return False
-        return self._install(fn, insns, OPT_FIRST)
+        return self._install(fn, insns, OPT_HOT if slot in self.loops else OPT_FIRST)
 
     def _install(self, old: Callable[..., int], insns: list[Insn], opt: int) -> bool:
         pc = insns[0][0]

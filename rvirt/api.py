@@ -528,9 +528,14 @@ class Machine:
 
     # --- what the ELFs say --------------------------------------------------------------------
     def _debug_infos(self) -> list[DebugInfo]:
+        """The board's own DebugInfo per ELF (the one the hints, logs and profile read),
+        kept so that names and lines still answer once the machine is closed."""
         if self._infos is None:
-            from rvirt.debug.dwarf import DebugInfo
-            self._infos = [DebugInfo(path) for path in self._paths]
+            if self._board is not None:
+                self._infos = self._board.debug_infos
+            else:
+                from rvirt.debug.dwarf import DebugInfo
+                self._infos = [DebugInfo(path) for path in self._paths]
         return self._infos
 
     @property

@@ -5,12 +5,13 @@ restoring the terminal.  Every wait is bounded; the process is killed in `finall
 from __future__ import annotations
 
 import termios
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.cli.pty_terminal import Terminal
+from tests.cli.pty_terminal import WAIT, Terminal
 from tests.tooling import RVIRT
 
 pytestmark = pytest.mark.tools
@@ -18,18 +19,40 @@ pytestmark = pytest.mark.tools
 ARGS = ["-machine", "virt", "-cpu", "rv32", "-m", "150M", "-nographic"]
 
 
+class Session:
+    """Expectations in order over the whole output: what one read brought in together
+    (a stop report and the next prompt) is not lost between two expectations."""
+
+    def __init__(self, term: Terminal) -> None:
+        self.term = term
+        self.pos = 0
+
+    def expect(self, wanted: bytes) -> None:
+        t = self.term
+        deadline = time.monotonic() + WAIT
+        while wanted not in t.output[self.pos:]:
+            assert time.monotonic() < deadline, (
+                f"{wanted!r} did not appear; the terminal showed {t.output[self.pos:]!r}")
+            assert t.proc.poll() is None or wanted in t.output[self.pos:], t.output
+            t.read_available(0.2)
+        self.pos = t.output.index(wanted, self.pos) + len(wanted)
+
+    def type(self, keys: bytes) -> None:
+        self.term.type(keys)
+
+
 @pytest.fixture
-def term(p0_elf: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Terminal]:
+def term(p0_elf: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Session]:
     # the pty cannot answer prompt_toolkit's cursor position request; say so up front
     monkeypatch.setenv("PROMPT_TOOLKIT_NO_CPR", "1")
     t = Terminal([*RVIRT, *ARGS, "-bios", str(p0_elf), "-debugger"])
     try:
-        yield t
+        yield Session(t)
     finally:
         t.close()
 
 
-def test_ctrl_c_stops_the_guest_and_returns_to_the_prompt(term: Terminal) -> None:
+def test_ctrl_c_stops_the_guest_and_returns_to_the_prompt(term: Session) -> None:
     term.expect(b"0x00001000 in ?? ()")
     term.expect(b"(rvirt)")
     term.type(b"continue\r")
@@ -41,10 +64,10 @@ def test_ctrl_c_stops_the_guest_and_returns_to_the_prompt(term: Terminal) -> Non
     term.type(b"info registers pc\r")
     term.expect(b"<p0::entry+")
     term.type(b"quit\r")
-    assert term.wait_exit() == 0
+    assert term.term.wait_exit() == 0
 
 
-def test_ctrl_a_c_toggles_console_and_prompt(term: Terminal) -> None:
+def test_ctrl_a_c_toggles_console_and_prompt(term: Session) -> None:
     term.expect(b"(rvirt)")
     term.type(b"\x01c")  # to the console: the guest runs
     term.expect(b"C-a c returns to the prompt]")
@@ -52,6 +75,6 @@ def test_ctrl_a_c_toggles_console_and_prompt(term: Terminal) -> None:
     term.expect(b"in p0::entry () at src/main.rs:")
     term.expect(b"(rvirt)")
     term.type(b"quit\r")
-    assert term.wait_exit() == 0
-    mode = termios.tcgetattr(term.master)
+    assert term.term.wait_exit() == 0
+    mode = termios.tcgetattr(term.term.master)
     assert mode[3] & termios.ICANON  # the terminal is cooked again

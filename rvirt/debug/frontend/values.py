@@ -281,7 +281,7 @@ class Printer:
 
 _TOKEN = re.compile(r"\s*(?:(0x[0-9a-fA-F]+|\d+)|(\$[A-Za-z_0-9$]*)|"
                     r"([A-Za-z_][A-Za-z_0-9]*(?:::(?:[A-Za-z_{][A-Za-z_0-9#{}]*|<[^>]*>))*)|"
-                    r"(->|[-+*/%&().\[\]]))")
+                    r"(->|==|!=|<=|>=|&&|\|\||[-+*/%&().\[\]<>]))")
 
 
 def tokenize(text: str) -> list[tuple[str, str]]:
@@ -332,7 +332,7 @@ class Parser:
     def parse(self) -> Value:
         if not self.tokens:
             raise EvalError("A syntax error in expression, near `'.")
-        v = self.additive()
+        v = self.logical()
         if self.i < len(self.tokens):
             rest = self.text.split(self.tokens[self.i][1], 1)[-1]
             raise EvalError(f"A syntax error in expression, near "
@@ -348,6 +348,35 @@ class Parser:
             self.i += 1
             return True
         return False
+
+    def logical(self) -> Value:
+        v = self.comparison()
+        while True:
+            if self.take("&&"):
+                r = self.comparison()
+                v = _truth(bool(_scalar(v)) and bool(_scalar(r)), self.lang)
+            elif self.take("||"):
+                r = self.comparison()
+                v = _truth(bool(_scalar(v)) or bool(_scalar(r)), self.lang)
+            else:
+                return v
+
+    def comparison(self) -> Value:
+        v = self.additive()
+        ops = {"==": int.__eq__, "!=": int.__ne__, "<": int.__lt__, ">": int.__gt__,
+               "<=": int.__le__, ">=": int.__ge__}
+        while True:
+            for op, fn in ops.items():
+                if self.take(op):
+                    r = self.additive()
+                    v = _truth(fn(_scalar(v), _scalar(r)), self.lang)
+                    break
+            else:
+                return v
+
+    @property
+    def lang(self) -> str:
+        return getattr(self.ctx, "lang", "rust")
 
     def additive(self) -> Value:
         v = self.multiplicative()
@@ -478,6 +507,14 @@ class Parser:
             return v
         rest = self.text[self.text.find(text):]
         raise EvalError(f"A syntax error in expression, near `{rest}'.")
+
+
+BOOL = Type("base", "bool", 1, "bool")
+
+
+def _truth(b: bool, lang: str) -> Value:
+    """A comparison's value: a Rust bool, or C's int 1 or 0."""
+    return int_value(int(b), BOOL if lang == "rust" else INT)
 
 
 def _scalar(v: Value) -> int:

@@ -106,3 +106,16 @@ def test_serial_file_keeps_the_guest_apart(example_elf: Callable[[str], Path]) -
     assert "Hello from Rust on the RISC-V virt machine!" in uart
     assert "Hello" not in out
     assert answers(out, "(rvirt) ")[1][1][-1] == "[Inferior 1 (process 1) exited normally]"
+
+
+P0_WATCH = ["break p0::entry", "continue", "next", "next", "next", "rwatch ticks",
+            "continue", "continue", "info breakpoints", "delete", "awatch TICKS", "continue",
+            "continue", "info watchpoints", "tbreak 43", "info breakpoints", "continue",
+            "advance 41", "p ticks == 3 && TICKS != 0", "kill"]
+
+
+def test_p0_watchpoints_and_temporary_breakpoints_are_gdbs(demo: ModuleType,
+                                                            p0_elf: Path) -> None:
+    need("gdb-multiarch")
+    need("qemu-system-riscv32")
+    _same(side_by_side(p0_elf, demo, P0_WATCH))

@@ -488,15 +488,18 @@ def info_breakpoints(d: Debugger, arg: str) -> None:
     if not d.breakpoints:
         d.out("No breakpoints or watchpoints.\n")
         return
-    d.out("Num     Type           Disp Enb Address    What\n")
+    # the Type column is as wide as its longest entry, 14 at least (breakpoint.c)
+    width = max([14, *(len(bp.kind) for bp in d.breakpoints.values())])
+    d.out(f"Num     {'Type':<{width}} Disp Enb Address    What\n")
     for bp in d.breakpoints.values():
         disp = "del" if bp.temporary else "keep"
         enb = "y" if bp.enabled else "n"
         if bp.kind == "breakpoint":
-            d.out(f"{bp.number:<7} {bp.kind:<14} {disp:<4} {enb:<3} {bp.addr:#010x} "
+            d.out(f"{bp.number:<7} {bp.kind:<{width}} {disp:<4} {enb:<3} {bp.addr:#010x} "
                   f"{d.where_text(bp.addr)}\n")
         else:
-            d.out(f"{bp.number:<7} {bp.kind:<14} {disp:<4} {enb:<3} {'':<10} {bp.expr}\n")
+            d.out(f"{bp.number:<7} {bp.kind:<{width}} {disp:<4} {enb:<3} {'':<10} "
+                  f"{bp.expr}\n")
         if bp.hits:
             what = "breakpoint"
             d.out(f"\t{what} already hit {bp.hits} time{'s' if bp.hits > 1 else ''}\n")

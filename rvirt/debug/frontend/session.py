@@ -501,7 +501,9 @@ class Debugger:
                     "Hardware access (read/write) watchpoint"}[bp.kind]
             self.out(f"\n{kind} {bp.number}: {bp.expr}\n\n")
             typ = self._watch_type(bp)
-            if bp.kind == "hw watchpoint":
+            changed = bp.kind == "hw watchpoint" or (bp.kind == "acc watchpoint"
+                                                     and event.old != event.new)
+            if changed:
                 self.out(f"Old value = {self._show(p, typ, event.old)}\n"
                          f"New value = {self._show(p, typ, event.new)}\n")
             else:

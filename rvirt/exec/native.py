@@ -802,7 +802,9 @@ class _Block:
         self.leave(0, start)
 
 
-MIN_NATIVE = 3  # instructions native code must run before its first side exit to be worth it
+# Instructions native code must run before its first side exit to be worth it: going in
+# and out of native code costs about what ten instructions of a Python block do.
+MIN_NATIVE = 10
 
 
 def generate(insns: list[Insn], ram_base: int, ram_size: int, addrs: dict[str, int],

@@ -158,6 +158,7 @@ def _interactive(d: Debugger, machine: Machine) -> int:
                 if not d.running:
                     d.out("The program is not being run.\n")
                     continue
+                d.interrupted = False
                 with console:  # raw first: keys typed after the notice must reach poll()
                     d.out("[the console: keys go to the guest; C-a c returns to the "
                           "prompt]\n")

@@ -792,6 +792,7 @@ def execute(d: Debugger, line: str) -> None:
     if not line or line.startswith("#"):
         return
     word, rest = split_command(line)
+    d.interrupted = False
     try:
         command = lookup(COMMANDS, word)
         command.handler(d, rest)

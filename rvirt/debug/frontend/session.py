@@ -403,7 +403,8 @@ class Debugger:
         added = [a for a in temps if self._hit(a) is None]
         for a in added:
             self.target.add_breakpoint(a)
-        self.interrupted = False
+        # `interrupted` is cleared when a command starts (commands.execute), not here: a
+        # Ctrl-C that comes just after "Continuing." must still stop this run
         try:
             while True:
                 stop = self.target.resume(SLICE)

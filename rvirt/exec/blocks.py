@@ -630,6 +630,11 @@ def _position(fn: Callable[..., int], exc: BaseException) -> int | None:
     return None
 
 
+# Code of the functions that run an instruction a native block left to Python, with that
+# instruction's address in their local `pc` (rvirt.exec.native registers its own).
+SIDE_EXIT_CODES: set[object] = set()
+
+
 def executing_pc() -> int | None:
     """The pc of the instruction being executed, asked from inside it (by a bus watcher
     or a device, which are not told): the interpreter's own `pc`, or, in a block, the
@@ -639,7 +644,7 @@ def executing_pc() -> int | None:
     block = None
     while frame is not None:
         code = frame.f_code
-        if code is interp.execute.__code__:
+        if code is interp.execute.__code__ or code in SIDE_EXIT_CODES:
             return frame.f_locals["pc"]  # type: ignore[no-any-return]
         if code.co_filename.startswith("<rvirt block"):
             block = frame

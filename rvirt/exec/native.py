@@ -41,7 +41,17 @@ from typing import Any
 from rvirt.cpu.mmu import FETCH
 from rvirt.cpu.trap import Trap
 from rvirt.exec import interp
-from rvirt.exec.blocks import _DIRECT, MASK, THRESHOLD, Codegen, Insn, Space, Translator, _base
+from rvirt.exec.blocks import (
+    _DIRECT,
+    MASK,
+    SIDE_EXIT_CODES,
+    THRESHOLD,
+    Codegen,
+    Insn,
+    Space,
+    Translator,
+    _base,
+)
 from rvirt.exec.pygen import PyCodegen
 from rvirt.exec.semantics import HELPERS, statement
 
@@ -1057,6 +1067,7 @@ class NativeCodegen:
                 return npc | 1  # type: ignore[no-any-return]
             return pc
 
+        SIDE_EXIT_CODES.add(run.__code__)  # its `pc` is the instruction it runs
         run.at = None  # type: ignore[attr-defined]
         run.insns = insns if opt < OPT_HOT else None  # type: ignore[attr-defined]
         run.opt = opt  # type: ignore[attr-defined]

@@ -130,3 +130,26 @@ def test_code_under_sv32_or_pmp_runs_native(name: str) -> None:
     assert not diff(ref, got), diff(ref, got)
     made = m.translator.codegen.mapped_made  # type: ignore[attr-defined]
     assert made > 0, f"{name}: no mapped block ran native"
+
+
+def test_a_device_asking_for_the_pc_gets_the_instruction_native_code_left_to_python(
+        ) -> None:
+    """A bus access from a side exit (the COUNTERS loop's mtime load, a device) is
+    attributed to its instruction, as diagnostics do when they name the pc."""
+    from rvirt.exec.blocks import executing_pc
+
+    elf = P.build("counters", P.COUNTERS)
+    m = Machine(MachineConfig(bios=str(elf), accel="tcg"), console=lambda b: None)
+    m.translator = native.NativeTranslator(m.hart, threshold=1, hot=1)  # type: ignore[attr-defined]
+    seen: set[int | None] = set()
+    read = m.clint.read
+
+    def watching(offset: int, size: int) -> int:
+        seen.add(executing_pc())
+        return read(offset, size)
+
+    m.clint.read = watching  # type: ignore[method-assign]
+    assert m.run(BUDGET) == 0
+    loop = m.symbols["loop"]
+    assert _native_blocks(m)
+    assert seen == {loop + 12}  # lw t3, 0(s2): mtime

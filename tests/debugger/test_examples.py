@@ -119,3 +119,20 @@ def test_p0_watchpoints_and_temporary_breakpoints_are_gdbs(demo: ModuleType,
     need("gdb-multiarch")
     need("qemu-system-riscv32")
     _same(side_by_side(p0_elf, demo, P0_WATCH))
+
+
+P0_DISPLAY = ["break p0::entry", "continue", "next", "next", "next", "display TICKS",
+              "display/i $pc", "si", "info display", "stepi", "undisplay 1", "nexti",
+              "until", "info frame", "kill"]
+
+
+def test_p0_displays_and_instruction_steps_are_gdbs(demo: ModuleType, p0_elf: Path) -> None:
+    need("gdb-multiarch")
+    need("qemu-system-riscv32")
+    for command, ours, gdbs in side_by_side(p0_elf, demo, P0_DISPLAY):
+        if command.startswith("display"):
+            # rvirt shows a new display at once, as gdb does at its prompt; gdb -batch
+            # (the QEMU side) printed nothing for these commands
+            assert ours and ours[0].startswith(("1: TICKS = ", "2: x/i $pc"))
+            continue
+        assert ours == gdbs, command

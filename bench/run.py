@@ -432,7 +432,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-qemu", action="store_true", help="rvirt only")
     ap.add_argument("--profile", metavar="WORKLOAD",
                     help="instead: profile rvirt on one workload (own time per function)")
-    ap.add_argument("--accel", default="native", choices=TIERS, help="tier for --profile")
+    ap.add_argument("--accel", default="tcg", choices=TIERS, help="tier for --profile")
     ap.add_argument("--no-memory", action="store_true",
                     help="skip the peak-memory run (10**9 instructions of p0, native)")
     args = ap.parse_args(argv)

@@ -136,3 +136,23 @@ def test_p0_displays_and_instruction_steps_are_gdbs(demo: ModuleType, p0_elf: Pa
             assert ours and ours[0].startswith(("1: TICKS = ", "2: x/i $pc"))
             continue
         assert ours == gdbs, command
+
+
+def test_linker_mistake_session_is_gdbs(demo: ModuleType, p0_noscript_elf: Path) -> None:
+    """scripts/demo.py's LINKER_MISTAKE session (mstatus decoded as gdb does), and writes
+    with `set`."""
+    need("gdb-multiarch")
+    need("qemu-system-riscv32")
+    session = [c for c in demo.LINKER_MISTAKE if not c.startswith("target remote")]
+    session[-1:-1] = ["set $t0 = 5", "p $t0", "set var $a0 = 0x42", "info registers a0"]
+    for command, ours, gdbs in side_by_side(p0_noscript_elf, demo, session):
+        assert ours == gdbs, command
+
+
+def test_set_var_writes_memory(demo: ModuleType, p0_elf: Path) -> None:
+    need("gdb-multiarch")
+    need("qemu-system-riscv32")
+    _same(side_by_side(p0_elf, demo, [
+        "break p0::entry", "continue", "next", "next", "next", "set var TICKS = 7",
+        "p TICKS", "set var ticks = ticks + 5", "p ticks", "next", "next", "p TICKS",
+        "kill"]))

@@ -333,6 +333,40 @@ def cmd_output(d: Debugger, arg: str) -> None:
     d.out(d.printer().top(d.eval(expr), fmt))
 
 
+def cmd_set(d: Debugger, arg: str) -> None:
+    """`set var LVALUE = VALUE` and `set $reg = VALUE` write through the facade; gdb's
+    settings (`set osabi none`, `set pagination off`, ...) change nothing here."""
+    text = arg.strip()
+    if text.startswith("var "):
+        text = text[4:]
+    elif text.startswith("variable "):
+        text = text[9:]
+    elif not re.match(r"^(\$|\*|[A-Za-z_][\w:]*\s*(\[|\.|=[^=]))", text) or \
+            re.match(r"^[a-z-]+\s+[a-z-]", text):
+        return  # a setting
+    lhs, eq, rhs = text.partition("=")
+    if not eq or rhs.startswith("="):
+        raise CommandError("A syntax error in expression, near `'.")
+    value = d.eval(rhs.strip())
+    lhs = lhs.strip()
+    if lhs.startswith("$"):
+        n = d.regnum(lhs[1:])
+        if n is None:
+            raise CommandError(f"Invalid register `{lhs[1:]}'")
+        if not d.target.write_register(n, value.as_int()):
+            raise CommandError(f"Invalid register `{lhs[1:]}'")
+        d.invalidate()
+        return
+    target = d.eval(lhs)
+    if target.address is None:
+        raise CommandError("Left operand of assignment is not an lvalue.")
+    size = max(target.type.size, 1)
+    data = (value.as_int() & ((1 << (8 * size)) - 1)).to_bytes(size, "little")
+    if not d.target.write_memory(target.address, data):
+        raise CommandError(f"Cannot access memory at address {target.address:#x}")
+    d.invalidate()
+
+
 def cmd_x(d: Debugger, arg: str) -> None:
     fmt, expr = _split_fmt(arg)
     d.examine(fmt, expr)
@@ -740,6 +774,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("reverse-step", cmd_reverse_step, "back one source line", ("rs",)),
     Command("reverse-stepi", cmd_reverse_stepi, "back one instruction", ("rsi",)),
     Command("rwatch", cmd_rwatch, "stop when an expression is read", ("rw",)),
+    Command("set", cmd_set, "set var LVALUE = VALUE, set $REG = VALUE (settings: ignored)"),
     Command("step", cmd_step, "the next source line, into calls", ("s",)),
     Command("stepi", cmd_stepi, "one instruction", ("si",)),
     Command("tbreak", cmd_tbreak, "a breakpoint deleted when hit", ("tb",)),

@@ -31,6 +31,7 @@ Python tier does.
 from __future__ import annotations
 
 import ast
+import atexit
 import ctypes
 import textwrap
 import threading
@@ -905,6 +906,9 @@ class NativeCodegen:
             # first blocks warm up as Python (llvmlite's calls release the GIL).
             self.warming = threading.Thread(target=self._warm, daemon=True)
             self.warming.start()
+            # A process that exits meanwhile waits for it: LLVM's static destructors
+            # must not run while another thread is inside LLVM.
+            atexit.register(self.warming.join, 5.0)
         heat = (f"HEAT[{slot}] -= 1\nif not HEAT[{slot}] and PROMOTE({slot}):\n"
                 f"    h.instret = ic\n    return {pc:#x} | 1")
         fn = self.py.compile(insns, space, key, pc, heat)

@@ -790,6 +790,15 @@ class DebugInfo:
         sym = self._text_sym_at(addr)
         return sym[0].name if sym is not None else None
 
+    def file_entries(self, file: str) -> int:
+        """How many line-table file entries name `file` (DWARF 5 tables often list the
+        primary file twice, as entries 0 and 1; gdb makes a symtab of each)."""
+        n = 0
+        for unit in self._every_unit():
+            n += sum(1 for shown, full in zip(unit.files, unit.full, strict=True)
+                     if _same_file(file, shown, full))
+        return n
+
     def function_entry(self, addr: int) -> int | None:
         """The entry address of the DWARF function holding `addr` (None without DWARF)."""
         hit = self._dwarf_func(addr)

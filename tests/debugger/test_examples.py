@@ -27,7 +27,8 @@ HELLO = [
     "p &console", "info symbol 0x80000852", "info symbol $pc", "info line kmain", "next",
     "next", "bt", "up", "info locals", "info frame", "down", "frame 1", "frame", "until",
     "tbreak src/main.rs:75", "info breakpoints", "continue", "p answer", "p info",
-    "info registers", "list hello::power_off", "kill",
+    "info registers", "list hello::power_off", "info line src/main.rs:69",
+    "info line src/main.rs:70", "info line main.rs:74", "kill",
 ]
 
 TRAP = [

@@ -567,13 +567,23 @@ def info_line(d: Debugger, arg: str) -> None:
         file = m.group(1)
         if file is None:
             sal = d.line_span(d.frame().lookup_pc)
-            file = sal.file if sal is not None else ""
-        addrs = [a for info in d.infos for a in info.addresses_of_line(file, int(m.group(2)))]
+            if sal is None:
+                raise CommandError("No line number information available.")
+            file = sal.file
+        line = int(m.group(2))
+        # gdb answers once per symtab of the file (entries 0 and 1 of a DWARF 5 table)
+        copies = max(1, sum(info.file_entries(file) for info in d.infos))
+        addrs = [a for info in d.infos for a in info.addresses_of_line(file, line)]
         if not addrs:
-            d.out(f"Line {m.group(2)} of \"{file}\" is at address ... but contains no code.\n")
+            later = [a for info in d.infos for ln in range(line + 1, line + 200)
+                     for a in info.addresses_of_line(file, ln)[:1]]
+            if not later:
+                raise CommandError(f'Line number {line} is out of range for "{file}".')
+            for _ in range(copies):
+                d.out(f"Line {line} of \"{file}\" is at address {d.label(later[0])} but "
+                      f"contains no code.\n")
             return
-        first = min(addrs)
-        addrs = [first] * len(addrs)
+        addrs = [min(addrs)] * copies
     else:
         found = d.find_functions(arg)
         if not found:

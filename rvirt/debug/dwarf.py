@@ -716,6 +716,14 @@ class DebugInfo:
         if row is None:
             return None
         start = unit.line_addrs[i]
+        # a row that is not a statement continues the statement rows of its line before
+        # it: gdb's pc for the line is theirs (a frame there shows its address)
+        k = i
+        while (k > 0 and not unit.line_rows[k][2]
+               and unit.line_rows[k - 1][:2] == unit.line_rows[k][:2]):
+            k -= 1
+        if unit.line_rows[k][2] and unit.line_rows[k][:2] == unit.line_rows[i][:2]:
+            start = unit.line_addrs[k]
         # the row gdb picks may be an earlier one at the same address
         j = bisect_right(unit.line_addrs, addr)
         end = unit.line_addrs[j] if j < len(unit.line_addrs) else start + 1
@@ -798,6 +806,58 @@ class DebugInfo:
             n += sum(1 for shown, full in zip(unit.files, unit.full, strict=True)
                      if _same_file(file, shown, full))
         return n
+
+    def inline_chain(self, pc: int) -> list[InlineCall]:
+        """The inlined calls whose code holds `pc`, innermost first (gdb's inline frames),
+        each with its name, entry, call site, ranges and arguments."""
+        hit = self._dwarf_func(pc)
+        if hit is None or hit[0].die < 0:
+            return []
+        f, unit = hit
+        out: list[InlineCall] = []
+        try:
+            die = self._dwarf.get_DIE_from_refaddr(f.die)
+            cu = die.cu
+            parent = die
+            while True:
+                for child in parent.iter_children() if parent.has_children else ():
+                    if child.tag not in ("DW_TAG_inlined_subroutine", "DW_TAG_lexical_block"):
+                        continue
+                    ranges = self._die_ranges(child, cu)
+                    if not any(lo <= pc < hi for lo, hi in ranges):
+                        continue
+                    if child.tag == "DW_TAG_inlined_subroutine":
+                        out.append(self._inline_call(child, cu, pc, unit, ranges))
+                    parent = child
+                    break
+                else:
+                    break
+        except Exception as e:  # odd DWARF: no inline frames
+            self._fail(e)
+            return []
+        return list(reversed(out))
+
+    def _inline_call(self, die: Any, cu: Any, pc: int, unit: _Unit,
+                     ranges: list[tuple[int, int]]) -> InlineCall:
+        a = die.attributes
+        origin = die.get_DIE_from_attribute("DW_AT_abstract_origin")
+        named = origin
+        if "DW_AT_specification" in origin.attributes:
+            named = origin.get_DIE_from_attribute("DW_AT_specification")
+        n = named.attributes.get("DW_AT_name") or origin.attributes.get("DW_AT_name")
+        name = self._type_name(named, _text(n.value)) if n is not None else "??"
+        index = a["DW_AT_call_file"].value - unit.file_base if "DW_AT_call_file" in a else -1
+        file, full = (unit.files[index], unit.full[index]) \
+            if 0 <= index < len(unit.files) else ("??", "")
+        line = a["DW_AT_call_line"].value if "DW_AT_call_line" in a else 0
+        entry = a["DW_AT_entry_pc"].value if "DW_AT_entry_pc" in a else ranges[0][0]
+        args = []
+        for child in die.iter_children() if die.has_children else ():
+            if child.tag == "DW_TAG_formal_parameter":
+                v = self._variable(child, cu, pc)
+                if v is not None:
+                    args.append(v)
+        return InlineCall(name, entry, file, full, line, ranges, args)
 
     def function_entry(self, addr: int) -> int | None:
         """The entry address of the DWARF function holding `addr` (None without DWARF)."""
@@ -956,14 +1016,14 @@ class DebugInfo:
     def _variable(self, die: Any, cu: Any, pc: int) -> Variable | None:
         attrs = die.attributes
         name_attr = attrs.get("DW_AT_name")
+        typed = die
+        if "DW_AT_abstract_origin" in attrs:  # an inlined copy: name and type are there
+            origin = die.get_DIE_from_attribute("DW_AT_abstract_origin")
+            name_attr = name_attr or origin.attributes.get("DW_AT_name")
+            if "DW_AT_type" not in attrs:
+                typed = origin
         if name_attr is None:
-            origin = attrs.get("DW_AT_abstract_origin")
-            if origin is None:
-                return None
-            name_attr = die.get_DIE_from_attribute("DW_AT_abstract_origin").attributes.get(
-                "DW_AT_name")
-            if name_attr is None:
-                return None
+            return None
         loc = attrs.get("DW_AT_location")
         expr: bytes | None = None
         if loc is not None:
@@ -971,7 +1031,7 @@ class DebugInfo:
                 expr = bytes(loc.value)
             else:
                 expr = self._location_list(loc, cu, pc)
-        typ = self._type_of(die)
+        typ = self._type_of(typed)
         return Variable(_text(name_attr.value), typ, expr,
                         die.tag == "DW_TAG_formal_parameter")
 
@@ -1115,6 +1175,19 @@ class LineSpan:
     file: str
     line: int
     full: str  # the file's absolute path, for reading the source
+
+
+@dataclass(frozen=True)
+class InlineCall:
+    """Code of `name` inlined at `call_file`:`call_line` (its caller's line)."""
+
+    name: str
+    entry: int
+    call_file: str
+    call_full: str
+    call_line: int
+    ranges: list[tuple[int, int]]
+    args: list[Variable]
 
 
 @dataclass(frozen=True)

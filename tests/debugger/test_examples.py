@@ -157,3 +157,17 @@ def test_set_var_writes_memory(demo: ModuleType, p0_elf: Path) -> None:
         "break p0::entry", "continue", "next", "next", "next", "set var TICKS = 7",
         "p TICKS", "set var ticks = ticks + 5", "p ticks", "next", "next", "p TICKS",
         "kill"]))
+
+
+HELLO_INLINE = ["break hello::{impl#1}::write_str", "continue", "continue", "finish",
+                "next", "next", "step", "bt", "info args", "p count", "up", "info locals",
+                "down", "finish", "bt", "next", "step", "step", "next", "kill"]
+
+
+def test_hello_steps_into_inlined_code_as_gdb(demo: ModuleType,
+                                              example_elf: Callable[[str], Path]) -> None:
+    """`step` into a function inlined into core::fmt::write: gdb's inline frames in bt,
+    up/down, the inlined call's arguments, finish out of it."""
+    need("gdb-multiarch")
+    need("qemu-system-riscv32")
+    _same(side_by_side(example_elf("hello"), demo, HELLO_INLINE))

@@ -99,11 +99,14 @@ def _step_cmd(d: Debugger, arg: str, over: bool, until: bool = False) -> None:
         before = d.frames()[0]
         bf = d.function_at(before.pc)[0]
         bcfa = before.cfa
+        binline = before.inline.entry if before.inline is not None else None
         event = d.step_lines(over, until)
         d.invalidate()
         now = d.frames()[0]
         nf = d.function_at(now.pc)[0]
-        same = bf is not None and nf is not None and bf.low == nf.low and now.cfa == bcfa
+        ninline = now.inline.entry if now.inline is not None else None
+        same = (bf is not None and nf is not None and bf.low == nf.low and now.cfa == bcfa
+                and binline == ninline)
         d.report(event, src_line_only=same and event.kind == "step")
         if event.kind != "step":
             return

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from rvirt.debug.dwarf import DebugInfo, FrameRule
 from rvirt.debug.target import REG_PC, DebugTarget
@@ -24,6 +25,10 @@ class Frame:
     cfa: int | None = None
     rule: FrameRule | None = None
     saved_at: dict[int, int] = field(default_factory=dict)  # register -> address
+    # gdb's inline frames: `inline` is the InlineCall this frame stands for; `site` is
+    # (file, full path, line) of the inlined call this frame made at its pc, if any
+    inline: Any = None
+    site: tuple[str, str, int] | None = None
 
     @property
     def lookup_pc(self) -> int:

@@ -193,8 +193,37 @@ class Debugger:
     # --- frames -------------------------------------------------------------------------
     def frames(self) -> list[F.Frame]:
         if self._frames is None:
-            self._frames, self._frames_why = F.backtrace(self.target, self.infos)
+            real, self._frames_why = F.backtrace(self.target, self.infos)
+            self._frames = self._with_inline_frames(real)
         return self._frames
+
+    def _with_inline_frames(self, real: list[F.Frame]) -> list[F.Frame]:
+        """gdb's frame list: before each real frame, one frame per inlined call its pc is
+        in (innermost first).  At the innermost frame, a call whose first instruction
+        the pc is at is not entered yet (infrun's skip_inline_frames), unless a step
+        just went into it."""
+        out: list[F.Frame] = []
+        for fr in real:
+            chain: list[Any] = []
+            for info in self.infos:
+                chain = info.inline_chain(fr.lookup_pc)
+                if chain:
+                    break
+            if fr.level == 0:
+                while chain and chain[0].entry == fr.pc and self._into_inline != fr.pc:
+                    chain = chain[1:]
+            for i, call in enumerate(chain):
+                outer = chain[i - 1] if i > 0 else None
+                site = (outer.call_file, outer.call_full, outer.call_line) if outer else None
+                out.append(F.Frame(len(out), fr.pc, fr.regs, fr.cfa, fr.rule, fr.saved_at,
+                                   inline=call, site=site))
+            last = chain[-1] if chain else None
+            fr.level = len(out)
+            fr.site = (last.call_file, last.call_full, last.call_line) if last else None
+            out.append(fr)
+        return out
+
+    _into_inline = -1  # the pc a step entered an inlined call at (shown, not skipped)
 
     def frame(self) -> F.Frame:
         frames = self.frames()
@@ -211,7 +240,12 @@ class Debugger:
         f, info = self.function_at(frame.lookup_pc)
         if info is None or f is None:
             return None, None
-        return info.function_scope(frame.lookup_pc), info
+        scope = info.function_scope(frame.lookup_pc)
+        if frame.inline is not None and scope is not None:
+            call = frame.inline
+            # an inlined call's arguments live in its function's frame (same frame base)
+            return Scope(call.name, call.entry, scope.frame_base, call.args, [], None), info
+        return scope, info
 
     def frame_base(self, frame: F.Frame, scope: Scope) -> int | None:
         if scope.frame_base is None:
@@ -276,10 +310,19 @@ class Debugger:
         sal = self.line_span(look)
         scope = info.function_scope(look) if info is not None and f is not None else None
         if sal is not None and scope is not None and f is not None:
-            show = force_addr if force_addr is not None else (frame.level > 0 or
-                                                              pc != sal.start)
+            name = frame.inline.name if frame.inline is not None else f.name
+            if frame.site is not None:
+                # it called an inlined function here: its line is the call's, and gdb
+                # shows no address (find_frame_sal gives the frame's own pc)
+                file, line = frame.site[0], frame.site[2]
+                show = bool(force_addr)
+            else:
+                file, line = sal.file, sal.line
+                show = force_addr if force_addr is not None else (frame.level > 0 and
+                                                                  not self._same_pc(frame)
+                                                                  or pc != sal.start)
             prefix = f"0x{pc:08x} in " if show else ""
-            return f"{prefix}{f.name} ({self.frame_args(frame)}) at {sal.file}:{sal.line}"
+            return f"{prefix}{name} ({self.frame_args(frame)}) at {file}:{line}"
         name = "??"
         for i in self.infos:
             hit = i.symbol_at(look)
@@ -289,6 +332,20 @@ class Debugger:
         if f is not None and name == "??":
             name = f.name
         return f"0x{pc:08x} in {name} ()"
+
+    def _same_pc(self, frame: F.Frame) -> bool:
+        """An outer frame at the innermost frame's pc is an inline frame's caller chain
+        of frame 0: its pc is not a return address."""
+        frames = self._frames or []
+        return bool(frames) and frames[0].pc == frame.pc and frames[0].regs is frame.regs
+
+    def frame_sal(self, frame: F.Frame) -> LineSpan | None:
+        """The line a frame is at: an inlined call's site for a frame that made one."""
+        sal = self.line_span(frame.lookup_pc)
+        if sal is not None and frame.site is not None:
+            file, full, line = frame.site
+            return LineSpan(sal.start, sal.end, file, line, full)
+        return sal
 
     def source_line(self, sal: LineSpan, line: int | None = None) -> str:
         line = sal.line if line is None else line
@@ -312,12 +369,12 @@ class Debugger:
                        force_addr: bool | None = None) -> None:
         """gdb's print_stack_frame: SRC_AND_LOC (the description, then the source line)
         or SRC_LINE (the source line, after the address when mid-line)."""
-        sal = self.line_span(frame.lookup_pc)
+        sal = self.frame_sal(frame)
         f, _ = self.function_at(frame.lookup_pc)
         has_lines = sal is not None and f is not None and self.scope(frame)[0] is not None
         if src_line_only and has_lines:
             assert sal is not None
-            mid = frame.pc != sal.start
+            mid = frame.pc != sal.start and frame.site is None
             self.out((f"0x{frame.pc:08x}\t" if mid else "") + self.source_line(sal) + "\n")
         else:
             self.out(self.describe(frame, force_addr=force_addr) + "\n")
@@ -371,6 +428,7 @@ class Debugger:
             raise CommandError("The program is not being run.")
 
     def _step_one(self) -> Stop:
+        self._into_inline = -1
         stop = self.target.step()
         self.last_stop = stop
         return stop
@@ -399,6 +457,7 @@ class Debugger:
         """Resume until a breakpoint, watchpoint, exit, Ctrl-C, or one of `temps` (address
         -> condition) is reached with its condition true."""
         temps = temps or {}
+        self._into_inline = -1
         self.refresh_watches()
         added = [a for a in temps if self._hit(a) is None]
         for a in added:
@@ -789,6 +848,16 @@ class Debugger:
 
     # --- stepping -----------------------------------------------------------------------
     def step_lines(self, over: bool, until: bool = False) -> Event:
+        event = self._step_lines(over, until)
+        if event.kind == "step" and not over:
+            # stopped where an inlined call starts: step shows its frame (gdb's
+            # step_into_inline_frame), where a breakpoint or next would not
+            pc = self.pc()
+            if any(c.entry == pc for info in self.infos for c in info.inline_chain(pc)):
+                self._into_inline = pc
+        return event
+
+    def _step_lines(self, over: bool, until: bool = False) -> Event:
         """gdb's step/next/until (infrun.c): step instructions while in the current
         line's range, step over calls (next, or code without lines), stop at the start
         of another line."""
@@ -917,6 +986,9 @@ class Debugger:
             raise CommandError('"finish" not meaningful in the outermost frame.')
         up = frames[frame.level + 1]
         self.out(f"Run till exit from #{frame.level}  {self.describe(frame)}\n")
+        if frame.inline is not None:
+            self._finish_inline(frame.inline)
+            return
         scope, _ = self.scope(frame)
         cfa = frame.cfa or 0
         event = self.run({up.pc: lambda: (self.target.read_register(2) or 0) >= cfa})
@@ -939,12 +1011,35 @@ class Debugger:
             self.out(f"Value returned is ${n} = {self.printer().top(v)}\n")
         self.do_displays()
 
+    def _finish_inline(self, call: Any) -> None:
+        """Out of an inlined call: step (over calls) until the pc leaves its code, as
+        gdb's finish does for an inline frame (no value: there is no return)."""
+        for _ in range(1_000_000):
+            pc = self.pc()
+            if not any(lo <= pc < hi for lo, hi in call.ranges):
+                break
+            is_call, ret = self._is_call(self._word(pc), pc)
+            stop = self._step_one()
+            if stop.kind == "exited":
+                self.report(self._exited(stop.status))
+                return
+            if is_call:
+                sp = self.target.read_register(2) or 0
+                event = self.run({ret: lambda s=sp: (self.target.read_register(2) or 0) >= s})
+                if event.kind != "reached":
+                    self.report(event)
+                    return
+        self.invalidate()
+        self.print_location(self.frame())
+        self.do_displays()
+
     # --- reverse execution (the facade's reverse_step / reverse_continue) ------------
     def has_reverse(self) -> bool:
         return hasattr(self.target, "reverse_step") and hasattr(self.target,
                                                                  "reverse_continue")
 
     def reverse_stepi(self) -> Event:
+        self._into_inline = -1
         self.refresh_watches()
         stop = self.target.reverse_step()  # type: ignore[attr-defined]
         return self._reverse_event(stop) or Event("step")
@@ -1101,7 +1196,13 @@ class _Ctx(Context):
             var = i.static(name, frame.lookup_pc)
             if var is not None:
                 return d.read_variable(var, frame, None)
-        found = d.find_functions(name)
+        # as gdb's Rust lookup: the name itself, or in the scopes of the current
+        # function's path (`power_off` inside trap::kmain is trap::power_off)
+        here, _ = d.function_at(frame.lookup_pc)
+        scopes = here.name.split("::")[:-1] if here is not None else []
+        wanted = {"::".join([*scopes[:i], name]) for i in range(len(scopes) + 1)}
+        found = [(f, i) for f, i in d.find_functions(name) if f.name in wanted
+                 or f.raw == name]
         if d.language() == "rust":
             # gdb's Rust parser sees only symbols with debug info, not bare ELF symbols
             found = [(f, i) for f, i in found if i.function_scope(f.low) is not None]

@@ -1262,7 +1262,8 @@ def evaluate_location(expr: bytes, register: Any, frame_base: int | None = None,
     i = 0
     mask = 0xFFFFFFFF
 
-    def uleb() -> int:
+    def leb(signed: bool) -> int:
+        """A LEB128 number at i (DWARF 5, 7.6), i moved past it."""
         nonlocal i
         value = shift = 0
         while True:
@@ -1271,20 +1272,13 @@ def evaluate_location(expr: bytes, register: Any, frame_base: int | None = None,
             value |= (b & 0x7F) << shift
             shift += 7
             if not b & 0x80:
-                return value
+                return value - (1 << shift) if signed and b & 0x40 else value
+
+    def uleb() -> int:
+        return leb(False)
 
     def sleb() -> int:
-        nonlocal i
-        value = shift = 0
-        while True:
-            b = expr[i]
-            i += 1
-            value |= (b & 0x7F) << shift
-            shift += 7
-            if not b & 0x80:
-                if b & 0x40:
-                    value -= 1 << shift
-                return value
+        return leb(True)
 
     while i < len(expr):
         op = expr[i]

@@ -512,18 +512,13 @@ class _Block:
         a = lw.as_int(addr)
         if self.mapped:
             ok, o = self.tlb(a, table)
-            if size > 1:
-                m = ir.op(f"and i64 {a}, {size - 1}")
-                al = ir.op(f"icmp eq i64 {m}, 0")
-                ok = ir.op(f"and i1 {ok}, {al}")
-            fast = ir.fresh("fast")[1:]
-            ir.emit(f"br i1 {ok}, label %{fast}, label %{self.side(self.k)}")
-            ir.label(fast)
-            return o
-        o = ir.op(f"sub i64 {a}, {self.ram_base}")
-        ok = ir.op(f"icmp ult i64 {o}, {self.ram_size - size + 1}")
+            aligned = a  # (an aligned access stays in its page)
+        else:
+            o = ir.op(f"sub i64 {a}, {self.ram_base}")
+            ok = ir.op(f"icmp ult i64 {o}, {self.ram_size - size + 1}")
+            aligned = o  # RAM's base is page aligned
         if size > 1:
-            m = ir.op(f"and i64 {o}, {size - 1}")
+            m = ir.op(f"and i64 {aligned}, {size - 1}")
             al = ir.op(f"icmp eq i64 {m}, 0")
             ok = ir.op(f"and i1 {ok}, {al}")
         fast = ir.fresh("fast")[1:]

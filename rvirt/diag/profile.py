@@ -142,7 +142,7 @@ class Profile:
     def _move(self, pc: int, fid: int, ic: int) -> None:
         if ic > self.last:
             self.counts[self.key] += ic - self.last
-            self.last = ic
+        self.last = ic  # (instret starts again at 0 after a guest reset)
         top = self.top
         if self.trapped:  # the handler of the trap just taken
             self.trapped = False

@@ -121,11 +121,11 @@ class Machine:
         self._load_images()
         # Diagnostics that watch execution chunk by chunk (the -d block items, the
         # profile): called with (pc, count) before the interpreter runs cold code.  With
-        # any of them the machine dispatches blocks on the interp tier too, and on tcg
-        # translates only when translate_with_hooks (the profile's blocks report
-        # themselves; the block logs need every block interpreted).
+        # any of them the machine dispatches blocks on the interp tier too.  The block
+        # logs need every block interpreted (interpret_blocks); the profile's translated
+        # blocks report themselves, so with it alone hot code is still translated.
         self.chunk_hooks: list[Callable[[int, int], None]] = []
-        self.translate_with_hooks = False
+        self.interpret_blocks = False
         self.profile: Profile | None = None  # -profile (rvirt.diag.profile)
         self.breakpoints: set[int] = set()
         self.watchpoints: list[tuple[str, int, int]] = []
@@ -400,8 +400,8 @@ class Machine:
             tcg = self.__dict__.get("translator")
             if tcg is None:
                 tcg = self.translator = self._make_translator()
-                if self.chunk_hooks and (self.config.accel == "interp"
-                                         or not self.translate_with_hooks):
+                if self.interpret_blocks or (self.chunk_hooks
+                                             and self.config.accel == "interp"):
                     tcg.threshold = 1 << 62  # the dispatcher only interprets, by blocks
                 if self.profile is not None:  # blocks report themselves, one function each
                     tcg.on_block = self.profile.enter

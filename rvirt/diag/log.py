@@ -125,6 +125,7 @@ class QemuLog:
             m.hart.unimp_hooks.append(self.unimp)
         if self.blocks:
             m.chunk_hooks.append(lambda pc, k: self.block(m, pc, k))
+            m.interpret_blocks = True
 
     def close(self) -> None:
         if self.out is not sys.stderr:

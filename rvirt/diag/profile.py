@@ -81,7 +81,6 @@ class Profile:
     def attach(self) -> None:
         m = self.m
         m.chunk_hooks.append(self.chunk)
-        m.translate_with_hooks = True
         m.profile = self
         h = m.hart
         h.trap_hooks.append(self.trap)

@@ -403,11 +403,14 @@ class Machine:
                 if self.interpret_blocks or (self.chunk_hooks
                                              and self.config.accel == "interp"):
                     tcg.threshold = 1 << 62  # the dispatcher only interprets, by blocks
-                if self.profile is not None:  # blocks report themselves, one function each
-                    tcg.on_block = self.profile.enter
-                    tcg.region = self.profile.function
-                if self.chunk_hooks:
-                    tcg.on_chunk = self._chunk
+            if self.chunk_hooks:
+                tcg.on_chunk = self._chunk
+            if self.profile is not None and tcg.on_block is None:
+                # Blocks report themselves, one function each; those made before could
+                # not, so they go.
+                tcg.flush()
+                tcg.on_block = self.profile.enter
+                tcg.region = self.profile.function
             tcg.proceed = self._between_batches
         limit = self._pos_limit
         try:

@@ -170,14 +170,16 @@ class Profile:
         return self._frame(top.parent, fid, top.ret, token)  # a tail call, or a jump
 
     def trap(self, h: Hart, cause: int, tval: int, interrupt: bool) -> None:
-        self._flush(h.instret)
+        # retired(): the interpreter counts instret by batch, and a trap or an xRET
+        # comes in the middle of one
+        self._flush(h.retired())
         kind = "interrupt" if interrupt else "exception"
         self._set(self._frame(self.top, TRAP, None, f"[{kind} {trap_name(cause, interrupt)}]"))
         self.trapped = True
 
     def xret(self, h: Hart, pc: int) -> None:
         """mret/sret: back to where the trap came from (the xRET itself is counted there)."""
-        self._flush(h.instret)
+        self._flush(h.retired())
         f = self.top
         while f is not None and f.fid != TRAP:
             f = f.parent

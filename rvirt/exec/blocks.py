@@ -533,7 +533,10 @@ class Translator:
                             pc = fn(h, X, ic, end)
                             ic = h.instret
                             continue
-                        k = left  # the block does not fit the budget: interpret the rest
+                        # The block does not fit the budget: interpret the rest, by basic
+                        # blocks when watched (a chunk stays in one function).
+                        k = left if on_chunk is None else (
+                            lens.get(key) or self._basic_length(space, key, pc))
                     elif key is None:
                         k = CAP  # not fetchable from RAM: the interpreter fetches (or faults)
                     else:

@@ -18,6 +18,7 @@ import pytest
 from rvirt.board.virt import Machine, MachineConfig
 from rvirt.diag.profile import Profile
 from tests.cli.guest import ARGS, one_error_line
+from tests.exec.harness import machine
 from tests.tooling import ROOT, RVIRT, run_rvirt
 
 pytestmark = pytest.mark.tools
@@ -49,6 +50,19 @@ def test_counts_sum_to_instructions_retired(name: str,
 def test_both_tiers_give_the_same_profile(name: str,
                                           example_elf: Callable[[str], Path]) -> None:
     assert profiled(example_elf(name), "tcg")[0] == profiled(example_elf(name), "interp")[0]
+
+
+@pytest.mark.parametrize("name", ["hello", "trap", "paging"])
+def test_translated_code_gives_the_interpreters_profile(
+        name: str, example_elf: Callable[[str], Path]) -> None:
+    """Every block translated at first sight: the profile is the interpreter's, to the
+    instruction, traps and batch ends included."""
+    elf = example_elf(name)
+    m = machine(elf, "tcg", threshold=1)
+    p = Profile(m)
+    p.attach()
+    assert m.run() == 0
+    assert p.finish() == profiled(elf, "interp")[0]
 
 
 def test_stacks_follow_calls_returns_and_traps(example_elf: Callable[[str], Path]) -> None:

@@ -405,12 +405,11 @@ class Machine:
                     tcg.threshold = 1 << 62  # the dispatcher only interprets, by blocks
             if self.chunk_hooks:
                 tcg.on_chunk = self._chunk
-            if self.profile is not None and tcg.on_block is None:
+            if self.profile is not None and tcg.watch is not self.profile:
                 # Blocks report themselves, one function each; those made before could
                 # not, so they go.
                 tcg.flush()
-                tcg.on_block = self.profile.enter
-                tcg.region = self.profile.function
+                tcg.watch = self.profile
             tcg.proceed = self._between_batches
         limit = self._pos_limit
         try:

@@ -6,9 +6,11 @@ calling convention as the code runs: a jump to a function's entry with ra just s
 return point in the caller is a call, one with ra untouched a tail call; arriving at a
 frame's return address is a return.  Traps and interrupts are frames
 of their own ("[interrupt m_timer]"), left at mret/sret.  The machine reports each block
-as it enters it (translated blocks through a one-line prologue; cold code before the
-interpreter runs it), and blocks never span two functions, so counting instret between
-entries is exact: the folded counts sum to the instructions retired.
+as it enters another function (Python blocks through a prologue; cold code before the
+interpreter runs it; native blocks move the stack themselves through the moves this
+profile has computed, rvirt.exec.native.WatchTables), and blocks never span two
+functions, so counting instret between entries is exact: the folded counts sum to the
+instructions retired, on every tier.
 
 Written when the run ends, in the format the file's suffix asks for: `.folded`
 (flamegraph.pl / speedscope: `a;b;c COUNT`), `.svg` (a flame graph, rvirt.diag.flame),
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rvirt.board import memmap as MM
 from rvirt.diag.log import trap_name
@@ -41,13 +43,15 @@ class Frame:
     frames are made once (interned) and never change, so a stack is its top frame, and a
     move between two stacks can be remembered by the identity of the frame it left."""
 
-    __slots__ = ("fid", "ret", "key", "parent")
+    __slots__ = ("fid", "ret", "key", "parent", "idx")
 
-    def __init__(self, fid: int, ret: int | None, key: str, parent: Frame | None) -> None:
+    def __init__(self, fid: int, ret: int | None, key: str, parent: Frame | None,
+                 idx: int) -> None:
         self.fid = fid  # the function's entry address (its identity), TRAP for a trap
         self.ret = ret  # where its caller expects it back (None: not entered by a call)
         self.key = key  # the folded stack up to and including it (tokens, see _frame)
         self.parent = parent
+        self.idx = idx  # its index in Profile.frames (native code's name for it)
 
 
 def check_path(path: str) -> None:
@@ -74,6 +78,10 @@ class Profile:
         self._names: dict[int, str] = {}  # function entry -> name
         self._entries: set[int] = set()  # real function entries (not unknown code)
         self._frames: dict[tuple[int, int, int | None, str], Frame] = {}
+        self.frames: list[Frame] = []  # by index
+        # The native tier's copy of the moves, and what it counted (WatchTables), set by
+        # the native tier when it compiles the first profiled block.
+        self.tables: Any = None
         # (id of the stack's top, pc, ra) -> the stack after moving there: a call site, a
         # return or a tail call seen once is a dict lookup from then on.
         self._moves: dict[tuple[int, int, int], Frame] = {}
@@ -131,7 +139,8 @@ class Profile:
         f = self._frames.get(k)
         if f is None:
             key = f"{parent.key};{token}" if parent is not None else token
-            f = self._frames[k] = Frame(fid, ret, key, parent)
+            f = self._frames[k] = Frame(fid, ret, key, parent, len(self.frames))
+            self.frames.append(f)
         return f
 
     def _set(self, top: Frame | None) -> None:
@@ -152,7 +161,13 @@ class Profile:
         new = self._moves.get(k)
         if new is None:
             new = self._moves[k] = self._next(top, pc, fid, ra)
+        if self.tables is not None and top is not None and top.fid != TRAP:
+            self.tables.learn(top.idx, pc, ra, new.idx)
         self._set(new)
+
+    def moved(self, idx: int) -> None:
+        """Native code moved the stack to frame idx (and counted up to there)."""
+        self._set(self.frames[idx])
 
     def _next(self, top: Frame | None, pc: int, fid: int, ra: int) -> Frame:
         """Where the stack goes when the hart arrives at pc (in function fid)."""
@@ -192,6 +207,9 @@ class Profile:
         instructions retired.  Functions are named as gdb names them (DWARF), read now,
         once, for the functions that ran; else by their demangled symbol."""
         self._flush(self.m.hart.instret)
+        if self.tables is not None:
+            for idx, n in self.tables.take():
+                self.counts[self.frames[idx].key] += n
         names: dict[str, str] = {}
         for fid, fallback in self._names.items():
             f = self.m.function_at(fid) if fid in self._entries else None

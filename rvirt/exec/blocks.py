@@ -48,7 +48,7 @@ from __future__ import annotations
 import mmap
 import sys
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from rvirt.cpu.hart import Hart
 from rvirt.cpu.mmu import FETCH
@@ -156,12 +156,10 @@ class Translator:
         # basic block, or what is left of the budget): the -d block logs and the
         # profile watch execution here, with translation held off for the block logs.
         self.on_chunk: Callable[[int, int], None] | None = None
-        # The profile's view of blocks: `on_block(start pc, instret)` is called by every
-        # translated block on entry, and `region(pc)` names the function holding pc, so
-        # that a block never spans two (calls, returns and jumps to another function end
-        # it); both None otherwise, when blocks run exactly as before.
-        self.on_block: Callable[[int, int], None] | None = None
-        self.region: Callable[[int], object] | None = None
+        # The profile's view of blocks (BlockWatch), None when blocks run exactly as
+        # without it: no block spans two of its functions, and each block tells it of
+        # its entry when the function changes.
+        self.watch: BlockWatch | None = None
         # While scanning mapped code: the RAM offset minus va of the block's one page.
         self._delta: int | None = None
         self._page = 0
@@ -348,7 +346,7 @@ class Translator:
         hits = self.spaces[self._delta is not None].hits
         delta = 0 if self._delta is None else self._delta << 32
         pc = start
-        owner = self.region
+        owner = None if self.watch is None else self.watch.function
         home = owner(start) if owner is not None else None
         while len(out) < CAP:
             if owner is not None and out and owner(pc) != home:
@@ -592,6 +590,27 @@ class Translator:
             ic = h.instret
             if self.mode() is not space:
                 return end
+
+
+class BlockWatch(Protocol):
+    """What watches blocks run (the profile, rvirt.diag.profile): `function(pc)` names
+    the function holding pc (an int: its entry), so that calls, returns and jumps to
+    another function end a block; `fid` is the function it last saw the hart in;
+    `enter(pc, instret)` is called when a block of another function than `fid` starts.
+    Native code also moves the profile's stack itself (rvirt.exec.native.WatchTables):
+    it reads `top` (its `idx`) and `last` (the instret counted up to), tells `moved(idx)`
+    and sets `last` back, and gives the profile `tables`."""
+
+    fid: int
+    top: Any
+    last: int
+    tables: Any
+
+    def function(self, pc: int) -> int: ...
+
+    def enter(self, pc: int, ic: int) -> None: ...
+
+    def moved(self, idx: int) -> None: ...
 
 
 class Codegen(Protocol):

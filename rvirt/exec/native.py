@@ -26,6 +26,11 @@ point) in C memory and tail-calls the block found there; each block
 checks on entry that all of it fits in the budget (`end`, the next timer deadline or the
 batch's end) and otherwise returns to Python, which interprets the rest exactly as the
 Python tier does.
+
+Profiled (`-profile`): blocks stay within one function, as on the Python tier, and a
+block entered from another function's block moves the profile's call stack itself,
+through a native copy of the profile's move cache (WatchTables), so that calls and
+returns between hot functions stay in native code; what it has not seen is Python's.
 """
 
 from __future__ import annotations
@@ -68,6 +73,9 @@ JT_BITS = 14  # jump cache entries (2**JT_BITS), indexed by pc >> 1
 OPT_FIRST = 0
 OPT_HOT = 2
 HOT_EXIT = 0x7F  # return code of a block that got hot (no instruction has these bits)
+# Return code of a block entered (by chaining) while the profile is in another function:
+# nothing of it ran, and Python tells the profile before going on there.
+WATCH_EXIT = 0x7E
 
 # Memory accessors of the table (`h.lw(...)`...) inlined on RAM: size, sign-extended.
 _LOAD_ACC = {"lb": (1, True), "lbu": (1, False), "lh": (2, True), "lhu": (2, False),
@@ -80,11 +88,14 @@ class State(ctypes.Structure):
 
     _fields_ = [("x", ctypes.c_uint32 * 33), ("pc", ctypes.c_uint32),
                 ("priv", ctypes.c_uint32), ("pad", ctypes.c_uint32),
-                ("instret", ctypes.c_uint64), ("end", ctypes.c_uint64)]
+                ("instret", ctypes.c_uint64), ("end", ctypes.c_uint64),
+                # profiled (WatchTables): the profile's function, top frame and the
+                # instret it has counted up to
+                ("fid", ctypes.c_int64), ("frame", ctypes.c_int64), ("last", ctypes.c_uint64)]
 
 
-# The same layout in IR: x, pc, priv, pad, instret, end.
-_STATE_T = "{ [33 x i32], i32, i32, i32, i64, i64 }"
+# The same layout in IR: x, pc, priv, pad, instret, end, fid, frame, last.
+_STATE_T = "{ [33 x i32], i32, i32, i32, i64, i64, i64, i64, i64 }"
 
 
 class JumpEntry(ctypes.Structure):
@@ -114,6 +125,53 @@ class Tlb:
     def clear(self) -> None:
         for t in self.tables:
             ctypes.memset(t, 0, ctypes.sizeof(t))
+
+
+MOVE_BITS = 12  # entries of the native copy of the profile's moves
+MOVE_T = "{ i64, i64, i64, i64 }"  # frame, pc, ra -> new frame
+FRAMES = 1 << 16  # frames native code counts for (more are the profile's alone)
+_MOVE_A, _MOVE_B = 0x9E3779B1, 0x85EBCA77  # odd multipliers of the move hash
+
+
+class MoveEntry(ctypes.Structure):
+    _fields_ = [("frame", ctypes.c_int64), ("pc", ctypes.c_int64), ("ra", ctypes.c_int64),
+                ("new", ctypes.c_int64)]
+
+
+def move_slot(frame: int, pc: int, ra: int) -> int:
+    """The move cache's entry for (frame, pc, ra); native code hashes the same way."""
+    return (frame * _MOVE_A + (pc >> 1) + ra * _MOVE_B) & ((1 << MOVE_BITS) - 1)
+
+
+class WatchTables:
+    """The profile's moves and counts (rvirt.diag.profile) as profiled native code sees
+    them, so that calls and returns between native blocks stay in native code: a block
+    entered while the profile is in another function looks (its frame index, the block's
+    pc, ra) up in `moves`, a direct-mapped copy of the profile's own move cache that the
+    profile fills (`learn`) as it computes moves; on a hit the block adds the
+    instructions since the last move to `counts[frame]` and takes the new frame itself,
+    on a miss it returns to Python, which moves and learns.  Frames are the profile's
+    interned frames by index; trap frames and frames past FRAMES are never learnt, so
+    those moves stay the profile's."""
+
+    def __init__(self) -> None:
+        self.moves = (MoveEntry * (1 << MOVE_BITS))()
+        for e in self.moves:
+            e.frame = -2  # matches no frame (-1 is "no stack")
+        self.counts = (ctypes.c_uint64 * FRAMES)()
+
+    def learn(self, frame: int, pc: int, ra: int, new: int) -> None:
+        """The profile moved from frame to new when the hart came to pc with this ra."""
+        if 0 <= frame < FRAMES and 0 <= new < FRAMES:
+            e = self.moves[move_slot(frame, pc, ra)]
+            e.frame, e.pc, e.ra, e.new = frame, pc, ra, new
+
+    def take(self) -> list[tuple[int, int]]:
+        """(frame index, count) of what native code counted since the last take."""
+        c = self.counts
+        out = [(i, n) for i, n in enumerate(c) if n]
+        ctypes.memset(c, 0, ctypes.sizeof(c))
+        return out
 
 
 _llvm: Any = None
@@ -462,8 +520,10 @@ class _Block:
     interpreter runs the instruction at state.pc."""
 
     def __init__(self, insns: list[Insn], ram_base: int, ram_size: int, addrs: dict[str, int],
-                 counter: str | None = None, mapped: bool = False) -> None:
+                 counter: str | None = None, mapped: bool = False, fid: int | None = None
+                 ) -> None:
         self.insns = insns
+        self.fid = fid  # profiled: the function the block is in (BlockWatch.function)
         self.mapped = mapped  # accesses and chaining through the MMU's fast path
         self.counter = counter  # where a first-tier block counts its entries
         self.ram_base = ram_base
@@ -659,6 +719,8 @@ class _Block:
             ir.emit(f"store i32 {v}, ptr %r{r}")
         ic0 = ir.op(f"load i64, ptr {self.p_instret}")
         ir.emit(f"store i64 {ic0}, ptr %ic")
+        if self.fid is not None:
+            self.watched_entry(start)
         end = ir.op(f"load i64, ptr {p_end}")
         # The whole block (one iteration of a loop) must fit in the budget.
         need = ir.op(f"add i64 {ic0}, {n}")
@@ -744,6 +806,56 @@ class _Block:
         self.exit_block()
         return "\n".join(head + ir.lines + ["}"]) + "\n"
 
+    def watched_entry(self, start: int) -> None:
+        """Profiled: a block entered while the profile is in another function (chained
+        from another function's block) moves the profile's stack through the move cache
+        (WatchTables), or returns to Python, which moves it, before anything runs."""
+        ir = self.ir
+        p_fid = self.gep(6)
+        fid = ir.op(f"load i64, ptr {p_fid}")
+        same = ir.op(f"icmp eq i64 {fid}, {self.fid}")
+        ir.emit(f"br i1 {same}, label %own, label %other")
+        ir.label("other")
+        p_frame = self.gep(7)
+        frame = ir.op(f"load i64, ptr {p_frame}")
+        ra32 = ir.op(f"load i32, ptr {self.gep(0, 1)}")
+        ra = ir.op(f"zext i32 {ra32} to i64")
+        a = ir.op(f"mul i64 {frame}, {_MOVE_A}")
+        b = ir.op(f"mul i64 {ra}, {_MOVE_B}")
+        h = ir.op(f"add i64 {a}, {b}")
+        h = ir.op(f"add i64 {h}, {start >> 1}")
+        idx = ir.op(f"and i64 {h}, {(1 << MOVE_BITS) - 1}")
+        e = ir.op(f"getelementptr {MOVE_T}, ptr {self.addrs['moves']}, i64 {idx}", "p")
+        hit = "true"
+        for field, want in ((0, frame), (1, str(start)), (2, ra)):
+            fp = ir.op(f"getelementptr {MOVE_T}, ptr {e}, i32 0, i32 {field}", "p")
+            v = ir.op(f"load i64, ptr {fp}")
+            eq = ir.op(f"icmp eq i64 {v}, {want}")
+            hit = ir.op(f"and i1 {hit}, {eq}")
+        ir.emit(f"br i1 {hit}, label %moved, label %miss")
+        ir.label("miss")
+        ir.emit(f"store i32 {start}, ptr {self.p_pc}")
+        ir.emit(f"ret i32 {WATCH_EXIT}")
+        ir.label("moved")
+        # counts[frame] += instret - last (nothing after a guest reset, as the profile)
+        p_last = self.gep(8)
+        last = ir.op(f"load i64, ptr {p_last}")
+        now = ir.op(f"load i64, ptr {self.p_instret}")
+        d = ir.op(f"sub i64 {now}, {last}")
+        back = ir.op(f"icmp ult i64 {now}, {last}")
+        d = ir.op(f"select i1 {back}, i64 0, i64 {d}")
+        cp = ir.op(f"getelementptr i64, ptr {self.addrs['counts']}, i64 {frame}", "p")
+        c = ir.op(f"load i64, ptr {cp}")
+        c = ir.op(f"add i64 {c}, {d}")
+        ir.emit(f"store i64 {c}, ptr {cp}")
+        ir.emit(f"store i64 {now}, ptr {p_last}")
+        np = ir.op(f"getelementptr {MOVE_T}, ptr {e}, i32 0, i32 3", "p")
+        new = ir.op(f"load i64, ptr {np}")
+        ir.emit(f"store i64 {new}, ptr {p_frame}")
+        ir.emit(f"store i64 {self.fid}, ptr {p_fid}")
+        ir.emit("br label %own")
+        ir.label("own")
+
     def branch(self, k: int, op: Any, f: dict[str, int], fields: dict[str, int], lw: _Lower,
                last: bool, loop: bool, start: int, n: int, nxt: int) -> bool:
         """A direct jump or branch (or a return with a known target) of the path.  True
@@ -814,17 +926,19 @@ MIN_NATIVE = 10
 
 
 def generate(insns: list[Insn], ram_base: int, ram_size: int, addrs: dict[str, int],
-             name: str = "b", counter: int | None = None, mapped: bool = False
-             ) -> str | None:
+             name: str = "b", counter: int | None = None, mapped: bool = False,
+             fid: int | None = None) -> str | None:
     """LLVM IR (text) of the native function of a scanned physical block; addrs gives
     the host addresses of RAM, the word map, the watched pages and the jump cache, as
-    `inttoptr` constants; `counter`, the address of its entry count (first tier).  None
+    `inttoptr` constants; `counter`, the address of its entry count (first tier); `fid`,
+    its function when the profile watches blocks (rvirt.exec.blocks.BlockWatch).  None
     when native code would leave to Python (a CSR access, a trap, an xRET...) within
     MIN_NATIVE instructions of the start: the Python block, which makes such calls
     without leaving, is faster then (a trap handler)."""
     consts = {k: f"inttoptr (i64 {v} to ptr)" for k, v in addrs.items()}
     count = None if counter is None else f"inttoptr (i64 {counter} to ptr)"
-    block = _Block(insns, ram_base, ram_size, consts, count, mapped)  # type: ignore[arg-type]
+    block = _Block(insns, ram_base, ram_size, consts, count, mapped,  # type: ignore[arg-type]
+                   fid)
     src = block.generate(name)
     return None if block.native_len < min(MIN_NATIVE, len(insns)) else src
 
@@ -879,12 +993,13 @@ class NativeCodegen:
         self.loops: set[int] = set()  # heat slots of loop blocks
         self.warming: threading.Thread | None = None
         self._jit_lock = threading.Lock()
+        self.watch_tables: WatchTables | None = None  # made for the profile's first block
 
     # blocks.Codegen
     def compile(self, insns: list[Insn], space: Space, key: int, pc: int
                 ) -> Callable[..., int]:
         tr = self.tr
-        if tr.on_block is not None or self.failed:
+        if self.failed:
             return self.py.compile(insns, space, key, pc)
         slot = len(self.heat)
         hot = getattr(tr, "hot", HOT)
@@ -980,8 +1095,16 @@ class NativeCodegen:
         if opt < OPT_HOT and self.counted < len(self.counts):
             counter = ctypes.addressof(self.counts) + 4 * self.counted
             self.counted += 1
+        watch = self.tr.watch
+        if watch is not None and self.watch_tables is None:
+            t = self.watch_tables = WatchTables()
+            for addrs in (self.addrs, self.addrs_mapped):
+                addrs["moves"] = ctypes.addressof(t.moves)
+                addrs["counts"] = ctypes.addressof(t.counts)
+            watch.tables = t
         src = generate(insns, h.ram_base, len(h.ram),
-                       self.addrs_mapped if mapped else self.addrs, name, counter, mapped)
+                       self.addrs_mapped if mapped else self.addrs, name, counter, mapped,
+                       None if watch is None else watch.function(pc))
         if src is None:
             return None
         mod = llvm.parse_assembly(src)
@@ -1034,8 +1157,19 @@ class NativeCodegen:
         cache = interp.CACHE
         compile_insn = interp.compile_insn
         codegen = self
+        watch = self.tr.watch
+        start = insns[0][0]
+        fid = None if watch is None else watch.function(start)
 
         def run(h: Any, X: list[int], ic: int, end: int) -> int:
+            if watch is not None:  # as a Python block's prologue; then native code moves
+                if watch.fid != fid:
+                    watch.enter(start, ic)
+                top = watch.top
+                frame = -1 if top is None else top.idx
+                st.fid = fid  # type: ignore[assignment]
+                st.frame = frame  # type: ignore[assignment]
+                st.last = watch.last  # type: ignore[assignment]
             sx[0:32] = X[0:32]
             st.instret = ic
             st.end = end
@@ -1043,9 +1177,15 @@ class NativeCodegen:
             X[1:32] = sx[1:32]
             h.instret = st.instret
             pc: int = st.pc
+            if watch is not None:  # where native code left the profile's stack
+                if st.frame != frame:
+                    watch.moved(st.frame)
+                watch.last = st.last
             if side == HOT_EXIT:  # it ran nothing: compile it optimised, then look again
                 codegen.hotter(pc, mapped)
                 return pc | 1
+            if side == WATCH_EXIT:  # chained into another function: its block runs next
+                return pc
             if side:
                 # The instruction native code leaves to Python (its bits): the
                 # interpreter's closure runs it, and takes its trap or does its I/O

@@ -451,11 +451,15 @@ class PyCodegen:
         tr = self.tr
         h = tr.h
         at: list[int] = []
-        hook = prologue if tr.on_block is None else f"BLOCK({pc}, ic)"
+        watch = tr.watch
+        hook = prologue
+        if watch is not None:  # tell the profile when the hart comes into this function
+            hook = f"if WATCH.fid != {watch.function(pc)}:\n    BLOCK({pc}, ic)\n{prologue}"
         src = generate(insns, h.ram_base, len(h.ram), space.mapped, at, hook)
         name = f"<rvirt block {pc:#010x}>"
         ns = self.namespace
-        ns["BLOCK"] = tr.on_block
+        ns["WATCH"] = watch
+        ns["BLOCK"] = None if watch is None else watch.enter
         exec(compile(src, name, "exec"), ns)  # noqa: S102 - generated from the table
         fn: Callable[..., int] = ns.pop(f"b_{pc:x}")
         fn.source = src  # type: ignore[attr-defined]

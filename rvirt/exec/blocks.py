@@ -441,8 +441,11 @@ class Translator:
         return fn
 
     def _basic_length(self, space: Space, key: int, pc: int) -> int:
+        """The length of the basic block at key, kept in space.lens (callers look there
+        first)."""
         self._enter(space, key, pc)
-        return max(1, len(self.scan(pc, trace=False)))
+        k = space.lens[key] = max(1, len(self.scan(pc, trace=False)))
+        return k
 
     # --- running --------------------------------------------------------------------------
     def run(self, n: int) -> None:
@@ -544,9 +547,7 @@ class Translator:
                             if self.translate(space, key, pc) is not None:
                                 continue
                             hits[key] = COLD
-                        k = lens.get(key) or 0
-                        if not k:
-                            k = lens[key] = self._basic_length(space, key, pc)
+                        k = lens.get(key) or self._basic_length(space, key, pc)
                     fn = None
                     k = min(k, left)
                     h.pc = pc

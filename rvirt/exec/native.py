@@ -720,7 +720,7 @@ class _Block:
         ic0 = ir.op(f"load i64, ptr {self.p_instret}")
         ir.emit(f"store i64 {ic0}, ptr %ic")
         if self.fid is not None:
-            self.watched_entry(start)
+            self.watched_entry(start, ic0)
         end = ir.op(f"load i64, ptr {p_end}")
         # The whole block (one iteration of a loop) must fit in the budget.
         need = ir.op(f"add i64 {ic0}, {n}")
@@ -806,10 +806,11 @@ class _Block:
         self.exit_block()
         return "\n".join(head + ir.lines + ["}"]) + "\n"
 
-    def watched_entry(self, start: int) -> None:
+    def watched_entry(self, start: int, now: str) -> None:
         """Profiled: a block entered while the profile is in another function (chained
         from another function's block) moves the profile's stack through the move cache
-        (WatchTables), or returns to Python, which moves it, before anything runs."""
+        (WatchTables), or returns to Python, which moves it, before anything runs;
+        `now` is the block's instret on entry."""
         ir = self.ir
         p_fid = self.gep(6)
         fid = ir.op(f"load i64, ptr {p_fid}")
@@ -840,7 +841,6 @@ class _Block:
         # counts[frame] += instret - last (nothing after a guest reset, as the profile)
         p_last = self.gep(8)
         last = ir.op(f"load i64, ptr {p_last}")
-        now = ir.op(f"load i64, ptr {self.p_instret}")
         d = ir.op(f"sub i64 {now}, {last}")
         back = ir.op(f"icmp ult i64 {now}, {last}")
         d = ir.op(f"select i1 {back}, i64 0, i64 {d}")

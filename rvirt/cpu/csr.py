@@ -72,6 +72,10 @@ class Csr:
     read: Callable[[], int]
     write: Callable[[int], None] | None  # None: writes are ignored (WARL zero / read-only)
     predicate: Callable[[int], bool] | None = None  # extra access check by privilege
+    # The value csrrs/csrrc modify, where it is not what a read returns: for mip and sip
+    # only the software-writable bits, without the interrupt wires ORed into a read
+    # (privileged spec 3.1.9).  None: the read value.
+    rmw_base: Callable[[], int] | None = None
 
 
 def _counter_ok(h: Hart, bit: int) -> Callable[[int], bool]:
@@ -94,14 +98,15 @@ def build_csrs(h: Hart) -> dict[int, Csr]:
 
     def add(num: int, name: str, read: Callable[[], int] | None = None,
             write: Callable[[int], None] | None = None, *, wmask: int | None = None,
-            reset: int = 0, predicate: Callable[[int], bool] | None = None) -> None:
+            reset: int = 0, predicate: Callable[[int], bool] | None = None,
+            rmw_base: Callable[[], int] | None = None) -> None:
         if read is None:
             c.setdefault(name, reset)
             read = lambda: c[name]  # noqa: E731
             if wmask is not None and write is None:
                 def write(v: int, _n: str = name, _m: int = wmask) -> None:
                     c[_n] = (c[_n] & ~_m) | (v & _m)
-        regs[num] = Csr(num, name, read, write, predicate)
+        regs[num] = Csr(num, name, read, write, predicate, rmw_base)
 
     def const(num: int, name: str, value: int) -> None:
         add(num, name, lambda: value)
@@ -131,7 +136,8 @@ def build_csrs(h: Hart) -> dict[int, Csr]:
     add(0x341, "mepc", wmask=0xFFFFFFFE)
     add(0x342, "mcause", wmask=0xFFFFFFFF)
     add(0x343, "mtval", wmask=0xFFFFFFFF)
-    add(0x344, "mip", h.read_mip, lambda v: h.write_mip(v, MIP_WMASK))
+    add(0x344, "mip", h.read_mip, lambda v: h.write_mip(v, MIP_WMASK),
+        rmw_base=lambda: c["mip"])
     # --- PMP (16 entries, 4-byte granularity; WARL and lock rules in pmp.py) ---
     for i in range(4):
         add(0x3A0 + i, f"pmpcfg{i}", write=lambda v, i=i: h.pmp.write_cfg(i, v))
@@ -185,7 +191,8 @@ def build_csrs(h: Hart) -> dict[int, Csr]:
     add(0x142, "scause", wmask=0xFFFFFFFF)
     add(0x143, "stval", wmask=0xFFFFFFFF)
     add(0x144, "sip", lambda: h.read_mip() & c["mideleg"],
-        lambda v: h.write_mip(v, SIP_WMASK & c["mideleg"]))
+        lambda v: h.write_mip(v, SIP_WMASK & c["mideleg"]),
+        rmw_base=lambda: c["mip"] & c["mideleg"])
     # satp: Sv32 (MODE bit 31), 9-bit ASID, 22-bit PPN; TVM traps S-mode accesses.
     add(0x180, "satp", write=h.write_satp,
         predicate=lambda p: not (p == PRV_S and c["mstatus"] & MSTATUS_TVM))

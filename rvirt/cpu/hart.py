@@ -214,7 +214,7 @@ class Hart:
         c = self._csr(num, do_write)
         old = c.read()
         if do_write and c.write is not None:
-            c.write(old | value)
+            c.write((old if c.rmw_base is None else c.rmw_base()) | value)
             self._csr_written(num)
         return old
 
@@ -222,7 +222,7 @@ class Hart:
         c = self._csr(num, do_write)
         old = c.read()
         if do_write and c.write is not None:
-            c.write(old & ~value & MASK32)
+            c.write((old if c.rmw_base is None else c.rmw_base()) & ~value & MASK32)
             self._csr_written(num)
         return old
 

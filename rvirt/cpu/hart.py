@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 
 from rvirt.cpu import csr as C
 from rvirt.cpu.mmu import FETCH, SATP_SV32, Mmu, make_accessors
-from rvirt.cpu.pmp import PMP_X, Pmp
+from rvirt.cpu.pmp import PMP_R, PMP_W, PMP_X, Pmp
 from rvirt.cpu.trap import (
     BREAKPOINT,
     ILLEGAL,
@@ -417,8 +417,17 @@ class Hart:
         bus = self.bus
         code = self.code_pages
         watch = self.watch_pages
+        pmp = self.pmp
+        mmu = self.mmu
 
+        # These accessors are in while PMP need not check every access (M-mode with no
+        # locked entry, or PMP open).  An entry still fails an access it matches only in
+        # part, in M-mode too, locked or not (privileged spec 3.7.1: "irrespective of the
+        # L, R, W, and X bits").  Entries are 4-byte granular, so only a misaligned access
+        # can straddle one, and misaligned accesses all come here.
         def slow_load(a: int, n: int) -> int:
+            if pmp.active and not pmp.check(a, n, PMP_R, mmu.priv):
+                raise Trap(LOAD_ACCESS, a)
             try:
                 return bus.load(a, n)
             except BusError as e:  # tval: the first byte that could not be reached
@@ -435,6 +444,8 @@ class Hart:
                     self.on_watched_write(a, n)
 
         def slow_store(a: int, n: int, v: int) -> None:
+            if pmp.active and not pmp.check(a, n, PMP_W, mmu.priv):
+                raise Trap(STORE_ACCESS, a)
             try:
                 bus.store(a, n, v)
             except BusError as e:
@@ -497,8 +508,6 @@ class Hart:
             else:
                 slow_store(a, 4, v)
 
-        mmu = self.mmu
-        pmp = self.pmp
 
         def parcel(pa: int, va: int) -> int:
             """The 16 bits at physical pa; an access fault with tval = va if unmapped."""

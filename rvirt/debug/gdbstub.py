@@ -23,7 +23,8 @@ Deliberate differences from QEMU 7.2, each harmless to gdb:
 * Legacy `S<sig>` steps (7.2 answers it empty); `P` of a register that does not exist
   answers `E14` (7.2 says OK); arguments that do not parse get `E22` where 7.2 sometimes
   answers empty.
-* `X` (binary memory write) is supported, with `M`'s rules (7.2 answers it empty): gdb's
+* `X` (binary memory write) is supported, with `M`'s rules (7.2 answers it empty) but for a
+  zero length, which `M` refuses with E22 as 7.2 does: gdb's
   `X addr,0:` probe gets OK, and gdb then writes memory with `X` instead of `M`.
 * Breakpoints keep their type: `z0` removes a `Z0`, never a `Z1` (7.2 files both as one
   kind of breakpoint, so `z0` removes a `Z1` at that address too).  gdb always removes a
@@ -93,23 +94,28 @@ BREAKPOINT_TYPES = (0, 1)  # Z0 software, Z1 hardware ("Packets", z type)
 
 
 class Breakpoints:
-    """The Z0/Z1 breakpoints in place, each with its type: a software and a hardware
-    breakpoint at one address are two, and removing one leaves the other.
+    """The Z0/Z1 breakpoints and Z2/Z3/Z4 watchpoints in place, each with its type: a
+    software and a hardware breakpoint at one address are two, and removing one leaves
+    the other.
 
-    As in QEMU's breakpoint list (7.2 cpu.c `cpu_breakpoint_insert`/`_remove`), the same
-    breakpoint inserted twice needs two removals, and the kind (2 or 4 bytes) plays no
-    part.  An address is `in` the table while a breakpoint of either type remains there.
+    As in QEMU's breakpoint and watchpoint lists (7.2 cpu.c `cpu_breakpoint_insert`/
+    `_remove`, softmmu/watchpoint.c), the same one inserted twice needs two removals.
+    A breakpoint's kind (2 or 4 bytes) plays no part; a watchpoint is removed only by
+    its type, address and length.  An address is `in` the table while a breakpoint of
+    either type remains there.
     """
 
     def __init__(self) -> None:
-        self._count: Counter[tuple[int, int]] = Counter()
+        self._count: Counter[tuple[int, ...]] = Counter()
 
-    def add(self, ztype: int, addr: int) -> None:
-        self._count[ztype, addr] += 1
+    def add(self, ztype: int, addr: int, length: int | None = None) -> None:
+        """Note one more; `length` for a watchpoint, None for a breakpoint."""
+        self._count[(ztype, addr) if length is None else (ztype, addr, length)] += 1
 
-    def discard(self, ztype: int, addr: int) -> bool:
-        """Remove one breakpoint of this type at `addr`; False if there is none."""
-        key = (ztype, addr)
+    def discard(self, ztype: int, addr: int, length: int | None = None) -> bool:
+        """Remove one of this type at `addr` (of `length`, for a watchpoint); False if
+        there is none."""
+        key = (ztype, addr) if length is None else (ztype, addr, length)
         count = self._count.get(key, 0)
         if count == 0:
             return False
@@ -413,12 +419,14 @@ class GdbSession:
             return E_FAULT
         return hex_encode(data)
 
-    def _write_memory(self, where: bytes, data: bytes) -> bytes:
+    def _write_memory(self, where: bytes, data: bytes, binary: bool) -> bytes:
         # M and X: ADDR,LENGTH then the bytes; bytes past LENGTH are ignored.
         addr_text, length_text = _split(where, b",", 2)
         addr, length = self._address(addr_text), _hex(length_text)
         if length > len(data):
             return E_INVAL
+        if length == 0 and not binary:
+            return E_INVAL  # QEMU 7.2 refuses `M addr,0:`; `X addr,0:` is gdb's probe
         # QEMU 7.2 answers OK even when the bytes land on MMIO or nothing (the debug write
         # is dropped), so the facade's False is not turned into an error here.
         self.target.write_memory(addr, data[:length])
@@ -426,7 +434,7 @@ class GdbSession:
 
     def cmd_write_memory(self, args: bytes) -> bytes:
         where, hexdata = _split(args, b":", 2)
-        return self._write_memory(where, _hexdata(hexdata))
+        return self._write_memory(where, _hexdata(hexdata), False)
 
     def cmd_write_memory_binary(self, args: bytes) -> bytes:
         # X ADDR,LENGTH:BINARY ("Packets", X).  The decoder has already undone the `}`
@@ -434,7 +442,7 @@ class GdbSession:
         # gdb probes with `X addr,0:`; any non-empty answer makes it write with X from
         # then on.  QEMU 7.2 answers empty, so there gdb falls back to `M`.
         where, data = _split(args, b":", 2)
-        return self._write_memory(where, data)
+        return self._write_memory(where, data, True)
 
     # --- breakpoints and watchpoints ----------------------------------------------------
     def _point(self, args: bytes, insert: bool) -> bytes:
@@ -461,9 +469,12 @@ class GdbSession:
         if kind == 0:
             return E_INVAL  # QEMU refuses zero-length watchpoints
         if insert:
+            self.breakpoints.add(kind_type, addr, kind)
             self.target.add_watchpoint(watch, addr, kind)
-        else:
-            self.target.remove_watchpoint(watch, addr, kind)
+            return b"OK"
+        if not self.breakpoints.discard(kind_type, addr, kind):
+            return E_INVAL  # QEMU 7.2: -ENOENT from cpu_watchpoint_remove becomes E22
+        self.target.remove_watchpoint(watch, addr, kind)
         return b"OK"
 
     def cmd_insert_point(self, args: bytes) -> bytes:

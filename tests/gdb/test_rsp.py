@@ -341,6 +341,23 @@ def test_binary_memory_write(stub_client: RspClient, request: pytest.FixtureRequ
         assert c.read_memory(0x80000050, len(data)) == data
 
 
+@pytest.mark.tools
+def test_empty_writes_and_missing_watchpoints_are_refused(stub_client: RspClient) -> None:
+    """`M addr,0:` and a `z2`/`z3`/`z4` of a watchpoint that is not there answer E22, as
+    QEMU 7.2 does (a write of nothing is malformed; removing nothing is -ENOENT)."""
+    c = stub_client
+    c.handshake()
+    assert c.command("M80000050,0:") == b"E22"
+    assert c.command("M80000050,4:05000000") == b"OK"
+    assert c.read_memory(0x80000050, 4) == bytes([5, 0, 0, 0])
+    for type_ in (2, 3, 4):
+        assert c.command(f"z{type_},80000050,4") == b"E22"
+        assert c.command(f"Z{type_},80000050,4") == b"OK"
+        assert c.command(f"z{type_},80000050,2") == b"E22"  # not the one inserted
+        assert c.command(f"z{type_},80000050,4") == b"OK"
+        assert c.command(f"z{type_},80000050,4") == b"E22"  # already gone
+
+
 # --- starting a stub on a free port ---------------------------------------------------------
 
 @pytest.mark.tools

@@ -413,7 +413,7 @@ def test_write_memory(rig: Rig, gdb: RspClient) -> None:
     assert rig.target.ram[0x50:0x54] == b"\x05\x00\x00\x00"
     assert gdb.command("M80000050,2:0708ffff") == b"OK"  # extra data is ignored
     assert rig.target.ram[0x50:0x54] == b"\x07\x08\x00\x00"
-    assert gdb.command("M80000050,0:") == b"OK"
+    assert gdb.command("M80000050,0:") == b"E22"  # as QEMU 7.2 (test_rsp.py checks it there)
     # QEMU answers OK for a write that lands on nothing (the write is dropped)
     assert gdb.command("M90000000,4:01020304") == b"OK"
     assert gdb.command("M80000050,4:0102") == b"E22"  # fewer bytes than announced

@@ -20,7 +20,10 @@ usage: rvirt [options]   (a RISC-V virt machine; QEMU-compatible options)
        rvirt memmap KERNEL.elf [-m SIZE] [-o FILE.svg]   (the kernel on the memory map)
 
 Machine:
-  -machine virt | -M virt   the virt board (the only machine)
+  -machine virt | -M virt   the virt board (the only machine); QEMU's properties
+                            are accepted where rvirt honours them (dumpdtb=FILE,
+                            kernel=, firmware=, aclint=off, aia=none, ...) and
+                            refused in one line where it cannot
   -cpu rv32                 the hart: RV32IMAC + Zicsr + Zifencei, M/S/U
   -m SIZE                   RAM size; MiB by default, or with a K/M/G/T suffix (default 128M)
   -smp 1                    one hart
@@ -91,6 +94,7 @@ class Options:
     log_file: str | None = None  # -D
     debugger: bool = False  # -debugger: the built-in debugger instead of the gdb stub
     serial_file: str | None = None  # -serial file:PATH
+    dumpdtb: str | None = None  # -machine dumpdtb=FILE: write the device tree and exit
     extra: list[str] = field(default_factory=list)
 
 
@@ -114,6 +118,120 @@ def parse_size(text: str) -> int:
     return size
 
 
+_TRUE = ("on", "yes", "true", "y")  # QEMU's qapi_bool_parse
+_FALSE = ("off", "no", "false", "n")
+
+
+def _bool(name: str, text: str) -> bool:
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    raise RvirtError(f"Parameter '{name}' expects 'on' or 'off'")
+
+
+def _not_yet(what: str) -> Callable[[Options, str, str], None]:
+    def refuse(o: Options, name: str, text: str) -> None:
+        raise RvirtError(f"-machine virt,{name}={text}: {what}")
+    return refuse
+
+
+def _no_effect(o: Options, name: str, text: str) -> None:
+    """A property that changes nothing QEMU's virt board shows a guest either (no core
+    dumps, no memory merging, no migration, no display or USB controller on the board):
+    honoured by checking it is a boolean."""
+    _bool(name, text)
+
+
+def _aclint(o: Options, name: str, text: str) -> None:
+    if _bool(name, text):
+        raise RvirtError("-machine virt,aclint=on: rvirt does not model the ACLINT layout "
+                         "yet (it has the SiFive CLINT of aclint=off)")
+
+
+def _aia(o: Options, name: str, text: str) -> None:
+    if text in ("aplic", "aplic-imsic"):
+        raise RvirtError(f"-machine virt,aia={text}: rvirt has no AIA interrupt controllers "
+                         f"(it has the PLIC of aia=none)")
+    if text != "none":
+        raise RvirtError("Invalid AIA interrupt controller type: valid values are none, "
+                         "aplic, and aplic-imsic")
+
+
+def _aia_guests(o: Options, name: str, text: str) -> None:
+    # Guest pages matter only to an IMSIC (aia=aplic-imsic), which rvirt refuses.
+    if not text.isdigit() or int(text) > 7:
+        raise RvirtError(f"Invalid number of AIA IMSIC guests: {text} (0 to 7)")
+
+
+def _set(attr: str) -> Callable[[Options, str, str], None]:
+    def set_option(o: Options, name: str, text: str) -> None:
+        setattr(o, attr, text)
+    return set_option
+
+
+def _accel(o: Options, name: str, text: str) -> None:
+    parse_accel(o, text)
+
+
+# The properties of QEMU 7.2's virt machine (`-M virt,help`), each honoured or refused in
+# one line.  -machine kernel=/firmware= are -kernel/-bios, as in QEMU.
+MACHINE_PROPERTIES: dict[str, Callable[[Options, str, str], None]] = {
+    "aclint": _aclint,
+    "aia": _aia,
+    "aia-guests": _aia_guests,
+    "append": _not_yet("rvirt cannot pass a kernel command line yet"),
+    "boot": _not_yet("rvirt's virt board has no boot devices to order"),
+    "confidential-guest-support": _not_yet("rvirt has no confidential guest support"),
+    "dt-compatible": _not_yet("rvirt cannot change the device tree's compatible yet"),
+    "dtb": _not_yet("rvirt cannot load a device tree file yet"),
+    "dump-guest-core": _no_effect,
+    "dumpdtb": _set("dumpdtb"),
+    "firmware": _set("bios"),
+    "graphics": _no_effect,
+    "initrd": _not_yet("rvirt cannot load an initial ramdisk yet"),
+    "kernel": _set("kernel"),
+    "mem-merge": _no_effect,
+    "memory-backend": _not_yet("rvirt has no memory backends"),
+    "memory-encryption": _not_yet("rvirt has no memory encryption"),
+    "memory": _not_yet("use -m SIZE"),
+    "phandle-start": _not_yet("rvirt numbers device tree phandles as QEMU does by default"),
+    "smp": _not_yet("use -smp"),
+    "suppress-vmdesc": _no_effect,
+    "usb": _no_effect,
+    "accel": _accel,  # the legacy -machine accel=
+}
+
+
+def parse_machine(o: Options, spec: str) -> None:
+    """-machine [type=]virt[,PROP=VALUE...]: the machine and its properties, as QEMU 7.2
+    parses them; an unknown property fails with QEMU's own words."""
+    parts = spec.split(",")
+    kind = parts[0][5:] if parts[0].startswith("type=") else parts[0]
+    if kind != "virt":
+        raise RvirtError(f"-machine {kind}: unsupported machine type (rvirt has only 'virt')")
+    o.machine = kind
+    props: dict[str, str] = {}  # a property given twice: the last one counts, as in QEMU
+    for part in parts[1:]:
+        if not part:
+            continue
+        name, eq, text = part.partition("=")
+        if not eq:
+            raise RvirtError(f"-machine {spec}: Expected '=' after parameter '{name}'")
+        if name not in MACHINE_PROPERTIES:
+            raise RvirtError(f"Property 'virt-machine.{name}' not found")
+        props.pop(name, None)
+        props[name] = text
+    for name, text in props.items():
+        MACHINE_PROPERTIES[name](o, name, text)
+
+
+def parse_accel(o: Options, v: str) -> None:
+    o.accel = v.split(",", 1)[0]  # QEMU takes tcg,thread=...: options ignored
+    if o.accel not in ("native", "tcg", "interp"):
+        raise RvirtError(f"-accel {v}: unsupported accelerator (rvirt has native, "
+                         f"LLVM-compiled blocks, tcg, Python blocks, and interp, "
+                         f"the interpreter)")
+
+
 def parse_args(argv: list[str]) -> Options:
     o = Options()
     i = 0
@@ -135,10 +253,7 @@ def parse_args(argv: list[str]) -> Options:
             print(f"rvirt {__version__} (RISC-V virt machine, QEMU 7.2 compatible)")
             raise SystemExit(0)
         elif flag in ("-machine", "-M"):
-            o.machine = value(a).split(",", 1)[0]
-            if o.machine != "virt":
-                raise RvirtError(f"-machine {o.machine}: unsupported machine type "
-                                 f"(rvirt has only 'virt')")
+            parse_machine(o, value(a))
         elif flag == "-cpu":
             o.cpu = value(a).split(",", 1)[0]
             if o.cpu not in ("rv32", "any", "max"):
@@ -201,12 +316,7 @@ def parse_args(argv: list[str]) -> Options:
             o.profile = value(a)
             check_path(o.profile)
         elif flag == "-accel":
-            v = value(a)
-            o.accel = v.split(",", 1)[0]  # QEMU takes tcg,thread=...: options ignored
-            if o.accel not in ("native", "tcg", "interp"):
-                raise RvirtError(f"-accel {v}: unsupported accelerator (rvirt has native, "
-                                 f"LLVM-compiled blocks, tcg, Python blocks, and interp, "
-                                 f"the interpreter)")
+            parse_accel(o, value(a))
         else:
             what = "unknown option" if a.startswith("-") else "unexpected argument"
             raise RvirtError(f"{what} '{a}' (see rvirt --help)")
@@ -273,8 +383,23 @@ def _open_log(o: Options):  # noqa: ANN202
     return QemuLog(o.log_items, out)
 
 
+def _dump_dtb(o: Options) -> int:
+    """-machine dumpdtb=FILE: the device tree the guest would get, then exit (QEMU 7.2
+    says so on stderr and exits 0)."""
+    machine = build_machine(o)
+    try:
+        with open(o.dumpdtb, "wb") as f:  # type: ignore[arg-type]
+            f.write(machine.dtb)
+    except OSError as e:
+        raise RvirtError(f"-machine dumpdtb={o.dumpdtb}: {e.strerror}") from None
+    print(f"rvirt: info: dtb dumped to {o.dumpdtb}. Exiting.", file=sys.stderr)
+    return 0
+
+
 def run(o: Options) -> int:
     from rvirt.console import Console, ConsoleQuit
+    if o.dumpdtb is not None:
+        return _dump_dtb(o)
     log = _open_log(o) if o.log_items or o.log_file else None
     machine = build_machine(o, _serial_file(o))
     if log is not None:

@@ -427,6 +427,11 @@ def run(o: Options) -> int:
     interactive = sys.stdin is not None and not sys.stdin.closed
     try:
         with Console(machine.console_input) if interactive else _NoConsole() as console:
+            if interactive and o.serial_file is None:
+                # Idle waits meet the console's input (Machine.set_input_wait): in real
+                # time on a terminal, as QEMU's -icount sleep=on; input already piped in
+                # at once; with none, the deterministic skip.
+                machine.set_input_wait(console.poll, console.is_terminal)
             if server is not None:
                 server.poll_hook = console.poll
                 result = server.serve(running=not o.wait_for_gdb)

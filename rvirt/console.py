@@ -48,6 +48,14 @@ class Console:
             self._saved = None
         return self
 
+    @property
+    def is_terminal(self) -> bool:
+        """A person types here (stdin is a terminal), rather than a pipe or a file."""
+        try:
+            return os.isatty(self.fd)
+        except (OSError, ValueError):
+            return False
+
     def __exit__(self, *exc: object) -> None:
         if self._saved is not None:
             termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)

@@ -47,6 +47,7 @@ SLICE = 1 << 16  # instructions between looks at the timer, console and debugger
 # still end a batch exactly where they fall.
 NATIVE_SLICE = 1 << 20
 NS_PER_TICK = 1_000_000_000 // MM.TIMEBASE_FREQ  # 100 ns per mtime tick (10 MHz)
+IDLE_SLICE_NS = 50_000_000  # a real-time idle wait returns to the run loop this often
 HOST_CLOCK_BATCH = 4096  # with -clock host, instructions between looks at the timer
 
 
@@ -104,6 +105,13 @@ class Machine:
         self.bus.add_ram("dram", MM.DRAM_BASE, self.ram)
         self.hart = Hart(self.bus, MM.DRAM_BASE, self.ram)
         self.idle_ns = 0  # virtual time skipped while the hart waited in wfi
+        # Idle waits with a person at the console (set_input_wait): how wfi waits for the
+        # console's input instead of skipping to its next timer at once.
+        self.input_wait: Callable[[float], None] | None = None
+        self.idle_realtime = False
+        self.inputs = 0  # console_input calls so far
+        self._pacing: tuple[int, int, int] | None = None  # (host ns, virtual ns, deadline)
+        self._paced = False  # the last wfi wait ended with the deadline still ahead
         self.host_clock = config.clock == "host"
         self.host_t0 = time.monotonic_ns()
         self.host_epoch_ns = (time.time_ns() if config.rtc_epoch_ns is None
@@ -346,15 +354,64 @@ class Machine:
         return max(1, target - self.hart.retired())
 
     def _skip_to(self, tick: int) -> None:
+        self._skip_to_ns(tick * NS_PER_TICK)
+
+    def _skip_to_ns(self, ns: int) -> None:
         now = self.virtual_ns()
-        if tick * NS_PER_TICK > now:
-            self.idle_ns += tick * NS_PER_TICK - now
+        if ns > now:
+            self.idle_ns += ns - now
+
+    # --- idle time with a person at the console -------------------------------------
+    def set_input_wait(self, wait: Callable[[float], None] | None, realtime: bool) -> None:
+        """How the hart's idle waits meet console input.  `wait(seconds)` waits up to
+        that long for console input and hands what comes to console_input().
+
+        - None (the API, tests, -serial file:): a wfi with a timer ahead skips virtual
+          time to it at once, so runs repeat exactly.
+        - realtime False (stdin a pipe or file): input already waiting is handed over
+          before the skip (wait(0)), so it is seen at once; otherwise the skip as above.
+        - realtime True (stdin a terminal): as QEMU's -icount sleep=on, an idle wait
+          lasts at most the real time until the next timer, and input ends it; the
+          virtual time passed is the real time waited, and a key arrives at the virtual
+          time it was typed.  History logs that time with the input, so a replay (and
+          reverse execution) puts the key at the same point without waiting.
+        """
+        self.input_wait = wait
+        self.idle_realtime = realtime
+
+    def _wait_for_input(self, deadline_ns: int) -> None:
+        """wfi with a timer at deadline_ns and someone who may type (set_input_wait)."""
+        assert self.input_wait is not None
+        now = self.virtual_ns()
+        if deadline_ns <= now:
+            return
+        seen = self.inputs
+        if not self.idle_realtime:
+            self.input_wait(0)
+            if self.inputs == seen:
+                self._skip_to_ns(deadline_ns)
+            return
+        # A slice at a time, so the gdb stub and signals are looked at meanwhile.
+        self._pacing = (time.monotonic_ns(), now, deadline_ns)
+        try:
+            self.input_wait(min(deadline_ns - now, IDLE_SLICE_NS) / 1e9)
+        finally:
+            self._end_pacing()
+        self._paced = self.virtual_ns() < deadline_ns and self.inputs == seen
+
+    def _end_pacing(self) -> None:
+        """The real time waited so far passes in virtual time too, up to the deadline."""
+        if self._pacing is not None:
+            t0, now, deadline_ns = self._pacing
+            self._pacing = None
+            self._skip_to_ns(min(deadline_ns, now + time.monotonic_ns() - t0))
 
     # --- running ---------------------------------------------------------------------
     @property
     def idle(self) -> bool:
-        """The hart waits in wfi and only outside input (console, debugger) can wake it."""
-        return self.hart.waiting
+        """The hart waits in wfi and only outside input (console, debugger) can wake it
+        (not while it waits, in real time, for a timer: see set_input_wait)."""
+        return self.hart.waiting and not self._paced
 
     def _poll_devices(self) -> None:
         self.clint.update()
@@ -367,6 +424,7 @@ class Machine:
         if h.read_mip() & h.csr["mie"]:
             h.waiting = False
             return True
+        self._paced = False
         deadline = self.clint.next_deadline()
         if deadline is None:
             return False
@@ -374,7 +432,10 @@ class Machine:
             wait_ns = deadline * NS_PER_TICK - self.virtual_ns()
             if wait_ns > 0:
                 time.sleep(min(wait_ns / 1e9, 0.01))
-        else:
+        elif self.input_wait is not None and not (self.history is not None
+                                                   and self.history.in_past):
+            self._wait_for_input(deadline * NS_PER_TICK)
+        else:  # (a replay never waits: the log says when input came)
             self._skip_to(deadline)
         self._poll_devices()
         if h.read_mip() & h.csr["mie"]:
@@ -674,7 +735,10 @@ class Machine:
     # --- input from outside and reverse execution ---------------------------------------
     def console_input(self, data: bytes) -> None:
         """Bytes typed at the console, for UART0's receive side; with history on they
-        are logged at the point they arrive, so a replay hands them over there again."""
+        are logged at the point they arrive, so a replay hands them over there again.
+        Typed during a real-time idle wait, they arrive at the virtual time they came."""
+        self._end_pacing()
+        self.inputs += 1
         if self.history is not None:
             self.history.console_input(data)
         else:

@@ -280,7 +280,8 @@ class Snapshot:
 @dataclass(frozen=True)
 class Event:
     """Something from outside the machine at position `pos`, which a replay does again
-    there: "input" (console bytes for UART0), "memory" (a debugger write at `addr`),
+    there: "input" (console bytes for UART0; `addr` is the machine's idle_ns then),
+    "memory" (a debugger write at `addr`),
     "register" (a debugger write of register `addr`), "reset" (the debugger's system
     reset), "step" (the debugger single-stepped the instruction at pos: interrupts and
     timers masked, so a replay must step it the same way)."""
@@ -537,6 +538,7 @@ class History:
     def _do(self, e: Event) -> None:
         m = self.m
         if e.kind == "input":
+            m.idle_ns = e.addr
             m.uart.receive(e.data)
         elif e.kind == "memory":
             m._write_memory(e.addr, e.data)
@@ -791,7 +793,9 @@ class History:
             self._held += data
             return
         self.m.uart.receive(data)
-        self._log("input", 0, bytes(data))
+        # With the virtual time it came at: during a real-time idle wait that is not what
+        # a replay would compute (Machine.set_input_wait), so the replay takes it from here.
+        self._log("input", self.m.idle_ns, bytes(data))
 
     # --- figures ------------------------------------------------------------------------
     @property

@@ -6,16 +6,25 @@ says nothing and, mostly, hangs).
 
 The machine calls in on cold paths only: before a trap is taken, and when the bus drops
 a store to the boot ROM.
+
+A hint names the learner's own code: when the fault is inside Rust's library (a
+`core::ptr::write_volatile` that the learner called), the place is the first caller
+outside it, found by unwinding with the ELF's call frame information as the debugger's
+backtrace does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from rvirt.board import memmap as MM
-from rvirt.cpu.trap import INSN_ACCESS, LOAD_ACCESS, STORE_ACCESS
+from rvirt.cpu.mmu import FETCH, PRV_M, PRV_S, SATP_SV32
+from rvirt.cpu.pmp import PMP_X
+from rvirt.cpu.trap import ILLEGAL, INSN_ACCESS, INSN_PAGE, LOAD_ACCESS, STORE_ACCESS, Trap
 from rvirt.diag.log import trap_name
+from rvirt.isa.disasm import disassemble
 
 if TYPE_CHECKING:
     from rvirt.board.virt import Machine
@@ -23,9 +32,72 @@ if TYPE_CHECKING:
 
 SP = 2
 NEAR_SP = 4096  # a fault this close to sp is the stack's
-LIBRARY = "/rustlib/src/rust/library/"  # where Rust's core comes from
+# Rust's own library: its sources as rust-src installs them (Debian's /usr/lib/rustlib,
+# rustup's toolchains), or as a prebuilt library names them (/rustc/<commit>/library/),
+# and its crates' names.
+LIBRARY = "/rustlib/src/rust/library/"
+PREBUILT_LIBRARY = re.compile(r"/rustc/[0-9a-f]+/library/")
+LIBRARY_CRATES = frozenset({"core", "alloc", "std", "compiler_builtins"})
+CRATE = re.compile(r"<*(\w+)::")
+MAX_FRAMES = 64  # callers looked at for the learner's frame
 LOAD_OR_STORE = (4, 5, 6, 7, 13, 15)  # misaligned, access and page faults of data
-ECALLS = (8, 9, 11)
+MISA_CSR = 0x301
+
+# Extensions a hart may lack, told from their encodings (unprivileged spec, "RV32/64G
+# Instruction Set Listings" and the C chapter's RV32 table; V spec 1.0, sections 7 and
+# 10): name -> (misa bit, None when misa has none; what it is).
+EXTENSIONS = {
+    "F": (5, "single-precision floating point"),
+    "D": (3, "double-precision floating point"),
+    "Q": (16, "quad-precision floating point"),
+    "Zfh": (None, "half-precision floating point"),
+    "V": (21, "vector"),
+}
+FP_FORMATS = ("F", "D", "Zfh", "Q")  # fmt (bits 26:25) of OP-FP and the fused multiply-adds
+FP_WIDTHS = {1: "Zfh", 2: "F", 3: "D", 4: "Q"}  # LOAD-FP/STORE-FP width; 0, 5-7 are V's
+FP_CSRS = (0x001, 0x002, 0x003)  # fflags, frm, fcsr
+V_CSRS = (0x008, 0x009, 0x00A, 0x00F, 0xC20, 0xC21, 0xC22)  # vstart ... vlenb
+QEMU_RV32_HAS = ("F", "D")  # QEMU 7.2's -cpu rv32 has F and D; rvirt's is RV32IMAC
+MISA_ORDER = "IEMAFDQCBJTPVH"  # the canonical order of an ISA string
+
+
+def extension_of(w: int) -> str | None:
+    """The extension an instruction (bits as fetched) belongs to, among those a hart may
+    lack (EXTENSIONS), or None."""
+    if w & 3 != 3:  # RV32C: C.FLD/C.FSD(SP) are D's, C.FLW/C.FSW(SP) F's
+        quadrant, funct3 = w & 3, w >> 13 & 7
+        if quadrant in (0, 2):
+            return {1: "D", 5: "D", 3: "F", 7: "F"}.get(funct3)
+        return None
+    opcode = w & 0x7F
+    if opcode in (0x07, 0x27):  # LOAD-FP, STORE-FP
+        return FP_WIDTHS.get(w >> 12 & 7, "V")
+    if opcode in (0x43, 0x47, 0x4B, 0x4F, 0x53):  # MADD, MSUB, NMSUB, NMADD, OP-FP
+        fmt = FP_FORMATS[w >> 25 & 3]
+        if opcode == 0x53 and w >> 27 == 0x08:  # FCVT.fmt.fmt: the source's too (rs2)
+            source = FP_FORMATS[w >> 20 & 3]
+            return "Zfh" if "Zfh" in (fmt, source) else max(fmt, source, key="FDQ".index)
+        return fmt
+    if opcode == 0x57:  # OP-V
+        return "V"
+    if opcode == 0x73 and w >> 12 & 3:  # a CSR instruction: whose CSR
+        csr = w >> 20
+        return "F" if csr in FP_CSRS else "V" if csr in V_CSRS else None
+    return None
+
+
+def isa_string(misa: int, xlen: int) -> str:
+    """`RV32IMAC` from misa's extension bits (S and U are modes, not in the string)."""
+    return f"RV{xlen}" + "".join(c for c in MISA_ORDER if misa >> (ord(c) - ord("A")) & 1)
+
+
+def in_library(where: str) -> bool:
+    """Is this place (`core::ptr::write_volatile<u8> at /usr/lib/rustlib/...`) inside
+    Rust's own library: its file is the library's, or its function one of its crates'?"""
+    if LIBRARY in where or PREBUILT_LIBRARY.search(where):
+        return True
+    crate = CRATE.match(where)
+    return crate is not None and crate.group(1) in LIBRARY_CRATES
 
 
 class Hints:
@@ -51,31 +123,59 @@ class Hints:
             self.say(f"hint: {line}")
 
     def _in(self, pc: int) -> str:
-        """`in p0::entry at src/main.rs:37` (or at the address when nothing is known);
-        in a leaf function of Rust's own library (`core::ptr::write_volatile` without
-        optimisation), also the caller's line, found through ra."""
+        """`in p0::entry at src/main.rs:37` (or at the address when nothing is known).
+        Inside Rust's own library (`core::ptr::write_volatile` without optimisation),
+        the learner's frame that called it: `in p0::mistake at src/main.rs:98 (through
+        core::ptr::write_volatile<u32>)`; the library's frame when no caller is the
+        learner's.  The registers are the hart's (those of the instruction at pc)."""
         where = self.m.where(pc)
         if where == f"{pc:#x}":
             return f"at {where}"
-        if LIBRARY in where:
-            ra = self.m.hart.x[1]
-            caller = self.m.where(ra - 2)  # inside the call instruction
-            if ra and caller != f"{ra - 2:#x}" and LIBRARY not in caller:
-                func = self.m.function_at(pc)
-                name = func.name if func is not None else where
-                return f"in {name}, called from {caller}"
+        if in_library(where):
+            for at in self._callers(pc, self.m.hart.x):
+                caller = self.m.where(at)
+                if caller != f"{at:#x}" and not in_library(caller):
+                    func = self.m.function_at(pc)
+                    return f"in {caller} (through {func.name if func else where})"
         return f"in {where}"
 
-    def _fetchable(self, addr: int) -> bool:
-        return self.m.bus.debug_read(addr, 2) is not None
+    def _callers(self, pc: int, regs: Sequence[int]) -> Iterator[int]:
+        """The pcs of the frames that called the one at pc, innermost first, each inside
+        its call instruction: the debugger's CFI unwinder, over the machine."""
+        from rvirt.debug.frontend import frames as F  # only when a hint is given
+        infos = self.m.debug_infos
+        frame = F.compute_cfa(infos, F.Frame(0, pc, list(regs)))
+        for _ in range(MAX_FRAMES):
+            up, _why = F.caller(self.m, infos, frame)
+            if up is None:
+                return
+            yield up.lookup_pc
+            frame = up
+
+    def _fetch_fault(self, h: Hart, va: int, priv: int) -> int | None:
+        """The fault a fetch from va takes at privilege priv with the satp in force now
+        (M-mode fetches are never translated: privileged spec 4.1.11), or None if it
+        can be fetched: a debug walk (nothing written), then memory, then PMP."""
+        pa = va
+        if priv == PRV_S and h.csr["satp"] & SATP_SV32:
+            try:
+                pa = h.mmu.walk(va, FETCH, priv, debug=True) | (va & 0xFFF)
+            except Trap as t:
+                return t.cause
+        if self.m.bus.debug_read(pa, 2) is None:
+            return INSN_ACCESS
+        if h.pmp.applies(priv) and not h.pmp.check(pa, 2, PMP_X, priv):
+            return INSN_ACCESS
+        return None
 
     # --- before every trap ------------------------------------------------------------
     def trap(self, h: Hart, cause: int, tval: int, interrupt: bool) -> None:
-        if interrupt or cause in ECALLS and "trap" in self.given and \
-                h.csr["mtvec"] in self._vectors:
-            return  # the usual trap of a working kernel: nothing to look at
+        if interrupt:
+            return  # a working kernel's: nothing to look at
         pc = h.pc
         name = trap_name(cause, False)
+        if cause == ILLEGAL:
+            self._missing_extension(h, tval)
         if pc == MM.DRAM_BASE and self.m.dropped and not self._loaded_at(MM.DRAM_BASE):
             self._nothing_at_ram_start()
         elif cause in LOAD_OR_STORE and self._bad_sp(h, tval):
@@ -95,21 +195,64 @@ class Hints:
         if "no-handler" in self.given or (cause == INSN_ACCESS and "trap" in self.given):
             return
         c = h.csr
-        delegated = h.priv <= 1 and c["medeleg"] >> cause & 1
+        delegated = h.priv <= PRV_S and c["medeleg"] >> cause & 1
         reg = "stvec" if delegated else "mtvec"
+        priv = PRV_S if delegated else PRV_M
         base = c[reg] & ~3
         self.given.add("trap")  # the first trap has been seen
-        if c[reg] in self._vectors:
+        # The handler is fetched under the translation in force after the trap: with
+        # Sv32 on, stvec holds a virtual address (Linux's relocate_enable_mmu points it
+        # at the next instruction's and writes satp, so that the fetch faults there).
+        key = (c[reg], c["satp"] if delegated else 0)
+        if key in self._vectors:
             return
-        if base and self._fetchable(base):
-            self._vectors.add(c[reg])
+        fault = self._fetch_fault(h, base, priv) if base else INSN_ACCESS
+        if fault is None:
+            self._vectors.add(key)
             return
-        why = "= 0" if not base else f"= {base:#010x}, where nothing can be fetched"
+        if not base:
+            why, what, fix = "= 0", "no trap handler is installed", \
+                f"install one before anything can trap: csrw {reg}, <handler address>."
+        elif fault == INSN_PAGE:
+            why, what, fix = f"= {base:#010x}, which the page table in satp does not map " \
+                "for S-mode fetches", "the trap handler cannot be reached", \
+                f"with paging on, {reg} holds a virtual address: point it at the " \
+                "handler's mapped address (executable, not U)."
+        else:
+            why, what, fix = f"= {base:#010x}, where nothing can be fetched", \
+                "no trap handler is installed", \
+                f"install one before anything can trap: csrw {reg}, <handler address>."
+        loops = "page" if fault == INSN_PAGE else "access"
         self.give("no-handler",
-                  f"{name} (cause {cause}) {self._in(h.pc)}, with {reg} {why}: no trap "
-                  f"handler is installed, so the hart now loops on instruction access "
-                  f"faults.",
-                  f"install one before anything can trap: csrw {reg}, <handler address>.")
+                  f"{name} (cause {cause}) {self._in(h.pc)}, with {reg} {why}: {what}, so "
+                  f"the hart now loops on instruction {loops} faults.", fix)
+
+    def _missing_extension(self, h: Hart, tval: int) -> None:
+        """An illegal instruction of an extension the hart lacks (a kernel built for
+        F and D on this RV32IMAC hart): the first cause of whatever faults follow."""
+        w = tval
+        if not w:  # read it as the hart would fetch it
+            data = self.m.read_memory(h.pc, 4) or self.m.read_memory(h.pc, 2) or b""
+            w = int.from_bytes(data[:2 if data[:1] and data[0] & 3 != 3 else 4], "little")
+        ext = extension_of(w) if w else None
+        if ext is None:
+            return
+        bit, what = EXTENSIONS[ext]
+        misa = h.csr_peek(MISA_CSR) or 0
+        if bit is not None and misa >> bit & 1:
+            return  # it has the extension: illegal for another reason
+        word = f"{w:#06x}" if w & 3 != 3 else f"{w:#010x}"
+        text = disassemble(w, h.pc).replace("\t", " ")
+        insn = f"the instruction {word}" if text.startswith(".insn") else f"{text} ({word})"
+        isa = isa_string(misa, self.m.xlen)
+        qemu = f"; QEMU's -cpu rv32 has {ext}" if ext in QEMU_RV32_HAS else ""
+        self.give("missing-extension",
+                  f"illegal_instruction {self._in(h.pc)}: {insn} is an instruction of "
+                  f"the {ext} extension ({what}), and this hart lacks {ext}: rvirt's "
+                  f"-cpu rv32 is {isa} (misa {misa:#010x}{qemu}).",
+                  f"build for {isa.lower()} (-march={isa.lower()} -mabi=ilp32, Rust's "
+                  f"riscv32imac-unknown-none-elf) or turn the kernel's {what} support "
+                  f"off; the faults that follow come from this one.")
 
     def _bad_sp(self, h: Hart, tval: int) -> bool:
         sp = h.x[SP]
@@ -153,6 +296,8 @@ class Hints:
         if kind != "rom" or "rom-store" in self.given:
             return
         from rvirt.exec.translate import executing_pc
+        # the pc from the running code; the registers are the hart's (a block writes its
+        # own back before an access that can trap)
         pc = executing_pc()
         where = self._in(pc) if pc is not None else ""
         self.give("rom-store",

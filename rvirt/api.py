@@ -754,7 +754,7 @@ def _path(what: str, value: str | os.PathLike[str] | None) -> str | None:
 
 
 def _memory(memory: str | int) -> int:
-    from rvirt.cli import parse_size
+    from rvirt.board.memmap import parse_size
     if isinstance(memory, bool) or not isinstance(memory, str | int):
         raise ConfigError(f"memory: expected a size like '128M' or bytes, not "
                           f"{type(memory).__name__}")

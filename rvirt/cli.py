@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rvirt import __version__
+from rvirt.board.memmap import parse_size
 from rvirt.errors import RvirtError
 
 USAGE = """\
@@ -96,26 +97,6 @@ class Options:
     serial_file: str | None = None  # -serial file:PATH
     dumpdtb: str | None = None  # -machine dumpdtb=FILE: write the device tree and exit
     extra: list[str] = field(default_factory=list)
-
-
-_SIZE_RE = re.compile(r"^(\d+(?:\.\d+)?)([kKmMgGtTbB]?)$")
-_SUFFIX = {"": 1 << 20, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
-
-
-def parse_size(text: str) -> int:
-    """QEMU's -m: `[size=]N[suffix][,slots=..,maxmem=..]`, MiB when no suffix is given."""
-    value = text.split(",", 1)[0]
-    if value.startswith("size="):
-        value = value[5:]
-    m = _SIZE_RE.match(value)
-    if not m:
-        raise RvirtError(f"-m {text}: invalid RAM size (examples: 150M, 1G, 256)")
-    size = int(float(m.group(1)) * _SUFFIX[m.group(2).lower()])
-    if size <= 0:
-        raise RvirtError(f"-m {text}: RAM size must be larger than 0")
-    if size & 0xFFF:
-        size = (size + 0xFFF) & ~0xFFF  # QEMU rounds RAM up to a page
-    return size
 
 
 _TRUE = ("on", "yes", "true", "y")  # QEMU's qapi_bool_parse

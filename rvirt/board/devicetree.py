@@ -13,8 +13,8 @@ from __future__ import annotations
 import os
 
 from rvirt.board import memmap
-from rvirt.board.fdt import Node, build_dtb, u64
 from rvirt.devices import clint, goldfish_rtc, plic, sifive_test, uart16550, virtio_stub
+from rvirt.fdt import Node, build_dtb, u64
 
 DEFAULT_ISA = "rv32imac_zicsr_zifencei"
 

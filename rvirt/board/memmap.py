@@ -8,7 +8,10 @@ UART decodes 8 bytes of its 0x100 window, so 0x10000008 faults as on QEMU).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+from rvirt.errors import RvirtError
 
 
 @dataclass(frozen=True)
@@ -48,3 +51,23 @@ def fdt_address(ram_size: int) -> int:
     dram_end = DRAM_BASE + ram_size
     top = min(dram_end, FDT_MAX_ADDR)
     return (top - FDT_BUFFER_SIZE) & ~(FDT_ALIGN - 1)
+
+
+_SIZE_RE = re.compile(r"^(\d+(?:\.\d+)?)([kKmMgGtTbB]?)$")
+_SUFFIX = {"": 1 << 20, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+
+
+def parse_size(text: str) -> int:
+    """QEMU's -m: `[size=]N[suffix][,slots=..,maxmem=..]`, MiB when no suffix is given."""
+    value = text.split(",", 1)[0]
+    if value.startswith("size="):
+        value = value[5:]
+    m = _SIZE_RE.match(value)
+    if not m:
+        raise RvirtError(f"-m {text}: invalid RAM size (examples: 150M, 1G, 256)")
+    size = int(float(m.group(1)) * _SUFFIX[m.group(2).lower()])
+    if size <= 0:
+        raise RvirtError(f"-m {text}: RAM size must be larger than 0")
+    if size & 0xFFF:
+        size = (size + 0xFFF) & ~0xFFF  # QEMU rounds RAM up to a page
+    return size

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rvirt.board.fdt import Node, u64
 from rvirt.devices.base import Device, DeviceAccessError, IrqLine
+from rvirt.fdt import Node, u64
 
 MSWI_SIZE = 0x4000  # RISCV_ACLINT_SWI_SIZE
 MTIMER_BASE = 0x4000  # the mtimer region follows the MSWI region

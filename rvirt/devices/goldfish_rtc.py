@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rvirt.board.fdt import Node, u64
 from rvirt.devices.base import Device, DeviceAccessError, IrqLine
+from rvirt.fdt import Node, u64
 
 TIME_LOW = 0x00
 TIME_HIGH = 0x04

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rvirt.board.fdt import Node, u64
 from rvirt.devices.base import Device, DeviceAccessError, IrqLine
+from rvirt.fdt import Node, u64
 
 NUM_SOURCES = 96  # including source 0, which never interrupts
 NUM_CONTEXTS = 2  # context 0 = hart 0 M (mip.MEIP), context 1 = hart 0 S (mip.SEIP)

@@ -7,9 +7,9 @@ at it.
 
 from __future__ import annotations
 
-from rvirt.board.fdt import Node, u64
 from rvirt.devices.base import Device, DeviceAccessError
 from rvirt.errors import MachineExit, MachineReset
+from rvirt.fdt import Node, u64
 
 FINISHER_FAIL = 0x3333
 FINISHER_PASS = 0x5555

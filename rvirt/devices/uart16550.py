@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 
-from rvirt.board.fdt import Node, u64
 from rvirt.devices.base import Device, DeviceAccessError, IrqLine
+from rvirt.fdt import Node, u64
 
 # Register bits (names as in Linux/QEMU serial_reg.h).
 LCR_DLAB = 0x80

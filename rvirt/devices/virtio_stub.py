@@ -8,8 +8,8 @@ slot's device-tree node.
 
 from __future__ import annotations
 
-from rvirt.board.fdt import Node, u64
 from rvirt.devices.base import Device, DeviceAccessError
+from rvirt.fdt import Node, u64
 
 MAGIC_VALUE = 0x74726976  # "virt"
 VERSION_LEGACY = 1  # QEMU's force-legacy default

@@ -551,7 +551,7 @@ def main(argv: list[str]) -> int:
 
 
 def _parse(argv: list[str]) -> tuple[str, int, str | None]:
-    from rvirt.cli import parse_size
+    from rvirt.board.memmap import parse_size
 
     kernel: str | None = None
     ram_size = 128 << 20  # the machine's default

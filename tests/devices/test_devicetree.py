@@ -18,7 +18,7 @@ from rvirt.board.devicetree import (
     virt_device_tree,
     virt_tree,
 )
-from rvirt.board.fdt import FDT_END, FdtHeader, parse_dtb
+from rvirt.fdt import FDT_END, FdtHeader, parse_dtb
 from tests.tooling import need
 
 QEMU_DTS = Path(__file__).parent / "data" / "qemu-7.2-virt-rv32-150M.dts"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rvirt.board.fdt import (
+from rvirt.fdt import (
     FDT_END,
     FdtHeader,
     Node,

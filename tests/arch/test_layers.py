@@ -1,0 +1,118 @@
+"""The package's layers, lowest first (the developers' guide, README "Layout"):
+
+    isa, errors, fdt < devices, loader < mem < cpu < exec < board
+      < debug, diag, tools, console < api, pytest_plugin < cli, __main__
+
+Nothing imports from a higher layer at run time, deferred imports inside functions
+included (imports under `if TYPE_CHECKING:` are for type checkers only and never run).
+`KNOWN` lists the upward imports not yet removed; the test fails on any other, and on a
+listed one that is gone, so the list only shrinks.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from tests.tooling import ROOT
+
+PACKAGE = ROOT / "rvirt"
+LAYERS: list[tuple[str, ...]] = [
+    ("isa", "errors", "fdt"),
+    ("devices", "loader"),
+    ("mem",),
+    ("cpu",),
+    ("exec",),
+    ("board",),
+    ("debug", "diag", "tools", "console"),
+    ("api", "pytest_plugin"),
+    ("cli", "__main__"),
+]
+RANK = {part: rank for rank, parts in enumerate(LAYERS) for part in parts}
+
+# (importing module, imported module): upward imports still to be removed.  The board
+# is still the debug facade (it owns history, the monitor and the debug infos); the
+# MachineTarget of rvirt.debug is to take that over.
+KNOWN: set[tuple[str, str]] = {
+    ("rvirt.board.virt", "rvirt.debug.dwarf"),
+    ("rvirt.board.virt", "rvirt.debug.history"),
+    ("rvirt.board.virt", "rvirt.debug.monitor"),
+    ("rvirt.board.virt", "rvirt.debug.target"),
+}
+
+
+def _layer(module: str) -> int | None:
+    parts = module.split(".")
+    if parts[0] != "rvirt" or len(parts) < 2:
+        return None  # outside the package, or its root (`from rvirt import __version__`)
+    return RANK[parts[1]]
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def _run_time_imports(tree: ast.AST, module: str) -> set[str]:
+    found: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            for child in node.orelse:
+                visit(child)
+            return
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:  # relative: from the importing module's package
+                base = module.split(".")[:-node.level]
+                name = ".".join(base + ([node.module] if node.module else []))
+            else:
+                name = node.module or ""
+            found.add(name)
+            for alias in node.names:  # `from rvirt.board import memmap` names a module
+                if (PACKAGE.parent / (name.replace(".", "/") + f"/{alias.name}.py")).exists():
+                    found.add(f"{name}.{alias.name}")
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(tree)
+    return found
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE.parent).with_suffix("")
+        name = ".".join(rel.parts)
+        out[name.removesuffix(".__init__")] = path
+    return out
+
+
+def upward_imports() -> set[tuple[str, str]]:
+    found = set()
+    for module, path in _modules().items():
+        mine = _layer(module)
+        if mine is None:
+            continue
+        for imported in _run_time_imports(ast.parse(path.read_text()), module):
+            theirs = _layer(imported)
+            if theirs is not None and theirs > mine:
+                found.add((module, imported))
+    return found
+
+
+def test_every_package_has_a_layer() -> None:
+    tops = {p.stem if p.is_file() else p.name for p in PACKAGE.iterdir()
+            if (p.suffix == ".py" or (p.is_dir() and (p / "__init__.py").exists()))}
+    assert tops - {"__init__"} == set(RANK)
+
+
+def test_nothing_imports_from_a_higher_layer() -> None:
+    assert upward_imports() == KNOWN
+
+
+def test_the_check_sees_deferred_imports() -> None:
+    tree = ast.parse("def f():\n    from rvirt.cli import main\n"
+                     "if TYPE_CHECKING:\n    from rvirt.api import Machine\n")
+    assert _run_time_imports(tree, "rvirt.isa.table") == {"rvirt.cli"}

@@ -1098,9 +1098,10 @@ class Debugger:
         start of the previous line (or of this one, from its middle); a callee entered
         backwards, at its return, is run back to its entry and its call (reverse-next,
         or a callee without lines), else reverse-step stops at its last line's start.
-        A line met in its middle (a jump led into the line stepped back through) becomes
-        the one to reach the start of, as gdb renews its step range (infrun.c), so every
-        stop is a line's start or a breakpoint: gdb stops at one met on the way."""
+        A line met in its middle (a jump led into the line stepped back through, or the
+        call a function's start was reached from) becomes the one to reach the start of,
+        as gdb renews its step range (infrun.c), so every stop is a line's start or a
+        breakpoint: gdb stops at one met on the way."""
         pc = self.pc()
         cfa = F.compute_cfa(self.infos, F.innermost(self.target)).cfa
         cur = self._line_key(pc, over)
@@ -1128,7 +1129,9 @@ class Debugger:
                         return Event("step")
                     continue
             elif here is not None and cfa is not None and here > cfa:
-                return Event("step")  # back out of the function's start, into its caller
+                # back out of the function's start onto its call: the caller's line
+                # is one more line met in its middle
+                cfa, cur = here, None
             key = self._line_key(pc, over)
             if key is None:
                 return Event("step")
@@ -1136,10 +1139,16 @@ class Debugger:
                 if key == cur:
                     continue  # still in the line we started from
                 target = key
-            if self._line_starts_at(pc, key, over):
+            # gdb stops at a line's start "unless it's the function entry point, in
+            # which case keep going back to the call point" (infrun.c)
+            if self._line_starts_at(pc, key, over) and not self._entry(pc):
                 return Event("step")
             target = key  # the middle of a line: on to its start
         return Event("step")
+
+    def _entry(self, pc: int) -> bool:
+        f, _ = self.function_at(pc)
+        return f is not None and f.low == pc
 
     def _reverse_stepi_or_break(self) -> Event:
         """One instruction back, as a breakpoint hit when it lands on an enabled one

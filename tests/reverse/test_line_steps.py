@@ -79,8 +79,8 @@ def test_next_three_times_then_reverse_next_three_times(
     else:
         # gdb 13 renews its step range to the row it meets a line in and stops at that
         # row's start (infrun.c): the last one stops at the start of line 42's
-        # non-statement row, two instructions after the breakpoint.  A later gdb that
-        # steps back to the line's first row stops at the breakpoint itself.
+        # non-statement row, two instructions after the breakpoint.  A gdb that steps
+        # back to the first row of the line would stop at the breakpoint itself.
         assert checks[6][1] in (start[1], start[1] + 4), out
     check_session(m, elf, out, checks, 7)
 

@@ -1097,14 +1097,18 @@ class Debugger:
         """gdb's reverse-step/next done client-side: step back by instructions to the
         start of the previous line (or of this one, from its middle); a callee entered
         backwards, at its return, is run back to its entry and its call (reverse-next,
-        or a callee without lines), else reverse-step stops at its last line's start."""
+        or a callee without lines), else reverse-step stops at its last line's start.
+        A line met in its middle (a jump led into the line stepped back through, or the
+        call a function's start was reached from) becomes the one to reach the start of,
+        as gdb renews its step range (infrun.c), so every stop is a line's start or a
+        breakpoint: gdb stops at one met on the way."""
         pc = self.pc()
         cfa = F.compute_cfa(self.infos, F.innermost(self.target)).cfa
         cur = self._line_key(pc, over)
         mid = cur is not None and not self._line_starts_at(pc, cur, over)
         target = cur if mid else None
         for _ in range(10_000_000):
-            event = self.reverse_stepi()
+            event = self._reverse_stepi_or_break()
             if event.kind != "step":
                 return event
             pc = self.pc()
@@ -1115,7 +1119,7 @@ class Debugger:
                     event = self.reverse_continue({f.low})
                     if event.kind not in ("reached", "step"):
                         return event
-                    event = self.reverse_stepi()  # onto the call
+                    event = self._reverse_stepi_or_break()  # onto the call
                     if event.kind != "step":
                         return event
                     pc = self.pc()
@@ -1125,7 +1129,9 @@ class Debugger:
                         return Event("step")
                     continue
             elif here is not None and cfa is not None and here > cfa:
-                return Event("step")  # back out of the function's start, into its caller
+                # back out of the function's start onto its call: the caller's line
+                # is one more line met in its middle
+                cfa, cur = here, None
             key = self._line_key(pc, over)
             if key is None:
                 return Event("step")
@@ -1133,11 +1139,27 @@ class Debugger:
                 if key == cur:
                     continue  # still in the line we started from
                 target = key
-            if key != target:
+            # gdb stops at a line's start "unless it's the function entry point, in
+            # which case keep going back to the call point" (infrun.c)
+            if self._line_starts_at(pc, key, over) and not self._entry(pc):
                 return Event("step")
-            if self._line_starts_at(pc, target, over):
-                return Event("step")
+            target = key  # the middle of a line: on to its start
         return Event("step")
+
+    def _entry(self, pc: int) -> bool:
+        f, _ = self.function_at(pc)
+        return f is not None and f.low == pc
+
+    def _reverse_stepi_or_break(self) -> Event:
+        """One instruction back, as a breakpoint hit when it lands on an enabled one
+        (gdb's line steps stop at breakpoints, backwards too)."""
+        event = self.reverse_stepi()
+        if event.kind == "step":
+            bp = self._hit(self.pc())
+            if bp is not None:
+                bp.hits += 1
+                return Event("breakpoint", bp)
+        return event
 
     def reverse_finish(self) -> Event:
         frame = self.frame()

@@ -13,7 +13,8 @@ from __future__ import annotations
 import os
 
 from rvirt.board import memmap
-from rvirt.devices import clint, goldfish_rtc, plic, sifive_test, uart16550, virtio_stub
+from rvirt.board.slots import PHANDLE_CPU, PHANDLE_CPU_INTC, PHANDLE_TEST, SLOTS
+from rvirt.devices import sifive_test
 from rvirt.fdt import Node, build_dtb, u64
 
 DEFAULT_ISA = "rv32imac_zicsr_zifencei"
@@ -34,10 +35,6 @@ DIFFERENCES: tuple[str, ...] = (
     *(f"{path}: omitted (device not modelled)" for path in OMITTED_NODES),
 )
 
-PHANDLE_CPU = 1
-PHANDLE_CPU_INTC = 2
-PHANDLE_PLIC = 3
-PHANDLE_TEST = 4
 RNG_SEED_SIZE = 32
 
 
@@ -75,22 +72,8 @@ def _soc_node() -> Node:
         ("compatible", "simple-bus"),
         ("ranges", True),
     ])
-    rtc, uart, test = memmap.RTC, memmap.UART0, memmap.TEST
-    assert rtc.irq is not None and uart.irq is not None
-    soc.add(
-        goldfish_rtc.fdt_node(rtc.base, rtc.size, rtc.irq, PHANDLE_PLIC),
-        uart16550.fdt_node(uart.base, uart.size, uart.irq, PHANDLE_PLIC),
-        sifive_test.fdt_node(test.base, test.size, PHANDLE_TEST),
-    )
-    # QEMU creates the slots in ascending order and libfdt prepends each new node.
-    for slot in reversed(memmap.VIRTIO):
-        assert slot.irq is not None
-        soc.add(virtio_stub.fdt_node(slot.base, slot.size, slot.irq, PHANDLE_PLIC))
-    soc.add(
-        plic.fdt_node(memmap.PLIC.base, memmap.PLIC.size, PHANDLE_PLIC, PHANDLE_CPU_INTC,
-                      ndev=memmap.PLIC_NUM_SOURCES),
-        clint.fdt_node(memmap.CLINT.base, memmap.CLINT.size, PHANDLE_CPU_INTC),
-    )
+    # The board's slots in QEMU's creation order; libfdt puts each new node first.
+    soc.add(*(slot.node(slot.region) for slot in reversed(SLOTS)))
     return soc
 
 

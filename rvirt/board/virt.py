@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from rvirt.board import memmap as MM
+from rvirt.board.slots import SLOTS
 from rvirt.cpu import csr as C
 from rvirt.cpu.hart import Hart
 from rvirt.cpu.mmu import debug_translate
 from rvirt.debug.target import CSR_REGNUM_BASE, REG_PC, REG_PRIV, Stop
-from rvirt.devices.base import IrqLine
+from rvirt.devices.base import Device
 from rvirt.devices.bootrom import reset_vector
 from rvirt.devices.clint import Clint
 from rvirt.devices.goldfish_rtc import GoldfishRtc
@@ -85,6 +86,12 @@ class Machine:
     """A virt board with one rv32 hart, ready to run from the reset vector at 0x1000."""
 
     xlen = 32
+    # The devices of the board's slots (rvirt.board.slots), set by _wire_devices.
+    clint: Clint
+    plic: Plic
+    test: SifiveTest
+    uart: Uart16550
+    rtc: GoldfishRtc
 
     def __init__(self, config: MachineConfig,
                  console: Callable[[bytes], None] | None = None,
@@ -153,24 +160,23 @@ class Machine:
 
     # --- construction ----------------------------------------------------------------
     def _wire_devices(self, console: Callable[[bytes], None]) -> None:
-        h = self.hart
-
-        def mip_line(bit: int) -> IrqLine:
-            return IrqLine(lambda level: h.set_irq(bit, level))
-
-        self.test = SifiveTest()
-        self.clint = Clint(self.mtime, mip_line(C.MSIP), mip_line(C.MTIP))
-        self.plic = Plic(MM.PLIC_NUM_SOURCES, mip_line(C.MEIP), mip_line(C.SEIP))
-        self.uart = Uart16550(console, clock_ns=self.virtual_ns)
-        self.uart.irq.connect(self.plic.source(MM.UART0.irq))  # type: ignore[arg-type]
-        self.rtc = GoldfishRtc(lambda: self.host_epoch_ns + self.virtual_ns())
-        self.rtc.irq.connect(self.plic.source(MM.RTC.irq))  # type: ignore[arg-type]
-        self.virtio = [VirtioStub() for _ in MM.VIRTIO]
-        for region, dev in ((MM.TEST, self.test), (MM.RTC, self.rtc), (MM.CLINT, self.clint),
-                            (MM.PLIC, self.plic), (MM.UART0, self.uart),
-                            *zip(MM.VIRTIO, self.virtio, strict=True)):
+        """Every slot of the board's table (rvirt.board.slots): the device on the bus at
+        its window, its interrupt on its PLIC source."""
+        self.console_out = console
+        self.virtio: list[VirtioStub] = []
+        self.devices: list[Device] = []
+        for slot in SLOTS:
+            dev = slot.make(self)
+            region = slot.region
             self.bus.add_device(region.name, region.base, region.decode, dev)
-        self.devices = [self.test, self.clint, self.plic, self.uart, self.rtc, *self.virtio]
+            line = getattr(dev, "irq", None)  # (an empty virtio slot never interrupts)
+            if region.irq is not None and line is not None:
+                line.connect(self.plic.source(region.irq))
+            if slot.attr == "virtio":
+                self.virtio.append(dev)  # type: ignore[arg-type]
+            else:
+                setattr(self, slot.attr, dev)
+            self.devices.append(dev)
 
     def _load_images(self) -> None:
         """-bios and -kernel as QEMU 7.2 (hw/riscv/boot.c, virt-rv32.md 2.4)."""

@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from rvirt.board.virt import Machine, MachineConfig  # noqa: E402
 from rvirt.debug.gdbstub import GdbSession  # noqa: E402
 from rvirt.debug.history import nonzero_pages  # noqa: E402
+from rvirt.debug.machine_target import MachineTarget  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ITERS = 1_000_000  # about 2.5*10^8 instructions: the workload never ends within a figure
@@ -41,14 +42,15 @@ UNTOUCHED = 0x80800000  # a RAM word the workload never writes
 ACCEL: str | None = None  # --accel; None: the default tier
 
 
-def machine(elf: Path) -> Machine:
+def machine(elf: Path) -> MachineTarget:
+    """The workload's machine as a debugger sees it (history is the debug facade's)."""
     cfg = MachineConfig(ram_size=150 << 20, bios=str(elf), rng_seed=bytes(32), rtc_epoch_ns=0)
     if ACCEL is not None:
         cfg.accel = ACCEL
-    return Machine(cfg, console=lambda data: None)
+    return MachineTarget(Machine(cfg, console=lambda data: None))
 
 
-def run_live(m: Machine, n: int) -> float:
+def run_live(m: MachineTarget, n: int) -> float:
     """Run to position n (history on): seconds."""
     t = time.perf_counter()
     while m.position < n:
@@ -73,13 +75,13 @@ def reverse_stepi(elf: Path, n: int) -> None:
     worst = max(times)
     print(f"  reverse-stepi after {n:.0e} instructions: {sorted(times)[2]:.3f} s median, "
           f"{worst:.3f} s worst of 5 (target < 0.5 s; the live run took {live:.1f} s, "
-          f"{n / live / 1e6:.1f} MIPS with history on, tier {m.config.accel})")
+          f"{n / live / 1e6:.1f} MIPS with history on, tier {m.machine.config.accel})")
 
 
 def reverse_continue(elf: Path, n: int, watch: bool) -> None:
     m = machine(elf)
     m.enable_history()
-    start = m.symbols["_start"]
+    start = m.machine.symbols["_start"]
     run_live(m, n)
     # Stops nothing in the run but its first instruction: the scan goes back over all of
     # history (a word nothing writes, for the watchpoint).
@@ -94,7 +96,7 @@ def reverse_continue(elf: Path, n: int, watch: bool) -> None:
             else "a breakpoint at _start")
     print(f"  reverse-continue over {n - m.position:.3g} instructions to {what}: "
           f"{took:.2f} s ({stop.kind} at position {m.position}; target < 10 s, "
-          f"tier {m.config.accel})")
+          f"tier {m.machine.config.accel})")
 
 
 def rss() -> int:
@@ -121,7 +123,7 @@ def probe(elf: str, n: int, history: bool) -> None:
         m.enable_history()
     run_live(m, n)
     gc.collect()
-    after = rss() - len(nonzero_pages(m.ram)) * 4096  # the guest's own pages are not it
+    after = rss() - len(nonzero_pages(m.machine.ram)) * 4096  # the guest's own pages are not it
     print(after - before, m.history.memory_bytes() if m.history else 0)
 
 

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from rvirt.board import memmap as MM
 from rvirt.debug import history
+from rvirt.debug.infos import debug_infos
+from rvirt.debug.machine_target import MachineTarget
 from rvirt.debug.target import CSR_REGNUM_BASE, REG_PC
 from rvirt.errors import RvirtError
 
@@ -166,7 +168,7 @@ class Console:
         if not isinstance(data, bytes | bytearray | memoryview):
             raise ConfigError(f"console.send: expected bytes or str, not "
                               f"{type(data).__name__}")
-        self._machine._live().console_input(bytes(data))
+        self._machine._live_target().console_input(bytes(data))
 
     def _write(self, data: bytes) -> None:
         self._out += data
@@ -298,6 +300,7 @@ class Machine:
         from rvirt.board.virt import ACCELS, MachineConfig
         from rvirt.board.virt import Machine as Board
         self._board: Board | None = None
+        self._target: MachineTarget | None = None  # the board as debuggers see it
         self._paths: list[str] = []  # the ELFs, for symbols and lines (also once closed)
         self._last_pc: int | None = None
         self._last_instret = 0
@@ -345,9 +348,10 @@ class Machine:
         self._notices = None
         for text in notices:
             warnings.warn(text, LoadWarning, stacklevel=2)
+        target = MachineTarget(board)
         if gdb_port is not None:
             from rvirt.debug.gdbstub import GdbServer
-            server = GdbServer(board, "127.0.0.1", gdb_port, label=f"gdb_port {gdb_port}")
+            server = GdbServer(target, "127.0.0.1", gdb_port, label=f"gdb_port {gdb_port}")
             try:
                 server.listen()
             except RvirtError as e:
@@ -355,6 +359,7 @@ class Machine:
                 raise ConfigError(str(e)) from None
             self._server = server
         self._board = board
+        self._target = target
         self._paths = [img.path for img in board.images if not img.raw]
 
     def _notice(self, message: str) -> None:
@@ -372,6 +377,11 @@ class Machine:
         if self._board is None:
             raise MachineClosed("the machine is closed")
         return self._board
+
+    def _live_target(self) -> MachineTarget:
+        self._live()
+        assert self._target is not None
+        return self._target
 
     @property
     def board(self) -> Board:
@@ -392,6 +402,7 @@ class Machine:
             self._last_instret = self._board.hart.retired()
             self._last_priv = self.priv
         self._board = None
+        self._target = None
 
     def __enter__(self) -> Machine:
         return self
@@ -467,7 +478,7 @@ class Machine:
     def set_reg(self, name: str, value: int) -> None:
         """Set a register (x0 stays zero); negative values are taken as 32-bit two's
         complement."""
-        self._live().write_register(_regnum(name), _word(name, value))
+        self._live_target().write_register(_regnum(name), _word(name, value))
 
     def _csrnum(self, name: str | int) -> int:
         if isinstance(name, int) and not isinstance(name, bool):
@@ -489,7 +500,7 @@ class Machine:
     def set_csr(self, name: str | int, value: int) -> None:
         """Write a CSR as a debugger does (its WARL rules apply; read-only ones ignore it)."""
         num = self._csrnum(name)
-        self._live().write_register(CSR_REGNUM_BASE + num, _word(str(name), value))
+        self._live_target().write_register(CSR_REGNUM_BASE + num, _word(str(name), value))
 
     def read(self, addr: int, n: int, *, physical: bool = False) -> bytes:
         """`n` bytes at `addr`, as the hart sees them now (through Sv32 when it is on),
@@ -518,10 +529,10 @@ class Machine:
             raise ConfigError(f"write: {len(data)} bytes at {addr:#x} do not fit the 32-bit "
                               f"address space")
         if physical:
-            b._drop_translations()
+            b.drop_translations()
             ok = b.bus.debug_write(addr, data)
         else:
-            ok = b.write_memory(addr, data)
+            ok = self._live_target().write_memory(addr, data)
         if not ok:
             raise AccessError(f"write of {len(data)} bytes at {addr:#010x}: "
                               f"{_nothing_there(physical)}")
@@ -532,7 +543,7 @@ class Machine:
         kept so that names and lines still answer once the machine is closed."""
         if self._infos is None:
             if self._board is not None:
-                self._infos = self._board.debug_infos
+                self._infos = list(debug_infos(self._board))
             else:
                 from rvirt.debug.dwarf import DebugInfo
                 self._infos = [DebugInfo(path) for path in self._paths]
@@ -654,7 +665,7 @@ class Machine:
                 if watcher is not None:
                     watcher.first_question = True
                 before = h.instret
-                stop = b.resume(budget)
+                stop = self._live_target().resume(budget)
                 if watcher is not None:
                     watcher.start = None  # only the very first instruction goes unchecked
                 retired += h.instret - before if h.instret >= before else h.instret
@@ -716,7 +727,7 @@ class Machine:
         if not isinstance(snap, Snapshot):
             raise ConfigError(f"restore: expected a Snapshot, not {type(snap).__name__}")
         try:
-            history.restore(b, snap.state)
+            history.restore(b, snap.state, self._live_target().history)
         except history.StateMismatch as e:
             raise SnapshotError(f"restore: {e}") from None
         self.console._out[:] = snap.console

@@ -396,18 +396,22 @@ def run(o: Options) -> int:
     if o.debugger:
         return _run_debugger(o, machine, hints, log)
     server = None
+    to_guest = machine.console_input
     if o.gdb is not None:
         from rvirt.debug.gdbstub import GdbServer
+        from rvirt.debug.machine_target import MachineTarget
         host, port = gdb_address(o.gdb)
         label = "-s" if o.gdb == "tcp::1234" else f"-gdb {o.gdb}"
-        server = GdbServer(machine, host, port, label=label)
+        target = MachineTarget(machine)
+        server = GdbServer(target, host, port, label=label)
         server.listen()
         # Recorded from reset, so gdb can go back to the start even when it attaches late
-        machine.enable_history()
+        target.enable_history()
+        to_guest = target.console_input  # logged, so a replay hands it over again
     signal.signal(signal.SIGTERM, _on_signal)
     interactive = sys.stdin is not None and not sys.stdin.closed
     try:
-        with Console(machine.console_input) if interactive else _NoConsole() as console:
+        with Console(to_guest) if interactive else _NoConsole() as console:
             if interactive and o.serial_file is None:
                 # Idle waits meet the console's input (Machine.set_input_wait): in real
                 # time on a terminal, as QEMU's -icount sleep=on; input already piped in
@@ -447,11 +451,12 @@ def run(o: Options) -> int:
 
 def _run_debugger(o: Options, machine, hints, log) -> int:  # noqa: ANN001
     from rvirt.debug.frontend import run_debugger
+    from rvirt.debug.machine_target import MachineTarget
     if o.gdb is not None:
         print("rvirt: -debugger: the gdb stub is not started (the built-in debugger has "
               "the machine)", file=sys.stderr)
     try:
-        return run_debugger(machine, hints=hints)
+        return run_debugger(MachineTarget(machine), hints=hints)
     finally:
         if log is not None:
             log.close()

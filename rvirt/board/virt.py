@@ -1,6 +1,9 @@
-"""The virt machine: RAM, boot ROM, devices and one hart wired from the memory-map table,
-images loaded as QEMU 7.2 loads them, and the run loop.  `Machine` is also the debug
-facade (rvirt.debug.target.DebugTarget) that the gdb stub and tests use.
+"""The virt machine: RAM, boot ROM, devices and one hart wired from the board's slot
+table, images loaded as QEMU 7.2 loads them, and the run loop.  Its public run, register
+and memory API is what the debug facade (rvirt.debug.machine_target.MachineTarget) and the
+Python API build on; the board itself knows nothing of debugging.  Observers from higher
+layers (history's recorder) use the hooks it declares: `replaying`, `on_ram_rewritten`,
+`on_outside_write`, and the hart's `on_watched_write`.
 """
 
 from __future__ import annotations
@@ -15,10 +18,10 @@ from typing import TYPE_CHECKING
 
 from rvirt.board import memmap as MM
 from rvirt.board.slots import SLOTS
+from rvirt.board.stop import CSR_REGNUM_BASE, REG_PC, REG_PRIV, Stop
 from rvirt.cpu import csr as C
 from rvirt.cpu.hart import Hart
 from rvirt.cpu.mmu import debug_translate
-from rvirt.debug.target import CSR_REGNUM_BASE, REG_PC, REG_PRIV, Stop
 from rvirt.devices.base import Device
 from rvirt.devices.bootrom import reset_vector
 from rvirt.devices.clint import Clint
@@ -35,8 +38,6 @@ from rvirt.loader.elf import Image, load
 from rvirt.mem.bus import Bus
 
 if TYPE_CHECKING:
-    from rvirt.debug.dwarf import DebugInfo, Function
-    from rvirt.debug.history import History
     from rvirt.diag.profile import Profile
 
 ISA_STRING = "rv32imac_zicsr_zifencei"  # riscv,isa in the device tree: what rvirt implements
@@ -124,7 +125,19 @@ class Machine:
         self.host_epoch_ns = (time.time_ns() if config.rtc_epoch_ns is None
                               else config.rtc_epoch_ns)
         self.hart.clock = self.mtime
-        self._wire_devices(console or _stdout_write)
+        # Declared hooks for observers from higher layers (history's recorder):
+        # replaying: the machine re-runs recorded history, so what the guest prints is
+        #   not printed again and idle waits take no real time (the log says when input
+        #   came);
+        # on_ram_rewritten: a system reset is about to rewrite all of RAM;
+        # on_outside_write(pa, n): n bytes at physical pa written from outside the hart
+        #   (the debugger, HTIF's fromhost).
+        self.replaying = False
+        self.on_ram_rewritten: list[Callable[[], None]] = []
+        self.on_outside_write: list[Callable[[int, int], None]] = []
+        # Where what the guest prints goes (a front end sharing the terminal may wrap it).
+        self.print_out = console or stdout_write
+        self._wire_devices(self._output)
         self.images: list[Image] = []
         # (address, bytes) of every image piece that lands in RAM or ROM, copied in at
         # each reset; `dropped` describes the segment content that landed nowhere.
@@ -150,12 +163,10 @@ class Machine:
         self._batch_start = 0  # instret when the current batch began
         self.killed = False
         self.exit_status: int | None = None
-        self._booted = False
-        # Reverse execution (rvirt.debug.history), on once a debugger asks for it.  While
-        # it is on, resume() and step() go through it, and _pos_limit bounds a run at a
-        # point of history (see position); None, and everything runs as without it.
-        self.history: History | None = None
-        self._pos_limit: int | None = None
+        self.booted = False
+        # resume() stops when `position` reaches this (None: no such bound): how a
+        # replay stops at a recorded event or snapshot.
+        self.pos_limit: int | None = None
         self.reset()
 
     # --- construction ----------------------------------------------------------------
@@ -297,14 +308,14 @@ class Machine:
         """System reset: images and ROM copied in again, devices and hart at power-on
         (QEMU reloads its ROM blobs on qemu_system_reset).  A guest's reset is one step of
         history (`step`); a debugger's happens at a point of it."""
-        again = self._booted
+        again = self.booted
         if again:
             # instret starts again from 0: what it had counted moves into traps, so
             # position goes on counting
             self.hart.traps += self.hart.retired() + (1 if step else 0)
-            if self.history is not None:
-                self.history.ram_rewritten()
-        self._drop_translations()  # RAM is about to be rewritten behind the translator
+            for hook in self.on_ram_rewritten:
+                hook()
+        self.drop_translations()  # RAM is about to be rewritten behind the translator
         if again:  # a system reset: RAM is zeroed again (at power-on it already is)
             zero = bytes(1 << 20)
             for o in range(0, len(self.ram), len(zero)):
@@ -325,7 +336,7 @@ class Machine:
         if again:
             # QEMU's RTC keeps running across a system reset while virtual time restarts
             self.host_epoch_ns += self.virtual_ns()
-        self._booted = True
+        self.booted = True
         self.hart.reset()
         self.hart.instret = 0
         self.idle_ns = 0
@@ -438,8 +449,7 @@ class Machine:
             wait_ns = deadline * NS_PER_TICK - self.virtual_ns()
             if wait_ns > 0:
                 time.sleep(min(wait_ns / 1e9, 0.01))
-        elif self.input_wait is not None and not (self.history is not None
-                                                   and self.history.in_past):
+        elif self.input_wait is not None and not self.replaying:
             self._wait_for_input(deadline * NS_PER_TICK)
         else:  # (a replay never waits: the log says when input came)
             self._skip_to(deadline)
@@ -450,14 +460,10 @@ class Machine:
         return False
 
     def resume(self, max_instructions: int) -> Stop | None:
-        """Run up to max_instructions (see DebugTarget.resume); with history on, along
-        the recorded future first (rvirt.debug.history)."""
-        if self.history is not None:
-            return self.history.resume(max_instructions)
-        return self._run(max_instructions)
-
-    def _run(self, max_instructions: int) -> Stop | None:
-        """resume() itself: the run loop, bounded by _pos_limit when that is set."""
+        """Run until a breakpoint, watchpoint or exit, or until `max_instructions` have
+        run (also stopping where `pos_limit` says); None means the budget ran out with no
+        stop.  A breakpoint at the current pc does not stop the first instruction, so
+        continuing from a breakpoint makes progress."""
         h = self.hart
         self.progress = 0
         self._max = max_instructions
@@ -478,7 +484,7 @@ class Machine:
                 tcg.flush()
                 tcg.watch = self.profile
             tcg.proceed = self._between_batches
-        limit = self._pos_limit
+        limit = self.pos_limit
         try:
             while self.progress < max_instructions:
                 if limit is not None and h.instret + h.traps >= limit:
@@ -536,7 +542,7 @@ class Machine:
         so where a device's time-driven interrupt lands does not depend on how a run is
         cut into resume() calls: replays and forward runs see it at the same point."""
         h = self.hart
-        limit = self._pos_limit
+        limit = self.pos_limit
         if limit is not None and h.instret + h.traps >= limit:
             self._batch_start = h.instret
             return 0  # at the point asked for: not even an interrupt is taken
@@ -573,8 +579,8 @@ class Machine:
         self._count_batch()
         h = self.hart
         if (self.progress >= self._max or h.waiting or self.breakpoints
-                or self.watchpoints or self._pos_limit is not None
-                and h.instret + h.traps >= self._pos_limit):
+                or self.watchpoints or self.pos_limit is not None
+                and h.instret + h.traps >= self.pos_limit):
             return None
         return h.instret + self._next_batch()
 
@@ -603,13 +609,7 @@ class Machine:
         return None
 
     def step(self) -> Stop:
-        """One instruction, interrupts and timers masked (QEMU's default sstep_flags);
-        with history on and the machine in the past, the recorded next step instead."""
-        if self.history is not None:
-            return self.history.step()
-        return self._step()
-
-    def _step(self) -> Stop:
+        """One instruction, interrupts and timers masked (QEMU's default sstep_flags)."""
         h = self.hart
         h.waiting = False
         try:
@@ -624,34 +624,7 @@ class Machine:
         for hook in self.chunk_hooks:
             hook(pc, count)
 
-    # --- what the loaded ELFs say about the code (rvirt.debug.dwarf) ----------------------
-    @property
-    def debug_infos(self) -> list[DebugInfo]:
-        """One DebugInfo per loaded ELF (-bios, then -kernel), made on first use: reading
-        symbols and DWARF costs nothing until someone asks."""
-        infos = self.__dict__.get("_debug_infos")
-        if infos is None:
-            from rvirt.debug.dwarf import DebugInfo
-            infos = self._debug_infos = [DebugInfo(img.path) for img in self.images
-                                         if not img.raw]
-        return infos
-
-    def function_at(self, pc: int) -> Function | None:
-        for info in self.debug_infos:
-            f = info.function_at(pc)
-            if f is not None:
-                return f
-        return None
-
-    def where(self, pc: int) -> str:
-        """`p0::entry at src/main.rs:37`, `_start+0x8`, or the address: for messages."""
-        for info in self.debug_infos:
-            text = info.where(pc)
-            if text != f"{pc:#x}":
-                return text
-        return f"{pc:#x}"
-
-    # --- the debug facade --------------------------------------------------------------
+    # --- registers and memory, as a debugger sees them ------------------------------------
     def read_register(self, regnum: int) -> int | None:
         h = self.hart
         if 0 <= regnum < 32:
@@ -665,11 +638,6 @@ class Machine:
         return None
 
     def write_register(self, regnum: int, value: int) -> bool:
-        if self.history is not None:
-            return self.history.write_register(regnum, value)
-        return self._write_register(regnum, value)
-
-    def _write_register(self, regnum: int, value: int) -> bool:
         h = self.hart
         value &= 0xFFFFFFFF
         if 0 <= regnum < 32:
@@ -718,12 +686,9 @@ class Machine:
         return None if any(p is None for p in parts) else b"".join(parts)  # type: ignore[misc]
 
     def write_memory(self, addr: int, data: bytes) -> bool:
-        if self.history is not None:
-            return self.history.write_memory(addr, data)
-        return self._write_memory(addr, data)
-
-    def _write_memory(self, addr: int, data: bytes) -> bool:
-        self._drop_translations()  # the debugger may patch code
+        """Write RAM (and ROM, as QEMU's debug write does) at a virtual address as the
+        hart sees it now; False if nothing is there."""
+        self.drop_translations()  # the debugger may patch code
         if not self.hart.mmu.data_on:
             return self._device_write(addr, data)
         pages = self._debug_pages(addr, len(data))
@@ -733,54 +698,26 @@ class Machine:
 
     def _device_write(self, pa: int, data: bytes) -> bool:
         """A write to physical memory from outside the hart (the debugger, HTIF's
-        fromhost): the bus's debug write, seen by history's page tracking."""
-        if self.history is not None:
-            self.history.written(pa, len(data))
+        fromhost): the bus's debug write, told to on_outside_write's observers."""
+        for hook in self.on_outside_write:
+            hook(pa, len(data))
         return self.bus.debug_write(pa, data)
 
-    # --- input from outside and reverse execution ---------------------------------------
+    # --- input from outside, breakpoints -------------------------------------------------
     def console_input(self, data: bytes) -> None:
-        """Bytes typed at the console, for UART0's receive side; with history on they
-        are logged at the point they arrive, so a replay hands them over there again.
-        Typed during a real-time idle wait, they arrive at the virtual time they came."""
+        """Bytes typed at the console, for UART0's receive side.  Typed during a
+        real-time idle wait, they arrive at the virtual time they came (set_input_wait)."""
         self._end_pacing()
         self.inputs += 1
-        if self.history is not None:
-            self.history.console_input(data)
-        else:
-            self.uart.receive(data)
+        self.uart.receive(data)
 
-    def debug_reset(self) -> None:
-        """A system reset asked by the debugger (monitor system_reset)."""
-        if self.history is not None:
-            self.history.debug_reset()
-        else:
-            self.reset(step=False)
+    def _output(self, data: bytes) -> None:
+        """What the guest prints (UART0, HTIF's console): not again in a replay."""
+        if not self.replaying:
+            self.print_out(data)
 
-    def enable_history(self) -> bool:
-        """Record from here on (from reset when nothing has run yet), for reverse
-        execution.  False when it cannot be: with -clock host no run repeats."""
-        if self.history is None:
-            if self.host_clock:
-                return False
-            from rvirt.debug.history import History
-            self.history = History(self)
-        return True
-
-    def reverse_step(self) -> Stop:
-        """One step back (see DebugTarget.reverse_step)."""
-        if self.history is None:
-            return Stop("history-start")
-        return self.history.reverse_step()
-
-    def reverse_continue(self, past_access: bool = False,
-                         interrupted: Callable[[], bool] | None = None) -> Stop:
-        """Back to the last breakpoint or watchpoint hit (see DebugTarget)."""
-        if self.history is None:
-            return Stop("history-start")
-        return self.history.reverse_continue(past_access, interrupted)
-
-    def _drop_translations(self) -> None:
+    def drop_translations(self) -> None:
+        """Forget translated code (RAM is rewritten behind the translator)."""
         tcg = self.__dict__.get("translator")
         if tcg is not None:
             tcg.flush()
@@ -792,6 +729,7 @@ class Machine:
         self.breakpoints.discard(addr)
 
     def add_watchpoint(self, kind: str, addr: int, length: int) -> None:
+        """kind is "watch" (write), "rwatch" (read) or "awatch" (either)."""
         self.watchpoints.append((kind, addr, length))
         self.hart.set_watchpoints(self.watchpoints)
 
@@ -808,10 +746,6 @@ class Machine:
     def kill(self) -> None:
         self.killed = True
 
-    def monitor(self, command: str) -> str:
-        from rvirt.debug.monitor import run_monitor_command
-        return run_monitor_command(self, command)
-
 
 def _gaps(lo: int, hi: int, kept: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """The parts of [lo, hi) outside the sorted, disjoint ranges `kept`."""
@@ -825,7 +759,7 @@ def _gaps(lo: int, hi: int, kept: list[tuple[int, int]]) -> list[tuple[int, int]
     return out
 
 
-def _stdout_write(data: bytes) -> None:
+def stdout_write(data: bytes) -> None:
     out = sys.stdout.buffer
     out.write(data)
     out.flush()

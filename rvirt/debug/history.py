@@ -181,7 +181,7 @@ def _devices(m: Machine) -> dict[str, Any]:
 def _board_state(m: Machine) -> dict[str, Any]:
     return {"idle_ns": m.idle_ns, "host_epoch_ns": m.host_epoch_ns,
             "virtual_ns": m.virtual_ns(), "exit_status": m.exit_status,
-            "killed": m.killed, "booted": m._booted}
+            "killed": m.killed, "booted": m.booted}
 
 
 def _set_board_state(m: Machine, b: dict[str, Any]) -> None:
@@ -190,7 +190,7 @@ def _set_board_state(m: Machine, b: dict[str, Any]) -> None:
     m.host_t0 = time.monotonic_ns() - b["virtual_ns"]  # with -clock host, time goes on
     m.exit_status = b["exit_status"]
     m.killed = b["killed"]
-    m._booted = b["booted"]
+    m.booted = b["booted"]
 
 
 def capture(m: Machine) -> State:
@@ -206,9 +206,9 @@ def capture(m: Machine) -> State:
     )
 
 
-def restore(m: Machine, s: State) -> None:
+def restore(m: Machine, s: State, recorder: History | None = None) -> None:
     """Put machine `m` in state `s`.  Raises StateMismatch when `s` was taken on a machine
-    of another shape; `m` is unchanged then."""
+    of another shape; `m` is unchanged then.  `recorder`: the machine's history, if on."""
     if s.format != FORMAT:
         raise StateMismatch(f"the state has format {s.format}; this rvirt reads format "
                             f"{FORMAT}")
@@ -223,7 +223,7 @@ def restore(m: Machine, s: State) -> None:
         missing = sorted(set(devices) ^ set(s.devices))
         raise StateMismatch(f"the state's devices differ from this machine's "
                             f"({', '.join(missing)}: HTIF comes with tohost/fromhost symbols)")
-    m._drop_translations()  # RAM is rewritten behind the translator
+    m.drop_translations()  # RAM is rewritten behind the translator
     ram = m.ram
     # Zero what is non-zero now and not in the state, then write the state's pages: pages
     # neither touched keep costing nothing.
@@ -237,10 +237,10 @@ def restore(m: Machine, s: State) -> None:
     for name, dev in devices.items():
         dev.set_state(s.devices[name])
     _set_board_state(m, s.board)
-    if m.history is not None:
+    if recorder is not None:
         # The machine jumped to another state: what was recorded leads elsewhere, so
         # history starts again here.
-        m.history.restart()
+        recorder.restart()
 
 
 # --- reverse execution: snapshots + a log of outside input + deterministic replay ----------
@@ -322,17 +322,11 @@ class History:
         self._device_hook = h.on_watched_write
         h.on_watched_write = self._stored
         self._held = bytearray()  # console input typed while in the past
-        # What the guest prints in the past was printed when it ran live: a replay
-        # (a reverse step, a continue through recorded history) prints nothing again.
-        self._print = m.uart.output
-        m.uart.output = self._output
-        if m.htif is not None:
-            m.htif._console = self._output
+        # The machine's hooks: a system reset rewrites RAM; the debugger and HTIF write
+        # memory from outside the hart.
+        m.on_ram_rewritten.append(self.ram_rewritten)
+        m.on_outside_write.append(self.written)
         self.restart()
-
-    def _output(self, data: bytes) -> None:
-        if self.m.position >= self.end:
-            self._print(data)
 
     def restart(self) -> None:
         """Forget everything: history starts at the machine's state now."""
@@ -511,7 +505,7 @@ class History:
                 stale = stale or bool(code[p])
                 ram[lo_b:lo_b + len(data)] = data
         if stale:
-            m._drop_translations()
+            m.drop_translations()
         if rom_changed:
             for j in range(k, -1, -1):
                 rom = self.snaps[j].rom
@@ -541,9 +535,9 @@ class History:
             m.idle_ns = e.addr
             m.uart.receive(e.data)
         elif e.kind == "memory":
-            m._write_memory(e.addr, e.data)
+            m.write_memory(e.addr, e.data)
         elif e.kind == "register":
-            m._write_register(e.addr, int.from_bytes(e.data, "little"))
+            m.write_register(e.addr, int.from_bytes(e.data, "little"))
         elif e.kind == "reset":
             m.reset(step=False)
 
@@ -617,19 +611,28 @@ class History:
                 return Stop("breakpoint", h.pc)
             first = False
             if step_next:
-                stop = m._step()
+                m.replaying = not live
+                try:
+                    stop = m.step()
+                finally:
+                    m.replaying = False
                 if m.position == pos:  # a watchpoint stopped it before the access
                     return stop
                 self.cursor += 1
                 if stop.kind != "step":
                     return stop
                 continue
-            m._pos_limit = cap
+            m.pos_limit = cap
+            # What the guest prints in the past was printed when it ran live: a replay
+            # (a reverse step, a continue through recorded history) prints nothing
+            # again, and an idle wait there takes no real time.
+            m.replaying = not live
             t = perf_counter()
             try:
-                stop = m._run(1 << 62)
+                stop = m.resume(1 << 62)
             finally:
-                m._pos_limit = None
+                m.pos_limit = None
+                m.replaying = False
             if live:
                 self._run_seconds += perf_counter() - t
                 self.end = max(self.end, m.position)
@@ -682,7 +685,7 @@ class History:
             return stop if stop is not None else Stop("step")
         if pos >= self._due():
             self._take()
-        stop = m._step()
+        stop = m.step()
         if m.position > pos:
             self.events.append(Event(pos, "step"))
             self.cursor = len(self.events)
@@ -770,14 +773,14 @@ class History:
 
     def write_register(self, regnum: int, value: int) -> bool:
         self._truncate()
-        ok = self.m._write_register(regnum, value)
+        ok = self.m.write_register(regnum, value)
         if ok:
             self._log("register", regnum, (value & 0xFFFFFFFF).to_bytes(4, "little"))
         return ok
 
     def write_memory(self, addr: int, data: bytes) -> bool:
         self._truncate()
-        ok = self.m._write_memory(addr, data)
+        ok = self.m.write_memory(addr, data)
         self._log("memory", addr, bytes(data))
         return ok
 
@@ -792,7 +795,7 @@ class History:
         if self.in_past:
             self._held += data
             return
-        self.m.uart.receive(data)
+        self.m.console_input(data)
         # With the virtual time it came at: during a real-time idle wait that is not what
         # a replay would compute (Machine.set_input_wait), so the replay takes it from here.
         self._log("input", self.m.idle_ns, bytes(data))

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from rvirt.isa.disasm import ABI
 
 if TYPE_CHECKING:
-    from rvirt.board.virt import Machine
+    from rvirt.debug.machine_target import MachineTarget
 
 PRIV_NAMES = {0: "U", 1: "S", 3: "M"}
 INFO_CSRS = ("mhartid", "mstatus", "mip", "mie", "mideleg", "medeleg", "mtvec", "stvec",
@@ -20,8 +20,8 @@ INFO_CSRS = ("mhartid", "mstatus", "mip", "mie", "mideleg", "medeleg", "mtvec", 
              "satp")
 
 
-def info_registers(m: Machine) -> str:
-    h = m.hart
+def info_registers(t: MachineTarget) -> str:
+    h = t.machine.hart
     by_name = {c.name: n for n, c in h.csrs.items()}
     lines = [" V      =   0", f" pc       {h.pc:08x}", f" priv     {PRIV_NAMES[h.priv]}"]
     for name in INFO_CSRS:
@@ -36,25 +36,25 @@ def info_registers(m: Machine) -> str:
     return "\n".join(lines) + "\n"
 
 
-def info_mtree(m: Machine) -> str:
+def info_mtree(t: MachineTarget) -> str:
     lines = ["address-space: memory"]
-    for mp in m.bus.mappings:
+    for mp in t.machine.bus.mappings:
         lines.append(f"  {mp.base:08x}-{mp.end - 1:08x} ({mp.kind}): {mp.name}")
     return "\n".join(lines) + "\n"
 
 
-def system_reset(m: Machine) -> str:
-    m.debug_reset()
+def system_reset(t: MachineTarget) -> str:
+    t.debug_reset()
     return ""
 
 
-def info_history(m: Machine) -> str:
-    if m.history is None:
+def info_history(t: MachineTarget) -> str:
+    if t.history is None:
         return "history is off (it starts when a debugger attaches)\n"
-    return m.history.info()
+    return t.history.info()
 
 
-COMMANDS: dict[str, tuple[Callable[[Machine], str], str]] = {
+COMMANDS: dict[str, tuple[Callable[[MachineTarget], str], str]] = {
     "info registers": (info_registers, "show the hart's registers and main CSRs"),
     "info mtree": (info_mtree, "show the physical memory map"),
     "info history": (info_history, "show the recorded history: instructions, snapshots, "
@@ -63,18 +63,18 @@ COMMANDS: dict[str, tuple[Callable[[Machine], str], str]] = {
 }
 
 
-def help_text(m: Machine) -> str:
+def help_text(t: MachineTarget) -> str:
     width = max(len(k) for k in COMMANDS) + 2
     lines = [f"{'help':<{width}}list these commands"]
     lines += [f"{name:<{width}}{desc}" for name, (_, desc) in COMMANDS.items()]
     return "\n".join(lines) + "\n"
 
 
-def run_monitor_command(m: Machine, command: str) -> str:
+def run_monitor_command(t: MachineTarget, command: str) -> str:
     cmd = " ".join(command.split())
     if cmd in ("help", "?", "h"):
-        return help_text(m)
+        return help_text(t)
     entry = COMMANDS.get(cmd)
     if entry is None:
         return f"unknown command: '{cmd}' (try 'help')\n"
-    return entry[0](m)
+    return entry[0](t)

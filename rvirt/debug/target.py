@@ -1,5 +1,6 @@
 """The one facade through which debuggers (the gdb stub, the built-in debugger, tests) see
-a machine.  Debuggers never touch harts, buses or devices directly.
+a machine: the protocol.  `rvirt.debug.machine_target.MachineTarget` implements it over
+the virt board.  Debuggers never touch harts, buses or devices directly.
 
 Register numbers are QEMU's gdb numbers (shared/ref/virt-rv32.md section 6.3):
 0-31 = x0-x31, 32 = pc, 65 = priv, 66 + n = CSR n.  rvirt has no FPU, so 33-64 do not exist.
@@ -8,33 +9,12 @@ Register numbers are QEMU's gdb numbers (shared/ref/virt-rv32.md section 6.3):
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Protocol
 
-REG_PC = 32
-REG_PRIV = 65
-CSR_REGNUM_BASE = 66
+from rvirt.board.stop import CSR_REGNUM_BASE, REG_PC, REG_PRIV, Stop
 
-
-@dataclass(frozen=True)
-class Stop:
-    """Why execution stopped.
-
-    kind:
-      "step"       one instruction retired (or a trap was taken) after a single step
-      "breakpoint" pc reached a Z0/Z1 address, before executing it
-      "watch"      a Z2/Z3/Z4 watchpoint hit, before the access commits; `addr` and
-                   `watch` ("watch", "rwatch", "awatch") are set
-      "interrupt"  the debugger asked to stop (Ctrl-C)
-      "exited"     the guest ended the machine; `status` is the exit status
-      "history-start" a reverse move reached the start of recorded history (gdb's
-                   `replaylog:begin`); the machine is there
-    """
-
-    kind: str
-    addr: int = 0
-    watch: str = ""
-    status: int = 0
+# The machine's register numbering and stop reasons are the board's (QEMU's gdb numbers).
+__all__ = ["CSR_REGNUM_BASE", "REG_PC", "REG_PRIV", "DebugTarget", "Stop"]
 
 
 class DebugTarget(Protocol):

@@ -23,6 +23,7 @@ from rvirt.board import memmap as MM
 from rvirt.cpu.mmu import FETCH, PRV_M, PRV_S, SATP_SV32
 from rvirt.cpu.pmp import PMP_X
 from rvirt.cpu.trap import ILLEGAL, INSN_ACCESS, INSN_PAGE, LOAD_ACCESS, STORE_ACCESS, Trap
+from rvirt.debug.infos import debug_infos
 from rvirt.diag.log import trap_name
 from rvirt.isa.disasm import disassemble
 
@@ -128,14 +129,14 @@ class Hints:
         the learner's frame that called it: `in p0::mistake at src/main.rs:98 (through
         core::ptr::write_volatile<u32>)`; the library's frame when no caller is the
         learner's.  The registers are the hart's (those of the instruction at pc)."""
-        where = self.m.where(pc)
+        where = debug_infos(self.m).where(pc)
         if where == f"{pc:#x}":
             return f"at {where}"
         if in_library(where):
             for at in self._callers(pc, self.m.hart.x):
-                caller = self.m.where(at)
+                caller = debug_infos(self.m).where(at)
                 if caller != f"{at:#x}" and not in_library(caller):
-                    func = self.m.function_at(pc)
+                    func = debug_infos(self.m).function_at(pc)
                     return f"in {caller} (through {func.name if func else where})"
         return f"in {where}"
 
@@ -143,7 +144,7 @@ class Hints:
         """The pcs of the frames that called the one at pc, innermost first, each inside
         its call instruction: the debugger's CFI unwinder, over the machine."""
         from rvirt.debug.frontend import frames as F  # only when a hint is given
-        infos = self.m.debug_infos
+        infos = debug_infos(self.m)
         frame = F.compute_cfa(infos, F.Frame(0, pc, list(regs)))
         for _ in range(MAX_FRAMES):
             up, _why = F.caller(self.m, infos, frame)
@@ -264,7 +265,7 @@ class Hints:
         sp = h.x[SP]
         off = (tval - sp + (1 << 31)) % (1 << 32) - (1 << 31)
         at = f"sp{off:+#x}" if off else "sp"
-        func = self.m.function_at(h.pc)
+        func = debug_infos(self.m).function_at(h.pc)
         who = f"the prologue of {func.name}" if func is not None and \
             h.pc - func.low < 32 else "the code"
         top = "_init_stack_top" if "_init_stack_top" in self.m.symbols else "_stack_top" \
@@ -281,8 +282,9 @@ class Hints:
 
     def _nothing_at_ram_start(self) -> None:
         entry = next((img.entry for img in self.m.images if not img.raw), None)
+        named = debug_infos(self.m).where(entry) if entry is not None else ""
         linked = f" (its entry point is {entry:#x}" + (
-            f", {self.m.where(entry)})" if self.m.where(entry) != f"{entry:#x}" else ")") \
+            f", {named})" if named != f"{entry:#x}" else ")") \
             if entry is not None else ""
         self.give("nothing-at-ram",
                   f"the boot ROM jumped to {MM.DRAM_BASE:#x}, but nothing is loaded there: "

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import IO, TYPE_CHECKING
 
 from rvirt.board import memmap as MM
+from rvirt.debug.infos import debug_infos
 from rvirt.errors import RvirtError
 
 if TYPE_CHECKING:
@@ -106,11 +107,11 @@ class QemuLog:
         """Watch machine m: traps, accesses the bus rejects, unimplemented modes, and
         with a block item, each basic block before it runs."""
         def symbol(pc: int) -> str:
-            f = m.function_at(pc)
+            f = debug_infos(m).function_at(pc)
             return f.raw if f is not None else ""
 
         def where(pc: int) -> str:
-            text = m.where(pc)
+            text = debug_infos(m).where(pc)
             return "" if text in (symbol(pc), f"{pc:#x}") else text
 
         self.symbol, self.where = symbol, where

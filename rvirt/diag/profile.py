@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rvirt.board import memmap as MM
+from rvirt.debug.infos import debug_infos
 from rvirt.diag.log import trap_name
 from rvirt.errors import RvirtError
 
@@ -99,7 +100,7 @@ class Profile:
         """The entry address of the function holding pc (its identity)."""
         fid = self._fid.get(pc)
         if fid is None:
-            f = next((f for info in self.m.debug_infos
+            f = next((f for info in debug_infos(self.m)
                       if (f := info.code_symbol_at(pc)) is not None), None)
             if f is not None:
                 fid = f.low
@@ -212,7 +213,7 @@ class Profile:
                 self.counts[self.frames[idx].key] += n
         names: dict[str, str] = {}
         for fid, fallback in self._names.items():
-            f = self.m.function_at(fid) if fid in self._entries else None
+            f = debug_infos(self.m).function_at(fid) if fid in self._entries else None
             # `;` separates frames in the folded format: `[u8; 4]` becomes `[u8, 4]`
             names[f"{fid:x}"] = (f.name if f is not None else fallback).replace(";", ",")
         out: Counter[str] = Counter()

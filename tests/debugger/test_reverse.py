@@ -8,12 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from rvirt.board.virt import Machine
 from tests.debugger.compare import answers, rvirt_session
 
-pytestmark = [pytest.mark.tools,
-              pytest.mark.skipif(not hasattr(Machine, "reverse_step"),
-                                 reason="the machine has no reverse execution yet")]
+pytestmark = pytest.mark.tools
 
 
 def _session(elf: Path, commands: list[str]) -> list[tuple[str, list[str]]]:

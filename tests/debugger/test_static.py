@@ -14,6 +14,8 @@ import pytest
 from rvirt.board.virt import Machine, MachineConfig
 from rvirt.debug.frontend.commands import execute
 from rvirt.debug.frontend.session import Debugger
+from rvirt.debug.infos import debug_infos
+from rvirt.debug.machine_target import MachineTarget
 from tests.tooling import need
 
 pytestmark = pytest.mark.tools
@@ -23,7 +25,7 @@ def _debugger(elf: Path) -> tuple[Debugger, list[str]]:
     out: list[str] = []
     m = Machine(MachineConfig(ram_size=150 << 20, bios=str(elf), rng_seed=bytes(32)),
                 console=lambda data: None)
-    return Debugger(m, m.debug_infos, out.append), out
+    return Debugger(MachineTarget(m), debug_infos(m), out.append), out
 
 
 def _gdb(elf: Path, commands: list[str]) -> list[str]:

@@ -14,6 +14,7 @@ import pytest
 from elftools.elf.elffile import ELFFile
 
 from rvirt.board.virt import Machine, MachineConfig
+from rvirt.debug.infos import debug_infos
 from rvirt.diag.hints import Hints, extension_of
 from tests.cli.guest import ARGS
 from tests.tooling import assemble, run_rvirt
@@ -61,7 +62,7 @@ def test_rom_store(p0_mistake_elf: Callable[[str], Path]) -> None:
                                "(through core::ptr::write_volatile<u32>) was dropped")
     assert "that is the boot ROM (0x1000-0xffff), which ignores stores" in lines[0]
     assert m.read_memory(0x1000, 4) == bytes.fromhex("97020000")  # ROM unchanged
-    assert m.function_at(m.hart.pc).name == "p0::entry"  # and p0 went on to count
+    assert debug_infos(m).function_at(m.hart.pc).name == "p0::entry"  # and p0 went on to count
 
 
 def test_no_device(p0_mistake_elf: Callable[[str], Path]) -> None:

@@ -77,15 +77,15 @@ def fingerprint(m: Machine) -> tuple[int, int, tuple[int, ...], str]:
 
 def run_to(m: Machine, pos: int) -> None:
     """Run machine m (history off) forward to position pos exactly."""
-    m._pos_limit = pos
+    m.pos_limit = pos
     try:
         while m.position < pos:
             before = m.position
-            stop = m._run(1 << 40)
+            stop = m.resume(1 << 40)
             assert stop is None or stop.kind != "exited", (pos, m.position)
             assert m.position > before or not m.hart.waiting, "stuck before the position"
     finally:
-        m._pos_limit = None
+        m.pos_limit = None
     assert m.position == pos
 
 

@@ -14,6 +14,7 @@ from rvirt.board.virt import Machine
 from rvirt.debug.frontend import make_debugger
 from rvirt.debug.frontend.commands import execute
 from rvirt.debug.frontend.session import Debugger
+from rvirt.debug.machine_target import MachineTarget
 from tests.reverse.conftest import (
     LOOP_C_COUNTER_LINE,
     fingerprint,
@@ -34,9 +35,10 @@ BREAKS = {"split": ["break split.rs:42", "break split.rs:44"],
 
 def _debugger(elf: Path) -> tuple[Machine, Debugger, list[str]]:
     m = machine(elf)
+    t = MachineTarget(m)
     out: list[str] = []
-    d = make_debugger(m, out=out.append)
-    m.history.interval = 1 << 10  # several snapshots, so reverse runs replay intervals
+    d = make_debugger(t, out=out.append)
+    t.history.interval = 1 << 10  # several snapshots, so reverse runs replay intervals
     return m, d, out
 
 

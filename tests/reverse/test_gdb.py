@@ -16,6 +16,7 @@ import pytest
 
 from rvirt.board.virt import Machine
 from rvirt.debug.gdbstub import GdbServer
+from rvirt.debug.machine_target import MachineTarget
 from tests.reverse.conftest import fingerprint, forward_only, machine
 from tests.tooling import need
 
@@ -26,12 +27,12 @@ ABI = ("zero ra sp gp tp t0 t1 t2 fp s1 a0 a1 a2 a3 a4 a5 a6 a7 s2 s3 s4 s5 s6 s
        "s10 s11 t3 t4 t5 t6").split()
 
 
-def gdb_session(m: Machine, elf: Path, commands: list[str],
+def gdb_session(t: MachineTarget, elf: Path, commands: list[str],
                 poll: Callable[[GdbServer], None] | None = None) -> str:
     """Run gdb in batch mode against an in-process stub for machine m; gdb's output.
     Each command is an -ex, so one that fails does not end the session."""
     gdb = need("gdb-multiarch")
-    server = GdbServer(m, "127.0.0.1", 0, poll_interval=0.01)
+    server = GdbServer(t, "127.0.0.1", 0, poll_interval=0.01)
     server.listen()
     if poll is not None:
         server.poll_hook = lambda: poll(server)
@@ -51,19 +52,19 @@ def gdb_session(m: Machine, elf: Path, commands: list[str],
     return done.stdout
 
 
-def with_checkpoints(m: Machine) -> list[Fingerprint]:
+def with_checkpoints(t: MachineTarget) -> list[Fingerprint]:
     """`monitor checkpoint` records the machine's fingerprint (in the stub's thread,
     while the machine is stopped) and prints its number."""
     checks: list[Fingerprint] = []
-    plain = m.monitor
+    plain = t.monitor
 
     def monitor(command: str) -> str:
         if command.strip() == "checkpoint":
-            checks.append(fingerprint(m))
+            checks.append(fingerprint(t.machine))
             return f"checkpoint {len(checks) - 1}\n"
         return plain(command)
 
-    m.monitor = monitor  # type: ignore[method-assign]
+    t.monitor = monitor  # type: ignore[method-assign]
     return checks
 
 
@@ -109,40 +110,43 @@ def check_session(m: Machine, elf: Path, out: str, checks: list[Fingerprint],
 @pytest.mark.parametrize("seed", [1, 2])
 def test_random_moves_on_timer_interrupts(trap_elf: Path, seed: int) -> None:
     m = machine(trap_elf)
-    m.enable_history()
-    m.history.interval = 1 << 14  # several snapshots in this short run
-    checks = with_checkpoints(m)
+    t = MachineTarget(m)
+    t.enable_history()
+    t.history.interval = 1 << 14  # several snapshots in this short run
+    checks = with_checkpoints(t)
     first = ["break trap::timer_tick", "break trap::syscall", "break trap::power_off",
              "continue", "monitor checkpoint", "info registers"]
-    out = gdb_session(m, trap_elf, random_session(seed, 25, first))
+    out = gdb_session(t, trap_elf, random_session(seed, 25, first))
     assert "Breakpoint 1, trap::timer_tick" in out, out
     check_session(m, trap_elf, out, checks, 20)
 
 
 def test_random_moves_with_console_input(echo_elf: Path) -> None:
     m = machine(echo_elf)
-    m.enable_history()
-    m.history.interval = 1 << 12
-    checks = with_checkpoints(m)
+    t = MachineTarget(m)
+    t.enable_history()
+    t.history.interval = 1 << 12
+    checks = with_checkpoints(t)
     last = [0]
 
     def type_a_key(server: GdbServer) -> None:
         # while gdb lets the machine run at the end of history, a byte now and then
-        if (server.running and not m.history.in_past
+        if (server.running and not t.history.in_past
                 and m.position - last[0] >= 15_000):
             last[0] = m.position
-            m.console_input(bytes((0x61 + m.position % 26,)))
+            t.console_input(bytes((0x61 + m.position % 26,)))
 
-    out = gdb_session(m, echo_elf, random_session(7, 25, ["break echoed"]), type_a_key)
-    inputs = [(e.pos, e.data) for e in m.history.events if e.kind == "input"]
+    out = gdb_session(t, echo_elf, random_session(7, 25, ["break echoed"]), type_a_key)
+    inputs = [(e.pos, e.data) for e in t.history.events if e.kind == "input"]
     assert len(inputs) >= 2, out
     check_session(m, echo_elf, out, checks, 20, inputs)
 
 
 def test_history_start_watch_monitor_and_a_write_in_the_past(trap_elf: Path) -> None:
     m = machine(trap_elf)
-    m.enable_history()
-    out = gdb_session(m, trap_elf, [
+    t = MachineTarget(m)
+    t.enable_history()
+    out = gdb_session(t, trap_elf, [
         "reverse-stepi",  # at reset: nothing before
         "stepi", "stepi", "reverse-stepi", "p/x $pc",
         "break trap::timer_tick", "continue", "continue", "delete",
@@ -166,11 +170,12 @@ def test_history_start_watch_monitor_and_a_write_in_the_past(trap_elf: Path) -> 
 def test_ctrl_c_ends_a_long_reverse_continue(p0_elf: Path) -> None:
     from tests.gdb.rspclient import RspClient
     m = machine(p0_elf)
-    m.enable_history()
-    m.history.interval = 1 << 14
-    m.resume(4 << 20)  # some 250 stretches to search, for a breakpoint never reached
+    t = MachineTarget(m)
+    t.enable_history()
+    t.history.interval = 1 << 14
+    t.resume(4 << 20)  # some 250 stretches to search, for a breakpoint never reached
     end = m.position
-    server = GdbServer(m, "127.0.0.1", 0)
+    server = GdbServer(t, "127.0.0.1", 0)
     server.listen()
     thread = threading.Thread(target=server.serve, kwargs={"running": False}, daemon=True)
     thread.start()

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from rvirt.board.virt import Machine
+from rvirt.debug.machine_target import MachineTarget
 from tests.reverse.conftest import LOOP_C_COUNTER_LINE, machine, row_starts
 from tests.reverse.test_gdb import Fingerprint, check_session, gdb_session, with_checkpoints
 
@@ -34,10 +35,11 @@ def _breakpoints(out: str) -> set[int]:
 
 def _run(elf: Path, commands: list[str]) -> tuple[Machine, str, list[Fingerprint]]:
     m = machine(elf)
-    m.enable_history()
-    m.history.interval = 1 << 10  # several snapshots, so reverse runs replay intervals
-    checks = with_checkpoints(m)
-    out = gdb_session(m, elf, commands)
+    t = MachineTarget(m)
+    t.enable_history()
+    t.history.interval = 1 << 10  # several snapshots, so reverse runs replay intervals
+    checks = with_checkpoints(t)
+    out = gdb_session(t, elf, commands)
     return m, out, checks
 
 

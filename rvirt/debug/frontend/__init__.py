@@ -19,7 +19,7 @@ from rvirt.debug.frontend.commands import Quit, execute, names
 from rvirt.debug.frontend.session import Debugger, Event
 
 if TYPE_CHECKING:
-    from rvirt.board.virt import Machine
+    from rvirt.debug.machine_target import MachineTarget
 
 PROMPT = "(rvirt) "
 CTRL_A, CTRL_C = 0x01, 0x03
@@ -32,37 +32,35 @@ def _write(text: str) -> None:
     sys.stdout.flush()
 
 
-def make_debugger(machine: Machine, out: Callable[[str], None] = _write,
+def make_debugger(target: MachineTarget, out: Callable[[str], None] = _write,
                   hints: Any = None) -> Debugger:
-    d = Debugger(machine, machine.debug_infos, out)
+    d = Debugger(target, target.debug_infos, out)
     d.hints = hints  # type: ignore[attr-defined]
-    _share_terminal(machine, d)  # before the history, which wraps the UART's output too
-    enable = getattr(machine, "enable_history", None)
-    if callable(enable):  # reverse execution needs the history from the start
-        enable()
+    _share_terminal(target, d)
+    target.enable_history()  # reverse execution needs the history from the start
     return d
 
 
-def run_debugger(machine: Machine, hints: Any = None) -> int:
+def run_debugger(target: MachineTarget, hints: Any = None) -> int:
     """Run the debugger until `quit` or the end of input; rvirt's exit status."""
-    d = make_debugger(machine, hints=hints)
+    d = make_debugger(target, hints=hints)
     d.out(d.describe(d.frame()) + "\n")  # as gdb does on attaching: 0x00001000 in ?? ()
     tty = sys.stdin is not None and not sys.stdin.closed and os.isatty(sys.stdin.fileno())
     if tty:
-        return _interactive(d, machine)
+        return _interactive(d, target)
     return _scripted(d)
 
 
-def _share_terminal(machine: Machine, d: Debugger) -> None:
-    """When the guest's UART writes to this terminal too, the debugger's answers start on
-    a line of their own: after `Hello` without a newline, a stop report would else
+def _share_terminal(target: MachineTarget, d: Debugger) -> None:
+    """When the guest's output goes to this terminal too, the debugger's answers start
+    on a line of their own: after `Hello` without a newline, a stop report would else
     continue the guest's line."""
     from rvirt.board import virt
-    uart = machine.uart
-    if uart.output is not virt._stdout_write:
+    machine = target.machine
+    if machine.print_out is not virt.stdout_write:
         return  # -serial file: the guest has its own place
     mid_line = [False]
-    guest = uart.output
+    guest = machine.print_out
 
     def guest_out(data: bytes) -> None:
         guest(data)
@@ -77,7 +75,7 @@ def _share_terminal(machine: Machine, d: Debugger) -> None:
             mid_line[0] = False
         write(text)
 
-    uart.output = guest_out
+    machine.print_out = guest_out
     d.out = out
 
 
@@ -107,7 +105,7 @@ def _lines(stream: Any) -> Iterator[str]:
         yield line.rstrip("\r\n")
 
 
-def _interactive(d: Debugger, machine: Machine) -> int:
+def _interactive(d: Debugger, target: MachineTarget) -> int:
     """The prompt on a terminal.  While the guest runs, the terminal is the guest's
     console (raw keys to the UART, with QEMU's C-a escapes); Ctrl-C or C-a c stops it."""
     from rvirt.console import Console, ConsoleQuit
@@ -115,7 +113,7 @@ def _interactive(d: Debugger, machine: Machine) -> int:
 
     prompt = Prompt(d, names())
     state = {"escape": False}
-    console = Console(machine.uart.receive)
+    console = Console(target.console_input)
 
     def feed(data: bytes) -> None:
         plain = bytearray()

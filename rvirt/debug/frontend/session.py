@@ -24,17 +24,20 @@ from rvirt.debug.dwarf import (
     evaluate_location,
 )
 from rvirt.debug.frontend import frames as F
+from rvirt.debug.frontend.cprint import CPrinter
 from rvirt.debug.frontend.disasm import gdb_insn
 from rvirt.debug.frontend.values import (
     CODE_PTR,
     DATA_PTR,
     INT,
+    VOID_T,
     Context,
     EvalError,
     Printer,
     Value,
     evaluate,
     int_value,
+    named_type,
 )
 from rvirt.debug.target import CSR_REGNUM_BASE, REG_PC, REG_PRIV, DebugTarget, Stop
 from rvirt.isa.decode import decode
@@ -84,6 +87,9 @@ class Display:
     fmt: str
     expr: str
     enabled: bool = True
+    # the entry of the function whose arguments or locals the expression reads: gdb shows
+    # such a display only in that scope (printcmd.c do_one_display, contained_in)
+    scope: int | None = None
 
 
 @dataclass
@@ -285,7 +291,9 @@ class Debugger:
         return data
 
     def printer(self) -> Printer:
-        return Printer(self.target.read_memory, self.symbolize, self.language())
+        lang = self.language()
+        cls = Printer if lang == "rust" else CPrinter
+        return cls(self.target.read_memory, self.symbolize, lang)
 
     def frame_args(self, frame: F.Frame) -> str:
         scope, _ = self.scope(frame)
@@ -594,6 +602,14 @@ class Debugger:
     def eval(self, text: str) -> Value:
         return evaluate(text, _Ctx(self))
 
+    def type_of(self, text: str) -> tuple[Type, bool]:
+        """What `whatis`/`ptype` describe: the type `text` names (True) or the type of
+        the expression `text` (False)."""
+        named = named_type(text, _Ctx(self))
+        if named is not None:
+            return named, True
+        return self.eval(text).type, False
+
     def record(self, v: Value) -> int:
         self.state.history.append(v)
         return len(self.state.history)
@@ -601,8 +617,23 @@ class Debugger:
     # --- displays -----------------------------------------------------------------------
     def do_displays(self) -> None:
         for d in self.displays:
-            if d.enabled:
+            if d.enabled and self._display_in_scope(d):
                 self.show_display(d)
+
+    def display_scope(self, expr: str) -> int | None:
+        """The function entry a new display is bound to (see Display.scope), if any."""
+        ctx = _Ctx(self)
+        try:
+            evaluate(expr, ctx)
+        except EvalError:
+            pass
+        return ctx.frame_entry
+
+    def _display_in_scope(self, d: Display) -> bool:
+        if d.scope is None:
+            return True
+        scope, _ = self.scope(self.frame())
+        return scope is not None and scope.entry == d.scope
 
     def show_display(self, d: Display) -> None:
         if d.fmt.endswith("i") or d.fmt.endswith("s"):
@@ -1158,6 +1189,7 @@ class _Ctx(Context):
     def __init__(self, dbg: Debugger) -> None:
         self.dbg = dbg
         self.lang = dbg.language() if dbg.running else "c"
+        self.frame_entry: int | None = None  # set when an argument or local is read
 
     def register(self, name: str) -> Value:
         d = self.dbg
@@ -1191,6 +1223,7 @@ class _Ctx(Context):
         if scope is not None:
             for var in [*scope.locals, *scope.args]:
                 if var.name == name:
+                    self.frame_entry = scope.entry
                     return d.read_variable(var, frame, scope)
         for i in ([info] if info else []) + [x for x in d.infos if x is not info]:
             var = i.static(name, frame.lookup_pc)
@@ -1208,14 +1241,28 @@ class _Ctx(Context):
             found = [(f, i) for f, i in found if i.function_scope(f.low) is not None]
         if found:
             f, finfo = found[0]
-            return Value(Type("func", _fn_type(d, finfo.function_scope(f.low)), 1), b"",
-                         f.low)
+            scope = finfo.function_scope(f.low)
+            t = Type("func", _fn_type(d, scope), 1)
+            if scope is not None:  # for C's `{int (int)}`
+                t.target = scope.return_type or VOID_T
+                t.params = [v.type for v in scope.args]
+                t.prototyped = scope.prototyped
+            return Value(t, b"", f.low)
         if d.language() == "rust":
             raise EvalError(f"No symbol '{name}' in current context")
         raise EvalError(f'No symbol "{name}" in current context.')
 
     def memory(self, addr: int, size: int) -> bytes:
         return self.dbg.memory(addr, size)
+
+    def type_named(self, tag: str, name: str) -> Type | None:
+        d = self.dbg
+        pc = d.frame().lookup_pc if d.running else None
+        for info in d.infos:
+            t = info.named_type(tag, name, pc)
+            if t is not None:
+                return t
+        return None
 
 
 def _fn_type(d: Debugger, scope: Scope | None) -> str:

@@ -9,9 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rvirt.debug.dwarf import Field, Type
+from rvirt.debug.frontend import ctype
+from rvirt.debug.frontend.ctype import c_decl
 
 MASK = 0xFFFFFFFF
-REPEAT_THRESHOLD = 10  # gdb's `set print repeats`: runs this long are folded
+REPEAT_THRESHOLD = 10  # gdb's `set print repeats`: longer runs are folded
 PRINT_MAX = 200  # gdb's `set print elements`
 
 INT = Type("base", "int", 4, "signed")
@@ -42,6 +44,21 @@ class Value:
         return n
 
 
+def field_value(v: Value, f: Field) -> Value:
+    """Member `f` of the structure `v`.  A bitfield is its bits, sign-extended when its
+    type is signed, as a value of the declared type (so /x shows all of an `int` field's
+    bits, as gdb does) that is not addressable."""
+    if not f.bits:
+        data = v.data[f.offset:f.offset + f.type.size]
+        return Value(f.type, data, v.address + f.offset if v.address is not None else None)
+    width = (f.bit + f.bits + 7) // 8
+    n = int.from_bytes(v.data[f.offset:f.offset + width], "little") >> f.bit
+    n &= (1 << f.bits) - 1
+    if f.type.encoding.startswith("signed") and n >> (f.bits - 1) & 1:
+        n -= 1 << f.bits
+    return int_value(n, f.type)
+
+
 def int_value(n: int, t: Type = INT) -> Value:
     size = max(t.size, 1)
     return Value(t, (n & ((1 << (8 * size)) - 1)).to_bytes(size, "little"))
@@ -49,20 +66,16 @@ def int_value(n: int, t: Type = INT) -> Value:
 
 def type_name(t: Type, lang: str = "rust") -> str:
     """A type as gdb names it in `print`'s `(TYPE) value` prefix."""
+    if lang != "rust":
+        return c_decl(t)
     if t.kind == "pointer":
-        target = t.target or VOID_T
-        if lang == "c":
-            if target.kind == "func":
-                return "void (*)()"
-            return f"{type_name(target, lang)} *"
-        return f"*mut {type_name(target, lang)}"
+        return f"*mut {type_name(t.target or VOID_T, lang)}"
     if t.kind == "func":
-        return "fn ()" if lang == "rust" else "void ()"
+        return "fn ()"
     if t.kind == "void":
-        return "()" if lang == "rust" else "void"
+        return "()"
     if t.kind == "array":
-        elem = type_name(t.target or VOID_T, lang)
-        return f"[{elem}; {t.count}]" if lang == "rust" else f"{elem} [{t.count}]"
+        return f"[{type_name(t.target or VOID_T, lang)}; {t.count}]"
     return t.name
 
 
@@ -190,35 +203,38 @@ class Printer:
         return "?"
 
     def field(self, v: Value, f: Field) -> Value:
-        size = f.type.size
-        data = v.data[f.offset:f.offset + size]
-        addr = v.address + f.offset if v.address is not None else None
-        return Value(f.type, data, addr)
+        return field_value(v, f)
 
     def _array(self, v: Value, fmt: str) -> str:
+        return "[" + self.elements(v, fmt) + "]"
+
+    def elements(self, v: Value, fmt: str) -> str:
+        """An array's elements as valprint.c value_print_array_elements lists them: a run
+        of more than REPEAT_THRESHOLD equal elements (equal bytes) is one `E <repeats N
+        times>`, counted as REPEAT_THRESHOLD towards PRINT_MAX; `...` after the last one
+        printed when some are left."""
         t = v.type
         elem = t.target
         assert elem is not None
         size = elem.size
-        items = []
-        for i in range(min(t.count, PRINT_MAX)):
-            addr = v.address + i * size if v.address is not None else None
-            items.append(self.value(Value(elem, v.data[i * size:(i + 1) * size], addr), fmt))
-        # runs of REPEAT_THRESHOLD or more equal elements are folded (valprint.c)
-        out = []
-        i = 0
-        while i < len(items):
-            j = i
-            while j < len(items) and items[j] == items[i]:
+        parts = []
+        printed = i = 0
+        while i < t.count and printed < PRINT_MAX:
+            data = v.data[i * size:(i + 1) * size]
+            j = i + 1
+            while j < t.count and v.data[j * size:(j + 1) * size] == data:
                 j += 1
-            if j - i >= REPEAT_THRESHOLD:
-                out.append(f"{items[i]} <repeats {j - i} times>")
+            addr = v.address + i * size if v.address is not None else None
+            text = self.value(Value(elem, data, addr), fmt)
+            if j - i > REPEAT_THRESHOLD:
+                parts.append(f"{text} <repeats {j - i} times>")
+                printed += REPEAT_THRESHOLD
                 i = j
             else:
-                out.append(items[i])
+                parts.append(text)
+                printed += 1
                 i += 1
-        more = "..." if t.count > PRINT_MAX else ""
-        return "[" + ", ".join(out) + more + "]"
+        return ", ".join(parts) + ("..." if i < t.count else "")
 
     def _is_str(self, t: Type) -> bool:
         names = [f.name for f in t.fields]
@@ -281,7 +297,10 @@ class Printer:
 
 _TOKEN = re.compile(r"\s*(?:(0x[0-9a-fA-F]+|\d+)|(\$[A-Za-z_0-9$]*)|"
                     r"([A-Za-z_][A-Za-z_0-9]*(?:::(?:[A-Za-z_{][A-Za-z_0-9#{}]*|<[^>]*>))*)|"
-                    r"(->|==|!=|<=|>=|&&|\|\||[-+*/%&().\[\]<>]))")
+                    r"(->|==|!=|<=|>=|&&|\|\||[-+*/%&().\[\]<>@])|"
+                    r"('(?:\\[0-7]{1,3}|\\.|[^'\\])'))")
+# C's character escapes (c-lang.c parse_escape)
+_CHAR_ESCAPES = {"n": 10, "t": 9, "r": 13, "a": 7, "b": 8, "f": 12, "v": 11, "e": 27}
 
 
 def tokenize(text: str) -> list[tuple[str, str]]:
@@ -294,8 +313,10 @@ def tokenize(text: str) -> list[tuple[str, str]]:
             rest = text[pos:].strip()
             raise EvalError(f"A syntax error in expression, near `{rest}'.")
         pos = m.end()
-        num, reg, name, op = m.groups()
-        if num is not None:
+        num, reg, name, op, char = m.groups()
+        if char is not None:
+            tokens.append(("char", char[1:-1]))
+        elif num is not None:
             tokens.append(("num", num))
         elif reg is not None:
             tokens.append(("reg", reg))
@@ -320,6 +341,11 @@ class Context:
 
     def memory(self, addr: int, size: int) -> bytes:  # pragma: no cover - interface
         raise NotImplementedError
+
+    def type_named(self, tag: str, name: str) -> Type | None:
+        """A C type the program's DWARF names (tag "struct", "union", "enum" or "" for a
+        typedef or base type); None when there is none."""
+        return None
 
 
 class Parser:
@@ -362,13 +388,13 @@ class Parser:
                 return v
 
     def comparison(self) -> Value:
-        v = self.additive()
+        v = self.repeat()
         ops = {"==": int.__eq__, "!=": int.__ne__, "<": int.__lt__, ">": int.__gt__,
                "<=": int.__le__, ">=": int.__ge__}
         while True:
             for op, fn in ops.items():
                 if self.take(op):
-                    r = self.additive()
+                    r = self.repeat()
                     v = _truth(fn(_scalar(v), _scalar(r)), self.lang)
                     break
             else:
@@ -378,15 +404,35 @@ class Parser:
     def lang(self) -> str:
         return getattr(self.ctx, "lang", "rust")
 
+    def repeat(self) -> Value:
+        """`V@N`: N objects of V's type from V's address on, an array (valarith.c
+        value_repeat); it binds tighter than comparisons, looser than `+` (c-exp.y)."""
+        v = self.additive()
+        while self.take("@"):
+            n = _scalar(self.additive())
+            if v.address is None:
+                raise EvalError("Only values in memory can be extended with '@'.")
+            if n <= 0:
+                raise EvalError(f"Invalid number {n} of repetitions.")
+            t = Type("array", "", v.type.size * n, target=v.type, count=n)
+            v = Value(t, self.ctx.memory(v.address, t.size), v.address)
+        return v
+
     def additive(self) -> Value:
         v = self.multiplicative()
         while True:
             if self.take("+"):
-                v = _add(v, self.multiplicative(), 1)
+                v = _add(self.decay(v), self.decay(self.multiplicative()), 1)
             elif self.take("-"):
-                v = _add(v, self.multiplicative(), -1)
+                v = _add(self.decay(v), self.decay(self.multiplicative()), -1)
             else:
                 return v
+
+    def decay(self, v: Value) -> Value:
+        """C's arithmetic sees an array in memory as a pointer to its first element."""
+        if self.lang == "rust" or v.type.kind != "array" or v.address is None:
+            return v
+        return int_value(v.address, Type("pointer", "", 4, target=v.type.target))
 
     def multiplicative(self) -> Value:
         v = self.unary()
@@ -404,6 +450,25 @@ class Parser:
                 return v
 
     def unary(self) -> Value:
+        t = self.peek()
+        if self.lang != "rust" and t == ("name", "sizeof"):
+            self.i += 1
+            at = self.i
+            if self.take("("):
+                typ = self.type_spec()
+                if typ is not None and self.take(")"):
+                    return int_value(typ.size, SIZE_T)
+                self.i = at
+            return int_value(self.unary().type.size, SIZE_T)
+        if self.lang != "rust" and t == ("op", "("):
+            at = self.i
+            self.i += 1
+            typ = self.type_spec()
+            if typ is not None:
+                if not self.take(")"):
+                    raise EvalError("A syntax error in expression, near `'.")
+                return cast(self.unary(), typ)
+            self.i = at
         if self.take("*"):
             return self.deref(self.unary())
         if self.take("&"):
@@ -416,8 +481,47 @@ class Parser:
             return int_value(-_scalar(v), v.type if v.type.kind == "base" else INT)
         return self.postfix()
 
+    def type_spec(self) -> Type | None:
+        """A C type name at the current token (`int`, `unsigned char`, `struct point *`,
+        `handler_t`), or None (nothing taken) when the tokens there are no type."""
+        at = self.i
+        words: list[str] = []
+        typ: Type | None = None
+        while (t := self.peek()) is not None and t[0] == "name":
+            word = t[1]
+            if word in ("struct", "union", "enum") and typ is None and not words:
+                self.i += 1
+                tag = self.peek()
+                if tag is None or tag[0] != "name":
+                    raise EvalError("A syntax error in expression, near `'.")
+                self.i += 1
+                typ = self.ctx.type_named(word, tag[1])
+                if typ is None:
+                    raise EvalError(f"No {word} type named {tag[1]}.")
+            elif word in ctype.TYPE_WORDS and typ is None:
+                self.i += 1
+                words.append(word)
+            elif typ is None and not [w for w in words if w not in ("const", "volatile")] \
+                    and (found := self.ctx.type_named("", word)) is not None:
+                self.i += 1
+                typ = found
+            else:
+                break
+        if typ is None and [w for w in words if w not in ("const", "volatile")]:
+            name = ctype.canonical(words)
+            typ = self.ctx.type_named("", ctype.dwarf_name(name)) or ctype.builtin(name)
+        if typ is None:
+            self.i = at
+            return None
+        while self.take("*"):
+            typ = Type("pointer", "", 4, target=typ)
+        return typ
+
     def deref(self, v: Value) -> Value:
         t = v.type
+        if t.kind == "array" and self.lang != "rust":
+            # C: an array is its first element's address (c-lang.c: arrays decay)
+            return self.index(v, 0)
         if t.kind == "base" and getattr(self.ctx, "lang", "rust") == "c":
             # C: `*0` reads an int at address 0 (gdb's c-exp.y unop_ind on an integer)
             addr = v.as_int() & MASK
@@ -430,6 +534,8 @@ class Parser:
             raise EvalError("Attempt to take contents of a non-pointer value.")
         addr = v.as_int() & MASK
         if target.kind == "func":
+            if self.lang != "rust":
+                self.ctx.memory(addr, 1)  # gdb reads a function's one byte: 0 is refused
             return Value(target, b"", addr)
         return Value(target, self.ctx.memory(addr, target.size), addr)
 
@@ -458,9 +564,7 @@ class Parser:
             v = self.deref(v)
         for f in v.type.fields:
             if f.name == name:
-                size = f.type.size
-                addr = v.address + f.offset if v.address is not None else None
-                return Value(f.type, v.data[f.offset:f.offset + size], addr)
+                return field_value(v, f)
         raise EvalError(f"There is no member named {t[1]}.")
 
     def index(self, v: Value, index: int) -> Value:
@@ -490,6 +594,13 @@ class Parser:
         if kind == "num":
             n = int(text, 0)
             return int_value(n, INT if n < 1 << 31 else LONG)
+        if kind == "char":
+            if text.startswith("\\"):
+                esc = text[1:]
+                n = int(esc, 8) if esc[0] in "01234567" else _CHAR_ESCAPES.get(esc, ord(esc))
+            else:
+                n = ord(text)
+            return int_value(n, self.ctx.type_named("", "char") or ctype.builtin("char"))
         if kind == "reg":
             if text == "$":
                 return self.ctx.history(None)
@@ -510,6 +621,29 @@ class Parser:
 
 
 BOOL = Type("base", "bool", 1, "bool")
+SIZE_T = INT  # gdb's type for sizeof (eval.c evaluate_subexp_for_sizeof: builtin_int)
+
+
+def cast(v: Value, t: Type) -> Value:
+    """`(TYPE) V` in C (valops.c value_cast): numbers, enums and pointers convert; an
+    array or function gives its address."""
+    to = ctype.resolved(t)
+    src = ctype.resolved(v.type)
+    if to.kind == "void":
+        return Value(VOID_T, b"")
+    if to.kind in ("base", "enum", "pointer"):
+        if src.kind in ("array", "func") and v.address is not None:
+            n = v.address
+        elif src.kind in ("base", "enum", "pointer"):
+            n = v.as_int()
+        else:
+            raise EvalError("Invalid cast.")
+        if to.kind == "base" and to.encoding == "bool":
+            n = int(n != 0)
+        return int_value(n, t)
+    if src is to or (src.kind == to.kind and src.name == to.name and src.size == to.size):
+        return Value(t, v.data, v.address)
+    raise EvalError("Invalid cast.")
 
 
 def _truth(b: bool, lang: str) -> Value:
@@ -541,3 +675,16 @@ def _add(a: Value, b: Value, sign: int) -> Value:
 
 def evaluate(text: str, ctx: Context) -> Value:
     return Parser(text, ctx).parse()
+
+
+def named_type(text: str, ctx: Context) -> Type | None:
+    """The C type `text` names (`struct point *`, `handler_t`, `unsigned`), or None when
+    it is an expression."""
+    try:
+        p = Parser(text, ctx)
+    except EvalError:
+        return None
+    if not p.tokens or p.lang == "rust":
+        return None
+    typ = p.type_spec()
+    return typ if typ is not None and p.i == len(p.tokens) else None

@@ -648,8 +648,8 @@ class Debugger:
             text = self.printer().top(v, d.fmt)
         except EvalError as e:
             text = f"<error: {e}>"
-        fmt = f"/{d.fmt} " if d.fmt else " "
-        self.out(f"{d.number}:{fmt}{d.expr} = {text}\n".replace(": /", ": /", 1))
+        fmt = f"/{d.fmt} " if d.fmt else ""
+        self.out(f"{d.number}: {fmt}{d.expr} = {text}\n")  # printcmd.c do_one_display
 
     # --- examine ------------------------------------------------------------------------
     def examine(self, spec: str, expr: str) -> None:

@@ -1003,8 +1003,9 @@ class DebugInfo:
 
     def named_type(self, tag: str, name: str, pc: int | None = None) -> Type | None:
         """A C type by name, as an expression's cast or `sizeof` names it: tag "struct",
-        "union" or "enum" with the tag's name, or "" for a typedef or base type; one in
-        the unit of `pc` is preferred, as gdb looks up."""
+        "union" or "enum" with the tag's name, or "" for a typedef or base type, or
+        "enumerator" for the enum type that has an enumerator of that name; one in the
+        unit of `pc` is preferred, as gdb looks up."""
         if self._named is None:
             self._named = {}
             for unit in list(self._every_unit()):
@@ -1012,6 +1013,14 @@ class DebugInfo:
                     cu = self._dwarf.get_CU_at(unit.cu_offset)
                     for child in cu.get_top_DIE().iter_children():
                         kind = _TYPE_TAGS.get(child.tag)
+                        if kind == "enum" and child.has_children:
+                            # its enumerators are names of constants: `p GREEN`
+                            for e in child.iter_children():
+                                en = e.attributes.get("DW_AT_name")
+                                if e.tag == "DW_TAG_enumerator" and en is not None:
+                                    self._named.setdefault(("enumerator", _text(en.value)),
+                                                           []).append((unit.cu_offset,
+                                                                       child.offset))
                         n = child.attributes.get("DW_AT_name")
                         if kind is None or n is None or "DW_AT_declaration" in child.attributes:
                             continue

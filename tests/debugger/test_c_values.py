@@ -60,7 +60,17 @@ SESSION = [
     "p -corners[2].x", "p idle.nice", "p ratio", "p precise", "p escapes",
     # refusals
     "p 1@2", "p *counts@0", "p nosuch", "p t->nosuch", "p (struct nope *)0",
-    "x/s message", "x/s p->name", "x/2s banner", "x/s label",
+    "x/s message", "x/s p->name", "x/2s banner", "x/s label", "x/s long_text",
+    "x/s escapes", "x/2s words[0]", "x/s alphabet",
+    # C's operators, enumerators, anonymous members
+    "p tagged.c", "p/c tagged", "p/x tagged", "p !t", "p ~0", "p 1 << 3", "p 7 % 3",
+    "p t->color == GREEN", "p GREEN", "p PERM_W", "p GREEN + 1", "p/x PERM_X",
+    "p PERM_R | PERM_X", "p sizeof(grid)", "p sizeof grid[0]", "p zeros[1]@20",
+    "p (char *)t->name", "p (unsigned char *)t->name", "p &t->name[2]", "p *t->name@4",
+    "p (u32)-1", "p (handler_t)twice", "p/s banner", "p/x banner", "p/c arr",
+    "p/x words", "p/d escapes", "p $pc", "p $sp", "p &arr", "p *&arr", "p (short)-1",
+    "p/u (char)-1", "p (void)0", "whatis (void)0", "whatis GREEN", "whatis 'a'",
+    "whatis 1 == 1", "whatis t->flags.delta",
     "display local.x", "display/x arr", "info display",
     # types
     "ptype t", "ptype struct point", "ptype struct task", "whatis t", "whatis *t",

@@ -5,6 +5,8 @@ machine: memory is read through the Printer's callback."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rvirt.debug.dwarf import Type
 from rvirt.debug.frontend.ctype import VOID, c_decl, resolved
 from rvirt.debug.frontend.values import (
@@ -174,25 +176,30 @@ class CPrinter(Printer):
         return "?"
 
     def _string_at(self, addr: int) -> str:
-        """val_print_string: up to print-elements characters up to a NUL; `...` when it
-        stopped with more to come; a read error after what could be read."""
-        data = bytearray()
-        a = addr
-        error = None
-        while len(data) < PRINT_MAX:
-            b = self.read(a, 1)
-            if b is None:
-                error = a
-                break
-            data += b
-            a += 1
-            if b == b"\0":
-                break
-        force = False
-        if error is None and (not data or data[-1] != 0):
-            nxt = self.read(a, 1)
-            force = nxt is not None and nxt != b"\0"
-        text = c_string(bytes(data), force) if data else ""
-        if error is not None:
-            text += f"<error: Cannot access memory at address {error:#x}>"
-        return text
+        return string_at(self.read, addr)[0]
+
+
+def string_at(read: Callable[[int, int], bytes | None], addr: int) -> tuple[str, int]:
+    """val_print_string: up to print-elements characters up to a NUL; `...` when it
+    stopped with more to come; a read error after what could be read.  Also the address
+    after what was read (where `x/s` goes on)."""
+    data = bytearray()
+    a = addr
+    error = None
+    while len(data) < PRINT_MAX:
+        b = read(a, 1)
+        if b is None:
+            error = a
+            break
+        data += b
+        a += 1
+        if b == b"\0":
+            break
+    force = False
+    if error is None and (not data or data[-1] != 0):
+        nxt = read(a, 1)
+        force = nxt is not None and nxt != b"\0"
+    text = c_string(bytes(data), force) if data else ""
+    if error is not None:
+        text += f"<error: Cannot access memory at address {error:#x}>"
+    return text, a

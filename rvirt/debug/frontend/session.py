@@ -24,7 +24,7 @@ from rvirt.debug.dwarf import (
     evaluate_location,
 )
 from rvirt.debug.frontend import frames as F
-from rvirt.debug.frontend.cprint import CPrinter
+from rvirt.debug.frontend.cprint import CPrinter, string_at
 from rvirt.debug.frontend.disasm import gdb_insn
 from rvirt.debug.frontend.values import (
     CODE_PTR,
@@ -685,6 +685,13 @@ class Debugger:
         if fmt == "i":
             self._examine_insns(addr, count)
             return
+        if fmt == "s" and self.language() != "rust":
+            for _ in range(count):  # the strings as `print` shows a `char *`'s
+                text, nxt = string_at(self.target.read_memory, addr)
+                self.out(f"{self.label(addr)}:\t{text}\n")
+                addr = nxt
+            self._x_next = addr
+            return
         if fmt == "s":
             for _ in range(count):
                 data = bytearray()
@@ -1229,6 +1236,11 @@ class _Ctx(Context):
             var = i.static(name, frame.lookup_pc)
             if var is not None:
                 return d.read_variable(var, frame, None)
+        if self.lang != "rust":
+            enum = self.type_named("enumerator", name)
+            if enum is not None:
+                value = next(v for n, v in enum.enumerators if n == name)
+                return int_value(value, enum)
         # as gdb's Rust lookup: the name itself, or in the scopes of the current
         # function's path (`power_off` inside trap::kmain is trap::power_off)
         here, _ = d.function_at(frame.lookup_pc)

@@ -119,8 +119,9 @@ def _fmt_int(n: int, size: int, fmt: str, signed: bool) -> str:
     if fmt == "u":
         return str(u)
     if fmt == "c":
+        # the value as a char, signed when its type is (printcmd.c print_formatted)
         c = u & 0xFF
-        return f"{c} {_char(c)}"
+        return f"{c - 256 if signed and c > 0x7F else c} {_char(c)}"
     if fmt == "a":
         return f"{u:#x}"
     return str(n if signed else u)
@@ -297,7 +298,7 @@ class Printer:
 
 _TOKEN = re.compile(r"\s*(?:(0x[0-9a-fA-F]+|\d+)|(\$[A-Za-z_0-9$]*)|"
                     r"([A-Za-z_][A-Za-z_0-9]*(?:::(?:[A-Za-z_{][A-Za-z_0-9#{}]*|<[^>]*>))*)|"
-                    r"(->|==|!=|<=|>=|&&|\|\||[-+*/%&().\[\]<>@])|"
+                    r"(->|==|!=|<=|>=|&&|\|\||<<|>>|[-+*/%&().\[\]<>@!~|^])|"
                     r"('(?:\\[0-7]{1,3}|\\.|[^'\\])'))")
 # C's character escapes (c-lang.c parse_escape)
 _CHAR_ESCAPES = {"n": 10, "t": 9, "r": 13, "a": 7, "b": 8, "f": 12, "v": 11, "e": 27}
@@ -376,25 +377,37 @@ class Parser:
         return False
 
     def logical(self) -> Value:
-        v = self.comparison()
+        v = self.bitwise()
         while True:
             if self.take("&&"):
-                r = self.comparison()
+                r = self.bitwise()
                 v = _truth(bool(_scalar(v)) and bool(_scalar(r)), self.lang)
             elif self.take("||"):
-                r = self.comparison()
+                r = self.bitwise()
                 v = _truth(bool(_scalar(v)) or bool(_scalar(r)), self.lang)
             else:
                 return v
 
+    def bitwise(self, level: int = 0) -> Value:
+        """`|`, `^` and `&`, loosest first (c-exp.y), between `&&` and `==`."""
+        ops = ("|", "^", "&")
+        if level == len(ops):
+            return self.comparison()
+        v = self.bitwise(level + 1)
+        while self.take(ops[level]):
+            a, b = _scalar(v), _scalar(self.bitwise(level + 1))
+            n = a | b if level == 0 else a ^ b if level == 1 else a & b
+            v = int_value(n, _arith_type(v))
+        return v
+
     def comparison(self) -> Value:
-        v = self.repeat()
+        v = self.shift()
         ops = {"==": int.__eq__, "!=": int.__ne__, "<": int.__lt__, ">": int.__gt__,
                "<=": int.__le__, ">=": int.__ge__}
         while True:
             for op, fn in ops.items():
                 if self.take(op):
-                    r = self.repeat()
+                    r = self.shift()
                     v = _truth(fn(_scalar(v), _scalar(r)), self.lang)
                     break
             else:
@@ -403,6 +416,16 @@ class Parser:
     @property
     def lang(self) -> str:
         return getattr(self.ctx, "lang", "rust")
+
+    def shift(self) -> Value:
+        v = self.repeat()
+        while True:
+            if self.take("<<"):
+                v = int_value(_scalar(v) << _scalar(self.repeat()), _arith_type(v))
+            elif self.take(">>"):
+                v = int_value(_scalar(v) >> _scalar(self.repeat()), _arith_type(v))
+            else:
+                return v
 
     def repeat(self) -> Value:
         """`V@N`: N objects of V's type from V's address on, an array (valarith.c
@@ -479,6 +502,11 @@ class Parser:
         if self.take("-"):
             v = self.unary()
             return int_value(-_scalar(v), v.type if v.type.kind == "base" else INT)
+        if self.take("!"):
+            return _truth(not _scalar(self.unary()), self.lang)
+        if self.take("~"):
+            v = self.unary()
+            return int_value(~_scalar(v), _arith_type(v))
         return self.postfix()
 
     def type_spec(self) -> Type | None:
@@ -562,10 +590,10 @@ class Parser:
         name = t[1] if t[0] == "name" else f"__{t[1]}"
         if v.type.kind == "pointer":  # Rust auto-derefs for field access
             v = self.deref(v)
-        for f in v.type.fields:
-            if f.name == name:
-                return field_value(v, f)
-        raise EvalError(f"There is no member named {t[1]}.")
+        found = _member(v, name)
+        if found is None:
+            raise EvalError(f"There is no member named {t[1]}.")
+        return found
 
     def index(self, v: Value, index: int) -> Value:
         t = v.type
@@ -621,6 +649,19 @@ class Parser:
 
 
 BOOL = Type("base", "bool", 1, "bool")
+
+
+def _member(v: Value, name: str) -> Value | None:
+    """Member `name` of `v`, looking into C's anonymous structs and unions too."""
+    for f in v.type.fields:
+        if f.name == name:
+            return field_value(v, f)
+    for f in v.type.fields:
+        if not f.name and f.type.kind == "struct":
+            found = _member(field_value(v, f), name)
+            if found is not None:
+                return found
+    return None
 SIZE_T = INT  # gdb's type for sizeof (eval.c evaluate_subexp_for_sizeof: builtin_int)
 
 
@@ -649,6 +690,13 @@ def cast(v: Value, t: Type) -> Value:
 def _truth(b: bool, lang: str) -> Value:
     """A comparison's value: a Rust bool, or C's int 1 or 0."""
     return int_value(int(b), BOOL if lang == "rust" else INT)
+
+
+def _arith_type(v: Value) -> Type:
+    """An integer operation's type: the operand's integer type, at least int (C's
+    integer promotions)."""
+    t = v.type
+    return t if t.kind == "base" and t.size >= 4 else INT
 
 
 def _scalar(v: Value) -> int:

@@ -121,6 +121,22 @@ float ratio = 0.1f;
 double precise = 0.1;
 unsigned char escapes[8] = {'"', '\\', '\'', 7, 27, 127, 1, 0};
 
+struct pair {
+    int a;
+    short b;
+};
+
+struct pair make_pair(int a) { struct pair r = {a, (short)(a + 1)}; return r; }
+struct point make_point(int x) { struct point r = {x, x + 1, "made"}; return r; }
+const char *name_of(enum color c) { return c == BLUE ? "blue" : "other"; }
+enum perm perms(int bits) { return (enum perm)bits; }
+char first(const char *s) { return s[0]; }
+struct task *task_of(int which) { return which ? current : &idle; }
+long long wide(int v) { return (long long)v << 33; }
+
+volatile struct pair got_pair;
+volatile struct point got_point;
+
 static int inspect(struct task *t, const struct point *p, int n, const char *label)
 {
     int total = 0;
@@ -149,6 +165,9 @@ void kmain(void)
         alphabet[i] = (char)('a' + i % 26);
     sink = inspect(&worker, &corners[1], 2, "lbl");
     sink += plain_fp(3);
+    got_pair = make_pair(4);
+    got_point = make_point(5);
+    sink += name_of(paint)[0] + perms(6) + first("q") + task_of(1)->pid + (int)wide(1);
     *(volatile u32 *)0x100000 = 0x5555;  /* sifive_test: pass, power off */
     for (;;)
         ;

@@ -1177,11 +1177,14 @@ class DebugInfo:
             t.tag = "enum"
             t.name = self._type_name(die, name)
             base = self._type_of(die) if "DW_AT_type" in a else None
-            t.encoding = base.encoding if base is not None else "unsigned"
             for child in die.iter_children():
                 if child.tag == "DW_TAG_enumerator":
                     t.enumerators.append((_text(child.attributes["DW_AT_name"].value),
                                           child.attributes["DW_AT_const_value"].value))
+            # without an underlying type, unsigned unless an enumerator is negative (gdb's
+            # update_enumeration_type_from_children)
+            t.encoding = base.encoding if base is not None else \
+                "signed" if any(v < 0 for _, v in t.enumerators) else "unsigned"
         elif tag in ("DW_TAG_structure_type", "DW_TAG_union_type", "DW_TAG_class_type"):
             t.kind = "struct"
             t.tag = {"DW_TAG_union_type": "union", "DW_TAG_class_type": "class"}.get(tag,

@@ -85,6 +85,18 @@ SESSION = [
     "whatis *counts@3", "whatis (char)1", "whatis (long)1", "whatis sizeof(int)",
     "whatis sink", "ptype unsigned", "ptype struct nope", "whatis $pc", "whatis $sp",
     "whatis label", "whatis word_list", "whatis banner_ptr", "whatis escapes",
+    # typedefs of unnamed structs, byte buffers, arrays of strings, const, NULL
+    "p anon", "whatis anon", "ptype anon", "p &anon", "p anons", "p anon_ptr",
+    "p *anon_ptr", "ptype anon_t", "whatis anon_t", "p buf", "p/x buf", "whatis buf",
+    "p names", "p names[1]", "whatis names[1]", "p fixed", "whatis fixed", "p &fixed",
+    "ptype fixed", "p none", "p *none", "p none->x", "p (anon_t *)0", "p &tagged.range",
+    # pointer arithmetic, literals' types, the usual arithmetic conversions
+    "p p + 1", "p *(p + 1)", "p p[1]", "p &p[1]", "p p - corners", "whatis p - corners",
+    "p *corners@2", "p 0x80000000", "whatis 0x80000000", "whatis 2147483648",
+    "whatis 0x100000000", "p 017", "p 5 + 0x80000000", "whatis 5 + 0x80000000",
+    "whatis letter + 1", "p -7 / 2", "p -7 % 2", "whatis idle.ticks + 1", "p 1 << 31",
+    "p (unsigned)-1 >> 4", "p -16 >> 2", "p ~letter", "whatis PERM_R | PERM_W",
+    "x/3dw arr", "x/8xb t->name", "x/2c t->name",
     # the caller's frame: a struct local; the displays of inspect's locals are not shown
     "up", "info locals", "p worker", "p worker.name", "p/x worker.word",
     "whatis worker.flags", "down", "finish", "kill",

@@ -395,9 +395,11 @@ class Parser:
             return self.comparison()
         v = self.bitwise(level + 1)
         while self.take(ops[level]):
-            a, b = _scalar(v), _scalar(self.bitwise(level + 1))
-            n = a | b if level == 0 else a ^ b if level == 1 else a & b
-            v = int_value(n, _arith_type(v))
+            a = _scalar(v)
+            r = self.bitwise(level + 1)
+            n = a | _scalar(r) if level == 0 else a ^ _scalar(r) if level == 1 else \
+                a & _scalar(r)
+            v = int_value(n, self.common(v, r))
         return v
 
     def comparison(self) -> Value:
@@ -444,12 +446,28 @@ class Parser:
     def additive(self) -> Value:
         v = self.multiplicative()
         while True:
+            diff = LONG if self.lang == "rust" else ctype.builtin("long")
             if self.take("+"):
-                v = _add(self.decay(v), self.decay(self.multiplicative()), 1)
+                r = self.decay(self.multiplicative())
+                v = _add(self.decay(v), r, 1, diff, self.c_common(v, r))
             elif self.take("-"):
-                v = _add(self.decay(v), self.decay(self.multiplicative()), -1)
+                r = self.decay(self.multiplicative())
+                v = _add(self.decay(v), r, -1, diff, self.c_common(v, r))
             else:
                 return v
+
+    def common(self, a: Value, b: Value) -> Type:
+        """A binary operation's type.  C: the usual arithmetic conversions (both
+        promoted to at least int; the wider; of two as wide, the unsigned one)."""
+        if self.lang == "rust":
+            return a.type if a.type.kind == "base" else INT
+        ta, tb = _arith_type(a), _arith_type(b)
+        if ta.size != tb.size:
+            return ta if ta.size > tb.size else tb
+        return tb if tb.encoding == "unsigned" and ta.encoding != "unsigned" else ta
+
+    def c_common(self, a: Value, b: Value) -> Type | None:
+        return None if self.lang == "rust" else self.common(a, b)
 
     def decay(self, v: Value) -> Value:
         """C's arithmetic sees an array in memory as a pointer to its first element."""
@@ -467,7 +485,7 @@ class Parser:
                     if op != "*" and b == 0:
                         raise EvalError("Division by zero")
                     n = a * b if op == "*" else int(a / b) if op == "/" else a - b * int(a / b)
-                    v = int_value(n, v.type if v.type.kind == "base" else INT)
+                    v = int_value(n, self.common(v, r))
                     break
             else:
                 return v
@@ -620,8 +638,11 @@ class Parser:
         self.i += 1
         kind, text = t
         if kind == "num":
-            n = int(text, 0)
-            return int_value(n, INT if n < 1 << 31 else LONG)
+            octal = len(text) > 1 and text[0] == "0" and text[1] not in "xX"
+            n = int(text, 8 if octal else 0)
+            if self.lang == "rust":
+                return int_value(n, INT if n < 1 << 31 else LONG)
+            return int_value(n, _literal_type(n, decimal=text[0] != "0" or text == "0"))
         if kind == "char":
             if text.startswith("\\"):
                 esc = text[1:]
@@ -692,10 +713,24 @@ def _truth(b: bool, lang: str) -> Value:
     return int_value(int(b), BOOL if lang == "rust" else INT)
 
 
+def _literal_type(n: int, decimal: bool) -> Type:
+    """C's type for an integer literal, as gdb 13's c-exp.y parse_number gives it: the
+    first of int, long, long long that holds it, unsigned ones too for hex and octal."""
+    names = ["int", "long", "long long"] if decimal else \
+        ["int", "unsigned int", "long", "unsigned long", "long long", "unsigned long long"]
+    for name in names:
+        size, encoding = ctype.BUILTIN[name]
+        if n < 1 << (8 * size - (encoding == "signed")):
+            return ctype.builtin(name)
+    return ctype.builtin(names[-1])
+
+
 def _arith_type(v: Value) -> Type:
     """An integer operation's type: the operand's integer type, at least int (C's
     integer promotions)."""
     t = v.type
+    if t.kind == "enum" and t.size >= 4:  # an enum is its underlying integer type
+        return ctype.builtin("unsigned int" if t.encoding == "unsigned" else "int")
     return t if t.kind == "base" and t.size >= 4 else INT
 
 
@@ -705,7 +740,10 @@ def _scalar(v: Value) -> int:
     raise EvalError("Argument to arithmetic operation not a number or boolean.")
 
 
-def _add(a: Value, b: Value, sign: int) -> Value:
+def _add(a: Value, b: Value, sign: int, diff: Type = LONG, common: Type | None = None
+         ) -> Value:
+    """a + b or a - b; a pointer difference (in elements) has type `diff`; numbers, type
+    `common` (by default the first's, when it is the wider)."""
     if a.type.kind == "pointer" and b.type.kind != "pointer":
         target = a.type.target
         step = target.size if target is not None and target.size else 1
@@ -713,11 +751,11 @@ def _add(a: Value, b: Value, sign: int) -> Value:
     if a.type.kind == "pointer" and b.type.kind == "pointer" and sign < 0:
         target = a.type.target
         step = target.size if target is not None and target.size else 1
-        return int_value((a.as_int() - b.as_int()) // step, LONG)
+        return int_value((a.as_int() - b.as_int()) // step, diff)
     if b.type.kind == "pointer" and sign > 0:
         return _add(b, a, 1)
-    t = a.type if a.type.kind == "base" and a.type.size >= b.type.size else (
-        b.type if b.type.kind == "base" else INT)
+    t = common or (a.type if a.type.kind == "base" and a.type.size >= b.type.size else (
+        b.type if b.type.kind == "base" else INT))
     return int_value(_scalar(a) + sign * _scalar(b), t)
 
 

@@ -121,6 +121,21 @@ float ratio = 0.1f;
 double precise = 0.1;
 unsigned char escapes[8] = {'"', '\\', '\'', 7, 27, 127, 1, 0};
 
+typedef struct {
+    int id;
+    unsigned short flags;
+} anon_t;
+
+typedef unsigned char uint8;
+
+anon_t anon = {9, 0xbeef};
+anon_t anons[2] = {{1, 2}, {3, 4}};
+anon_t *anon_ptr = &anon;
+uint8 buf[6] = {'o', 'k', 0xff, 0, 0, 0};
+char names[3][8] = {"one", "two", "three"};
+const struct point fixed = {10, 20, "fixed"};
+struct point *none;
+
 struct pair {
     int a;
     short b;
@@ -167,6 +182,7 @@ void kmain(void)
     sink += plain_fp(3);
     got_pair = make_pair(4);
     got_point = make_point(5);
+    sink += anon_ptr->id + buf[0] + names[0][0] + fixed.x + (none == 0);
     sink += name_of(paint)[0] + perms(6) + first("q") + task_of(1)->pid + (int)wide(1);
     *(volatile u32 *)0x100000 = 0x5555;  /* sifive_test: pass, power off */
     for (;;)

@@ -132,6 +132,22 @@ def test_c_finish_values_are_gdbs(demo: ModuleType, c_elf: Path) -> None:
         assert ours == gdbs, command
 
 
+def test_c_set_var_is_gdbs(demo: ModuleType, c_elf: Path) -> None:
+    """`set var` on C lvalues: struct members, enums, chars, array elements, a long long,
+    and bitfields (their bits written into the bytes that hold them)."""
+    need("gdb-multiarch")
+    need("qemu-system-riscv32")
+    session = [f"break kernel.c:{LINE}", "continue", "set var local.x = 42", "p local",
+               "set var c = BLUE", "p c", "set var t->name[0] = 'W'", "p t->name",
+               "set var bf.delta = 5", "set var bf.mode = 1", "p bf",
+               "set var bf.rest = 0xffffff", "set var bf.ready = 0", "p/x bf",
+               "set var t->flags.delta = -8", "p t->flags", "set var t->perm = PERM_W",
+               "p t->perm", "set var arr[2] = -1", "p arr", "set var t->ticks = 0x100000001",
+               "p t->ticks", "kill"]
+    for command, ours, gdbs in side_by_side(c_elf, demo, session):
+        assert ours == gdbs, command
+
+
 def _rvirt(elf: Path, commands: list[str]) -> dict[str, list[str]]:
     status, out, err = rvirt_session(elf, commands)
     assert status == 0 and "Traceback" not in err, err

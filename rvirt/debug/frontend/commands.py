@@ -387,6 +387,18 @@ def cmd_set(d: Debugger, arg: str) -> None:
         d.invalidate()
         return
     target = d.eval(lhs)
+    if target.bitfield is not None:  # its bits in the bytes that hold it
+        addr, bit, bits = target.bitfield
+        width = (bit + bits + 7) // 8
+        old = d.target.read_memory(addr, width)
+        if old is None:
+            raise CommandError(f"Cannot access memory at address {addr:#x}")
+        mask = ((1 << bits) - 1) << bit
+        word = int.from_bytes(old, "little") & ~mask | (value.as_int() << bit) & mask
+        if not d.target.write_memory(addr, word.to_bytes(width, "little")):
+            raise CommandError(f"Cannot access memory at address {addr:#x}")
+        d.invalidate()
+        return
     if target.address is None:
         raise CommandError("Left operand of assignment is not an lvalue.")
     size = max(target.type.size, 1)

@@ -33,6 +33,8 @@ class Value:
     type: Type
     data: bytes
     address: int | None = None  # where it lives in memory (an lvalue), if it does
+    # a bitfield's place instead: (address of its first byte, first bit, width)
+    bitfield: tuple[int, int, int] | None = None
 
     def as_int(self) -> int:
         t = self.type
@@ -56,7 +58,10 @@ def field_value(v: Value, f: Field) -> Value:
     n &= (1 << f.bits) - 1
     if f.type.encoding.startswith("signed") and n >> (f.bits - 1) & 1:
         n -= 1 << f.bits
-    return int_value(n, f.type)
+    v2 = int_value(n, f.type)
+    if v.address is not None:
+        v2.bitfield = (v.address + f.offset, f.bit, f.bits)
+    return v2
 
 
 def int_value(n: int, t: Type = INT) -> Value:

@@ -38,7 +38,7 @@ def c_elf() -> Path:
 
 
 SESSION = [
-    f"break kernel.c:{LINE}", "continue", "bt 2", "info args", "info locals",
+    f"break kernel.c:{LINE}", "continue", "bt", "info args", "info locals",
     # structs, pointers to them, their char * and char[] members
     "p *t", "p t", "p p", "p *p", "p p->name", "p t->name", "p label", "p local",
     "p c", "p (int)c", "p w", "p arr", "p *arr@3", "p arr[1]@2", "p tag", "p h", "p *h",
@@ -145,6 +145,20 @@ def test_c_set_var_is_gdbs(demo: ModuleType, c_elf: Path) -> None:
                "p t->perm", "set var arr[2] = -1", "p arr", "set var t->ticks = 0x100000001",
                "p t->ticks", "kill"]
     for command, ours, gdbs in side_by_side(c_elf, demo, session):
+        assert ours == gdbs, command
+
+
+ASM = ["break _start", "continue", "info breakpoints", "break kmain", "continue", "bt", "up",
+       "frame", "down", "tbreak start.S:6", "info breakpoints", "kill"]
+
+
+def test_c_kernels_assembly_frames_are_gdbs(demo: ModuleType, c_elf: Path) -> None:
+    """The kernel's entry is assembly with line information but no DWARF function: gdb
+    names its symbol and line in stops, frames and breakpoints (`_start () at
+    ckernel/start.S:5`, `#1  0x8000000a in _start () at ckernel/start.S:6`)."""
+    need("gdb-multiarch")
+    need("qemu-system-riscv32")
+    for command, ours, gdbs in side_by_side(c_elf, demo, ASM):
         assert ours == gdbs, command
 
 

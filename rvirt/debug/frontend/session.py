@@ -339,6 +339,14 @@ class Debugger:
                 break
         if f is not None and name == "??":
             name = f.name
+        if sal is not None and f is not None:
+            # code with lines but no DWARF function (an assembly file): gdb names the
+            # symbol and the line (find_frame_sal)
+            show = force_addr if force_addr is not None else (frame.level > 0 and
+                                                              not self._same_pc(frame)
+                                                              or pc != sal.start)
+            prefix = f"0x{pc:08x} in " if show else ""
+            return f"{prefix}{name} () at {sal.file}:{sal.line}"
         return f"0x{pc:08x} in {name} ()"
 
     def _same_pc(self, frame: F.Frame) -> bool:
@@ -379,7 +387,7 @@ class Debugger:
         or SRC_LINE (the source line, after the address when mid-line)."""
         sal = self.frame_sal(frame)
         f, _ = self.function_at(frame.lookup_pc)
-        has_lines = sal is not None and f is not None and self.scope(frame)[0] is not None
+        has_lines = sal is not None and f is not None
         if src_line_only and has_lines:
             assert sal is not None
             mid = frame.pc != sal.start and frame.site is None
@@ -877,9 +885,11 @@ class Debugger:
 
     def where_text(self, addr: int) -> str:
         """`in hello::kmain at src/main.rs:69` or `<_start+20>` (info breakpoints)."""
-        f, _ = self.function_at(addr)
+        f, info = self.function_at(addr)
         sal = self.line_span(addr)
         if f is not None and sal is not None:
+            if info is not None and info.function_scope(addr) is None:
+                return f"{sal.file}:{sal.line}"  # an assembly file: lines, no function
             return f"in {f.name} at {sal.file}:{sal.line}"
         sym = self.code_symbol(addr)
         return sym.strip()

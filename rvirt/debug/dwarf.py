@@ -1002,30 +1002,17 @@ class DebugInfo:
         return found[0][1]
 
     def named_type(self, tag: str, name: str, pc: int | None = None) -> Type | None:
-        """A C type by name, as an expression's cast or `sizeof` names it: tag "struct",
-        "union" or "enum" with the tag's name, or "" for a typedef or base type, or
-        "enumerator" for the enum type that has an enumerator of that name; one in the
-        unit of `pc` is preferred, as gdb looks up."""
+        """A type by name, as an expression's cast or `sizeof` or `ptype` names it: tag
+        "struct", "union" or "enum" with a C tag's name, or "" for a typedef, a base type
+        or a Rust type's path (`hello::Uart`), or "enumerator" for the C enum type that
+        has an enumerator of that name; one in the unit of `pc` is preferred, as gdb
+        looks up."""
         if self._named is None:
             self._named = {}
             for unit in list(self._every_unit()):
                 try:
                     cu = self._dwarf.get_CU_at(unit.cu_offset)
-                    for child in cu.get_top_DIE().iter_children():
-                        kind = _TYPE_TAGS.get(child.tag)
-                        if kind == "enum" and child.has_children:
-                            # its enumerators are names of constants: `p GREEN`
-                            for e in child.iter_children():
-                                en = e.attributes.get("DW_AT_name")
-                                if e.tag == "DW_TAG_enumerator" and en is not None:
-                                    self._named.setdefault(("enumerator", _text(en.value)),
-                                                           []).append((unit.cu_offset,
-                                                                       child.offset))
-                        n = child.attributes.get("DW_AT_name")
-                        if kind is None or n is None or "DW_AT_declaration" in child.attributes:
-                            continue
-                        self._named.setdefault((kind, _text(n.value)), []).append(
-                            (unit.cu_offset, child.offset))
+                    self._collect_types(cu.get_top_DIE(), unit.cu_offset, [])
                 except Exception as e:  # a unit that cannot be walked has no types
                     self._fail(e)
         found = self._named.get((tag, name))
@@ -1039,6 +1026,30 @@ class DebugInfo:
         except Exception as e:  # a dangling reference: no such type
             self._fail(e)
             return None
+
+    def _collect_types(self, die: Any, cu_offset: int, scope: list[str]) -> None:
+        """Index the types `die` holds for named_type: C's by tag and name; those in a
+        namespace (Rust's) by their path, `hello::Uart`, with tag ""."""
+        assert self._named is not None
+        for child in die.iter_children():
+            n = child.attributes.get("DW_AT_name")
+            if child.tag == "DW_TAG_namespace":
+                if n is not None and child.has_children:
+                    self._collect_types(child, cu_offset, [*scope, _text(n.value)])
+                continue
+            kind = _TYPE_TAGS.get(child.tag)
+            if kind == "enum" and child.has_children and not scope:
+                # its enumerators are names of constants: `p GREEN`
+                for e in child.iter_children():
+                    en = e.attributes.get("DW_AT_name")
+                    if e.tag == "DW_TAG_enumerator" and en is not None:
+                        self._named.setdefault(("enumerator", _text(en.value)), []).append(
+                            (cu_offset, child.offset))
+            if kind is None or n is None or "DW_AT_declaration" in child.attributes:
+                continue
+            key = (kind, _text(n.value)) if not scope else \
+                ("", "::".join([*scope, _text(n.value)]))
+            self._named.setdefault(key, []).append((cu_offset, child.offset))
 
     def _collect_statics(self, die: Any, cu: Any, scope: list[str], cu_offset: int) -> None:
         assert self._statics is not None

@@ -18,7 +18,7 @@ from rvirt.debug.frontend.session import (
     gdb_echo,
     natural_register,
 )
-from rvirt.debug.frontend.values import EvalError, type_name
+from rvirt.debug.frontend.values import EvalError, rust_ptype
 from rvirt.debug.target import CSR_REGNUM_BASE, REG_PC
 
 Handler = Callable[[Debugger, str], None]
@@ -345,9 +345,7 @@ def _describe_type(d: Debugger, arg: str, show: int) -> None:
     t, named = d.type_of(arg)
     lang = d.language() if d.running else "c"
     if lang == "rust":
-        if show > 0 and t.kind in ("struct", "variant", "enum"):
-            raise CommandError("ptype of a Rust type is not supported; whatis names it.")
-        d.out(f"type = {type_name(t, 'rust')}\n")
+        d.out(f"type = {rust_ptype(t, show)}\n")
         return
     if named and show < 0 and t.alias and t.under is not None:
         t = t.under

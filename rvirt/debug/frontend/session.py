@@ -613,10 +613,18 @@ class Debugger:
     def type_of(self, text: str) -> tuple[Type, bool]:
         """What `whatis`/`ptype` describe: the type `text` names (True) or the type of
         the expression `text` (False)."""
-        named = named_type(text, _Ctx(self))
+        ctx = _Ctx(self)
+        named = named_type(text, ctx)
         if named is not None:
             return named, True
-        return self.eval(text).type, False
+        try:
+            return self.eval(text).type, False
+        except EvalError:
+            # a Rust type's path (`hello::Uart`, `u32`) where no value has that name
+            found = ctx.type_named("", text.strip()) if ctx.lang == "rust" else None
+            if found is None:
+                raise
+            return found, True
 
     def record(self, v: Value) -> int:
         self.state.history.append(v)

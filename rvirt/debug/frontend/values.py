@@ -17,6 +17,7 @@ REPEAT_THRESHOLD = 10  # gdb's `set print repeats`: longer runs are folded
 PRINT_MAX = 200  # gdb's `set print elements`
 
 INT = Type("base", "int", 4, "signed")
+I32 = Type("base", "i32", 4, "signed")  # a Rust literal's type
 LONG = Type("base", "i64", 8, "signed")
 VOID_T = Type("void", "void", 0)
 FUNC_T = Type("func", "", 0)
@@ -82,6 +83,36 @@ def type_name(t: Type, lang: str = "rust") -> str:
     if t.kind == "array":
         return f"[{type_name(t.target or VOID_T, lang)}; {t.count}]"
     return t.name
+
+
+def rust_ptype(t: Type, show: int = 1, level: int = 0) -> str:
+    """`ptype` in a Rust unit (rust-lang.c rust_print_struct_def): a struct's, tuple
+    struct's or enum's body, two spaces a level; other types as `whatis` names them."""
+    if show <= 0 or t.kind not in ("struct", "variant") or t.name.startswith("("):
+        return t.name if t.kind == "func" and t.name else type_name(t)
+    is_enum = t.kind == "variant"
+    head = ("enum " if is_enum else "union " if t.tag == "union" else "struct ") + t.name
+    fields = [f for _, f in t.variants] if is_enum else t.fields
+    if not fields:
+        return head
+    tuple_struct = all(re.fullmatch(r"__\d+", f.name) for f in fields)
+    pad = " " * (level + 2)
+    lines = []
+    for f in fields:
+        if is_enum:  # a variant: its name, then its fields on one line
+            inner = f.type.fields
+            body = ""
+            if inner:
+                tup = all(re.fullmatch(r"__\d+", x.name) for x in inner)
+                parts = [rust_ptype(x.type, show - 1) if tup else
+                         f"{x.name}: {rust_ptype(x.type, show - 1)}" for x in inner]
+                body = ("(" if tup else "{") + ", ".join(parts) + (")" if tup else "}")
+            lines.append(f"{pad}{f.name}{body},\n")
+        else:
+            name = "" if tuple_struct else f"{f.name}: "
+            lines.append(f"{pad}{name}{rust_ptype(f.type, show - 1, level + 2)},\n")
+    opening, closing = (" (\n", ")") if tuple_struct and not is_enum else (" {\n", "}")
+    return head + opening + "".join(lines) + " " * level + closing
 
 
 # --- printing ------------------------------------------------------------------------
@@ -646,7 +677,7 @@ class Parser:
             octal = len(text) > 1 and text[0] == "0" and text[1] not in "xX"
             n = int(text, 8 if octal else 0)
             if self.lang == "rust":
-                return int_value(n, INT if n < 1 << 31 else LONG)
+                return int_value(n, I32 if n < 1 << 31 else LONG)
             return int_value(n, _literal_type(n, decimal=text[0] != "0" or text == "0"))
         if kind == "char":
             if text.startswith("\\"):

@@ -96,7 +96,10 @@ SESSION = [
     "whatis 0x100000000", "p 017", "p 5 + 0x80000000", "whatis 5 + 0x80000000",
     "whatis letter + 1", "p -7 / 2", "p -7 % 2", "whatis idle.ticks + 1", "p 1 << 31",
     "p (unsigned)-1 >> 4", "p -16 >> 2", "p ~letter", "whatis PERM_R | PERM_W",
-    "x/3dw arr", "x/8xb t->name", "x/2c t->name",
+    "x/3dw arr", "x/8xb t->name", "x/2c t->name", "p (const char *)t->name",
+    "whatis (const char *)t->name", "whatis (const volatile int)1",
+    "p (volatile unsigned char *)t", "ptype (const struct point *)p",
+    "whatis (struct point const *)p", "whatis (const handler_t)0",
     # the caller's frame: a struct local; the displays of inspect's locals are not shown
     "up", "info locals", "p worker", "p worker.name", "p/x worker.word",
     "whatis worker.flags", "down", "finish", "kill",

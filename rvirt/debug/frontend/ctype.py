@@ -5,6 +5,8 @@ gdb's: below 0 a named type is its name, 0 also expands unnamed structs and enum
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rvirt.debug.dwarf import Type
 
 VOID = Type("void", "void", 0)
@@ -17,12 +19,12 @@ def resolved(t: Type) -> Type:
     while t.alias and t.under is not None:
         t = t.under
         quals = quals or t.quals
-    return t if t.quals == quals or not quals else _with_quals(t, quals)
+    return t if t.quals == quals or not quals else qualified(t, quals)
 
 
-def _with_quals(t: Type, quals: str) -> Type:
-    from dataclasses import replace
-    return replace(t, quals=quals)
+def qualified(t: Type, quals: str) -> Type:
+    """`t` with the qualifiers `quals` ("const", "volatile", "const volatile")."""
+    return replace(t, quals=quals, plain=t.plain or t)
 
 
 def c_decl(t: Type, name: str = "", show: int = -1, level: int = 0) -> str:
@@ -32,10 +34,6 @@ def c_decl(t: Type, name: str = "", show: int = -1, level: int = 0) -> str:
     base = _base(t, show, level)
     decl = _declarator(t, name)
     return f"{base} {decl}" if decl else base
-
-
-def c_name(t: Type) -> str:
-    return c_decl(t)
 
 
 def _quals(t: Type) -> str:

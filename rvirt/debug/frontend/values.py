@@ -380,8 +380,8 @@ class Context:
         raise NotImplementedError
 
     def type_named(self, tag: str, name: str) -> Type | None:
-        """A C type the program's DWARF names (tag "struct", "union", "enum" or "" for a
-        typedef or base type); None when there is none."""
+        """A type the program's DWARF names (DebugInfo.named_type); None when there is
+        none."""
         return None
 
 
@@ -571,7 +571,8 @@ class Parser:
         typ: Type | None = None
         while (t := self.peek()) is not None and t[0] == "name":
             word = t[1]
-            if word in ("struct", "union", "enum") and typ is None and not words:
+            bare = not [w for w in words if w not in ("const", "volatile")]
+            if word in ("struct", "union", "enum") and typ is None and bare:
                 self.i += 1
                 tag = self.peek()
                 if tag is None or tag[0] != "name":
@@ -580,11 +581,10 @@ class Parser:
                 typ = self.ctx.type_named(word, tag[1])
                 if typ is None:
                     raise EvalError(f"No {word} type named {tag[1]}.")
-            elif word in ctype.TYPE_WORDS and typ is None:
+            elif word in ctype.TYPE_WORDS and (typ is None or word in ("const", "volatile")):
                 self.i += 1
                 words.append(word)
-            elif typ is None and not [w for w in words if w not in ("const", "volatile")] \
-                    and (found := self.ctx.type_named("", word)) is not None:
+            elif typ is None and bare and (found := self.ctx.type_named("", word)) is not None:
                 self.i += 1
                 typ = found
             else:
@@ -592,6 +592,9 @@ class Parser:
         if typ is None and [w for w in words if w not in ("const", "volatile")]:
             name = ctype.canonical(words)
             typ = self.ctx.type_named("", ctype.dwarf_name(name)) or ctype.builtin(name)
+        quals = " ".join(q for q in ("const", "volatile") if q in words)
+        if typ is not None and quals:
+            typ = ctype.qualified(typ, quals)
         if typ is None:
             self.i = at
             return None

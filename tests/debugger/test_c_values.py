@@ -100,6 +100,11 @@ SESSION = [
     "whatis (const char *)t->name", "whatis (const volatile int)1",
     "p (volatile unsigned char *)t", "ptype (const struct point *)p",
     "whatis (struct point const *)p", "whatis (const handler_t)0",
+    # print's format letters
+    "p/a h", "p/a t", "p/a 0x800000ba", "p/a t->next", "p/a &corners[1]", "p/z 5",
+    "p/z arr", "p/z letter", "p/o arr", "p/t letter", "p/u idle.nice", "p/x idle.nice",
+    "p/c idle.nice", "p/x ready_flag", "p/x handlers", "p/s message", "p/s t->name",
+    "p/x message",
     # the caller's frame: a struct local; the displays of inspect's locals are not shown
     "up", "info locals", "p worker", "p worker.name", "p/x worker.word",
     "whatis worker.flags", "down", "finish", "kill",

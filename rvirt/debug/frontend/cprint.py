@@ -15,7 +15,6 @@ from rvirt.debug.frontend.values import (
     REPEAT_THRESHOLD,
     Printer,
     Value,
-    _fmt_int,
 )
 
 # print_wchar's named escapes; other unprintable bytes are three octal digits
@@ -128,7 +127,7 @@ class CPrinter(Printer):
         if k == "base":
             n = Value(t, v.data).as_int()
             if fmt:
-                return _fmt_int(n, t.size, fmt, t.encoding.startswith("signed"))
+                return self.formatted(n, t.size, fmt, t.encoding.startswith("signed"))
             if t.encoding == "bool":
                 return "true" if n == 1 else "false" if n == 0 else str(n)
             if t.size == 1:
@@ -142,12 +141,12 @@ class CPrinter(Printer):
         if k == "enum":
             n = Value(t, v.data).as_int()
             if fmt:
-                return _fmt_int(n, t.size, fmt, t.encoding.startswith("signed"))
+                return self.formatted(n, t.size, fmt, t.encoding.startswith("signed"))
             return enum_text(t, n)
         if k == "pointer":
             addr = v.as_int() & MASK
             if fmt:
-                return _fmt_int(addr, t.size or 4, fmt, False)
+                return self.formatted(addr, t.size or 4, fmt, False)
             target = t.target or VOID
             if resolved(target).kind == "func":
                 return f"{addr:#x}{self.symbolize(addr, True)}"

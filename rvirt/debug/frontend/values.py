@@ -160,6 +160,8 @@ def _fmt_int(n: int, size: int, fmt: str, signed: bool) -> str:
         return f"{c - 256 if signed and c > 0x7F else c} {_char(c)}"
     if fmt == "a":
         return f"{u:#x}"
+    if fmt == "z":  # hex, zero-padded to the type's size
+        return f"0x{u:0{2 * max(size, 1)}x}"
     return str(n if signed else u)
 
 
@@ -200,7 +202,7 @@ class Printer:
         if k == "base":
             n = v.as_int()
             if fmt:
-                return _fmt_int(n, t.size, fmt, t.encoding.startswith("signed"))
+                return self.formatted(n, t.size, fmt, t.encoding.startswith("signed"))
             if t.encoding == "bool":
                 return "true" if n == 1 else "false" if n == 0 else str(n)
             if t.encoding == "char":
@@ -217,7 +219,7 @@ class Printer:
         if k == "pointer":
             addr = v.as_int() & MASK
             if fmt:
-                return _fmt_int(addr, 4, fmt, False)
+                return self.formatted(addr, 4, fmt, False)
             target = t.target
             code = target is not None and target.kind == "func"
             return f"{addr:#x}{self.symbolize(addr, code)}"
@@ -241,6 +243,15 @@ class Printer:
 
     def field(self, v: Value, f: Field) -> Value:
         return field_value(v, f)
+
+    def formatted(self, n: int, size: int, fmt: str, signed: bool) -> str:
+        """A number in `print`'s format letter; /a adds the symbol at that address
+        (printcmd.c print_address)."""
+        text = _fmt_int(n, size, fmt, signed)
+        if fmt == "a":
+            addr = n & MASK
+            text += self.symbolize(addr, True) or self.symbolize(addr, False)
+        return text
 
     def _array(self, v: Value, fmt: str) -> str:
         return "[" + self.elements(v, fmt) + "]"

@@ -1200,6 +1200,7 @@ class DebugInfo:
             t.kind = "struct"
             t.tag = {"DW_TAG_union_type": "union", "DW_TAG_class_type": "class"}.get(tag,
                                                                                  "struct")
+            t.stub = "DW_AT_declaration" in a  # only declared here: `struct opaque;`
             t.name = self._type_name(die, name)
             for child in die.iter_children() if die.has_children else ():
                 if child.tag == "DW_TAG_member":
@@ -1333,6 +1334,7 @@ class Type:
     params: list[Type] = field(default_factory=list)
     prototyped: bool = False
     varargs: bool = False
+    stub: bool = False  # a declared struct without its definition (gdb's incomplete type)
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,9 @@ SESSION = [
     "p *anon_ptr", "ptype anon_t", "whatis anon_t", "p buf", "p/x buf", "whatis buf",
     "p names", "p names[1]", "whatis names[1]", "p fixed", "whatis fixed", "p &fixed",
     "ptype fixed", "p none", "p *none", "p none->x", "p (anon_t *)0", "p &tagged.range",
+    # a declared-only struct, a flexible array member
+    "p op", "p *op", "ptype op", "whatis *op", "p *msgp", "p msgp->data", "p/x *msgp",
+    "p msgp->data[0]", "ptype struct msg", "whatis msgp->data", "p sizeof(struct msg)",
     # pointer arithmetic, literals' types, the usual arithmetic conversions
     "p p + 1", "p *(p + 1)", "p p[1]", "p &p[1]", "p p - corners", "whatis p - corners",
     "p *corners@2", "p 0x80000000", "whatis 0x80000000", "whatis 2147483648",

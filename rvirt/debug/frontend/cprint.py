@@ -163,10 +163,19 @@ class CPrinter(Printer):
             return "..."
         if k == "array":
             elem = t.target or VOID
+            if not t.size and v.address is not None:
+                # an array of unknown length (`char data[]`): its address as a pointer
+                # to its first element's, in any format (print_unpacked_pointer)
+                text = f"{v.address:#x}{self.symbolize(v.address, False)}"
+                if textual(elem) and not fmt:
+                    text += " " + self._string_at(v.address)
+                return text
             if textual(elem) and not fmt:
                 return c_string(v.data[:t.count])
             return "{" + self.elements(v, fmt) + "}"
         if k in ("struct", "variant"):
+            if t.stub:
+                return "<incomplete type>"
             parts = []
             for f in t.fields:
                 text = self.value(self.field(v, f), fmt)

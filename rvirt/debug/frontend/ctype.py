@@ -62,7 +62,7 @@ def _base(t: Type, show: int, level: int) -> str:
             text = c_decl(f.type, f.name, show - 1, level + INDENT)
             lines.append(f"{pad}{text}{f' : {f.bits}' if f.bits else ''};\n")
         if not lines:
-            lines.append(f"{pad}<no data fields>\n")
+            lines.append(f"{pad}<{'incomplete type' if t.stub else 'no data fields'}>\n")
         return head + "{\n" + "".join(lines) + " " * level + "}"
     if k == "enum":
         head = f"{_quals(t)}enum "

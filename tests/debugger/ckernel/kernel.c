@@ -136,6 +136,16 @@ char names[3][8] = {"one", "two", "three"};
 const struct point fixed = {10, 20, "fixed"};
 struct point *none;
 
+struct opaque;
+struct opaque *op = (struct opaque *)&anon;
+
+struct msg {
+    int len;
+    char data[];
+};
+int msg_words[3] = {2, 0x6968, 0};
+struct msg *msgp = (struct msg *)msg_words;
+
 struct pair {
     int a;
     short b;
@@ -182,6 +192,7 @@ void kmain(void)
     sink += plain_fp(3);
     got_pair = make_pair(4);
     got_point = make_point(5);
+    sink += msgp->len + (op != 0);
     sink += anon_ptr->id + buf[0] + names[0][0] + fixed.x + (none == 0);
     sink += name_of(paint)[0] + perms(6) + first("q") + task_of(1)->pid + (int)wide(1);
     *(volatile u32 *)0x100000 = 0x5555;  /* sifive_test: pass, power off */

@@ -32,8 +32,8 @@ def c_elf() -> Path:
     subprocess.run([gcc, "-march=rv32imac", "-misa-spec=2.2", "-mabi=ilp32", "-g", "-O0",
                     "-nostdlib", "-ffreestanding", "-Wl,--no-warn-rwx-segments",
                     "-T", "ckernel/kernel.ld", "-o", str(elf), "ckernel/start.S",
-                    "ckernel/kernel.c"], cwd=CKERNEL.parent, check=True, capture_output=True,
-                   text=True)
+                    "ckernel/kernel.c", "ckernel/opaque.c"], cwd=CKERNEL.parent, check=True,
+                   capture_output=True, text=True)
     return elf
 
 
@@ -90,8 +90,9 @@ SESSION = [
     "p *anon_ptr", "ptype anon_t", "whatis anon_t", "p buf", "p/x buf", "whatis buf",
     "p names", "p names[1]", "whatis names[1]", "p fixed", "whatis fixed", "p &fixed",
     "ptype fixed", "p none", "p *none", "p none->x", "p (anon_t *)0", "p &tagged.range",
-    # a declared-only struct, a flexible array member
-    "p op", "p *op", "ptype op", "whatis *op", "p *msgp", "p msgp->data", "p/x *msgp",
+    # declared-only structs (one defined in another unit), a flexible array member
+    "p op", "p *op", "p op->secret", "ptype op", "whatis *op", "ptype *op", "p lost",
+    "p *lost", "ptype lost", "p *msgp", "p msgp->data", "p/x *msgp",
     "p msgp->data[0]", "ptype struct msg", "whatis msgp->data", "p sizeof(struct msg)",
     # pointer arithmetic, literals' types, the usual arithmetic conversions
     "p p + 1", "p *(p + 1)", "p p[1]", "p &p[1]", "p p - corners", "whatis p - corners",

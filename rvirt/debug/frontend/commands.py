@@ -349,6 +349,8 @@ def _describe_type(d: Debugger, arg: str, show: int) -> None:
         return
     if named and show < 0 and t.alias and t.under is not None:
         t = t.under
+    if show > 0:  # ptype spells out what an opaque struct (or a pointer to one) is
+        t = d.complete_type(t)
     d.out(f"type = {c_decl(t, '', show)}\n")
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rvirt.debug.dwarf import (
@@ -609,6 +609,15 @@ class Debugger:
     # --- expressions --------------------------------------------------------------------
     def eval(self, text: str) -> Value:
         return evaluate(text, _Ctx(self))
+
+    def complete_type(self, t: Type) -> Type:
+        """`t`, or the pointer to it, with a declared-only struct replaced by its
+        definition from another unit."""
+        ctx = _Ctx(self)
+        if t.kind == "pointer" and t.target is not None:
+            target = ctx.complete(t.target)
+            return t if target is t.target else replace(t, target=target)
+        return ctx.complete(t)
 
     def type_of(self, text: str) -> tuple[Type, bool]:
         """What `whatis`/`ptype` describe: the type `text` names (True) or the type of

@@ -395,6 +395,15 @@ class Context:
         none."""
         return None
 
+    def complete(self, t: Type) -> Type:
+        """A struct only declared where `t` comes from, as another unit defines it (gdb's
+        check_typedef on an opaque type); else `t`."""
+        if t.stub and t.name:
+            found = self.type_named(t.tag, t.name)
+            if found is not None and not found.stub:
+                return found
+        return t
+
 
 class Parser:
     def __init__(self, text: str, ctx: Context) -> None:
@@ -626,6 +635,7 @@ class Parser:
             raise EvalError("Attempt to take contents of a non-pointer value.")
         target = t.target
         assert target is not None
+        target = self.ctx.complete(target)
         if target.kind == "void":
             raise EvalError("Attempt to take contents of a non-pointer value.")
         addr = v.as_int() & MASK

@@ -136,8 +136,11 @@ char names[3][8] = {"one", "two", "three"};
 const struct point fixed = {10, 20, "fixed"};
 struct point *none;
 
-struct opaque;
-struct opaque *op = (struct opaque *)&anon;
+struct opaque;  /* defined in opaque.c */
+extern struct opaque the_opaque;
+struct opaque *op = &the_opaque;
+struct nowhere;  /* defined nowhere */
+struct nowhere *lost = (struct nowhere *)&anon;
 
 struct msg {
     int len;
@@ -192,7 +195,7 @@ void kmain(void)
     sink += plain_fp(3);
     got_pair = make_pair(4);
     got_point = make_point(5);
-    sink += msgp->len + (op != 0);
+    sink += msgp->len + (op != 0) + (lost != 0);
     sink += anon_ptr->id + buf[0] + names[0][0] + fixed.x + (none == 0);
     sink += name_of(paint)[0] + perms(6) + first("q") + task_of(1)->pid + (int)wide(1);
     *(volatile u32 *)0x100000 = 0x5555;  /* sifive_test: pass, power off */

@@ -181,7 +181,7 @@ RUST_TYPES_TRAP = ["break trap::handle_trap", "continue", "whatis frame", "ptype
                    "ptype *frame", "ptype mcause", "ptype TICKS", "ptype frame.x",
                    "whatis trap::power_off", "ptype trap::power_off",
                    "whatis trap::TrapFrame", "ptype trap::TrapFrame", "ptype trap::Stack",
-                   "whatis mcause == 1", "ptype nosuch", "kill"]
+                   "whatis mcause == 1", "ptype nosuch", "p 017", "kill"]
 
 
 @pytest.mark.parametrize(("name", "session"), [("hello", RUST_TYPES_HELLO),

@@ -698,10 +698,14 @@ class Parser:
         self.i += 1
         kind, text = t
         if kind == "num":
-            octal = len(text) > 1 and text[0] == "0" and text[1] not in "xX"
-            n = int(text, 8 if octal else 0)
-            if self.lang == "rust":
+            lead0 = len(text) > 1 and text[0] == "0" and text[1] not in "xX"
+            if self.lang == "rust":  # Rust has no octal `017`: it is seventeen
+                n = int(text, 10 if lead0 else 0)
                 return int_value(n, I32 if n < 1 << 31 else LONG)
+            try:
+                n = int(text, 8 if lead0 else 0)
+            except ValueError:  # `08`: not octal
+                raise EvalError(f'Invalid number "{text}".') from None
             return int_value(n, _literal_type(n, decimal=text[0] != "0" or text == "0"))
         if kind == "char":
             if text.startswith("\\"):

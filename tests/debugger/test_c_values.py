@@ -97,7 +97,8 @@ SESSION = [
     # pointer arithmetic, literals' types, the usual arithmetic conversions
     "p p + 1", "p *(p + 1)", "p p[1]", "p &p[1]", "p p - corners", "whatis p - corners",
     "p *corners@2", "p 0x80000000", "whatis 0x80000000", "whatis 2147483648",
-    "whatis 0x100000000", "p 017", "p 08", "p 5 + 0x80000000", "whatis 5 + 0x80000000",
+    "whatis 0x100000000", "p 017", "p 08", "p big[0]@20000", "p sizeof(big[0]@16385)",
+    "p (1 == 1) + 1", "p sizeof(arr) / sizeof(arr[0])", "p 5 + 0x80000000", "whatis 5 + 0x80000000",
     "whatis letter + 1", "p -7 / 2", "p -7 % 2", "whatis idle.ticks + 1", "p 1 << 31",
     "p (unsigned)-1 >> 4", "p -16 >> 2", "p ~letter", "whatis PERM_R | PERM_W",
     "x/3dw arr", "x/8xb t->name", "x/2c t->name", "p (const char *)t->name",

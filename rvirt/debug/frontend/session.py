@@ -98,6 +98,9 @@ class _State:
     list_next: tuple[str, str, int] | None = None  # file shown, full path, next line
 
 
+MAX_VALUE_SIZE = 65536  # gdb's `set max-value-size`: a bigger value is refused
+
+
 class Debugger:
     """One debugging session over a DebugTarget."""
 
@@ -280,6 +283,9 @@ class Debugger:
         return Value(var.type, self.memory(v, size), v)
 
     def memory(self, addr: int, size: int) -> bytes:
+        if size > MAX_VALUE_SIZE:
+            raise EvalError(f"value requires {size} bytes, which is more than "
+                            "max-value-size")
         addr &= MASK
         data = self.target.read_memory(addr, size) if size else b""
         if data is None:

@@ -725,7 +725,7 @@ class Parser:
         if kind == "name":
             return self.ctx.symbol(text)
         if text == "(":
-            v = self.additive()
+            v = self.logical()
             if not self.take(")"):
                 raise EvalError("A syntax error in expression, near `'.")
             return v

@@ -15,7 +15,7 @@ import os
 import posixpath
 from bisect import bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from rvirt.debug.demangle import demangle
@@ -34,6 +34,11 @@ SHF_EXECINSTR = 0x4
 _SCOPE_TAGS = frozenset({"DW_TAG_namespace", "DW_TAG_structure_type", "DW_TAG_union_type",
                          "DW_TAG_enumeration_type", "DW_TAG_class_type",
                          "DW_TAG_interface_type"})
+
+# The DIEs that name a type C can spell: `struct point`, `enum color`, `handler_t`, `int`.
+_TYPE_TAGS = {"DW_TAG_structure_type": "struct", "DW_TAG_union_type": "union",
+              "DW_TAG_enumeration_type": "enum", "DW_TAG_typedef": "",
+              "DW_TAG_base_type": ""}
 
 
 @dataclass(frozen=True)
@@ -121,6 +126,7 @@ class DebugInfo:
         self._fde_lows: list[int] = []
         self._types: dict[int, Type] = {}
         self._statics: dict[str, list[tuple[int, Variable]]] | None = None
+        self._named: dict[tuple[str, str], list[tuple[int, int]]] | None = None
 
     # --- the answers -------------------------------------------------------------------
 
@@ -967,7 +973,9 @@ class DebugInfo:
             if die.has_children:
                 walk(die, 0)
             locals_ = [v for block in blocks for v in block]
-            return Scope(f.name, f.entry, frame_base, args, locals_, ret)
+            proto = die.attributes.get("DW_AT_prototyped")
+            return Scope(f.name, f.entry, frame_base, args, locals_, ret,
+                         bool(proto is not None and proto.value))
         except Exception as e:  # odd DWARF: no variables
             self._fail(e)
             return None
@@ -992,6 +1000,56 @@ class DebugInfo:
                 if unit is not None and cu_offset == unit.cu_offset:
                     return v
         return found[0][1]
+
+    def named_type(self, tag: str, name: str, pc: int | None = None) -> Type | None:
+        """A type by name, as an expression's cast or `sizeof` or `ptype` names it: tag
+        "struct", "union" or "enum" with a C tag's name, or "" for a typedef, a base type
+        or a Rust type's path (`hello::Uart`), or "enumerator" for the C enum type that
+        has an enumerator of that name; one in the unit of `pc` is preferred, as gdb
+        looks up."""
+        if self._named is None:
+            self._named = {}
+            for unit in list(self._every_unit()):
+                try:
+                    cu = self._dwarf.get_CU_at(unit.cu_offset)
+                    self._collect_types(cu.get_top_DIE(), unit.cu_offset, [])
+                except Exception as e:  # a unit that cannot be walked has no types
+                    self._fail(e)
+        found = self._named.get((tag, name))
+        if not found:
+            return None
+        unit = self._unit_at(pc) if pc is not None else None
+        offset = next((o for cu, o in found if unit is not None and cu == unit.cu_offset),
+                      found[0][1])
+        try:
+            return self._type(self._dwarf.get_DIE_from_refaddr(offset))
+        except Exception as e:  # a dangling reference: no such type
+            self._fail(e)
+            return None
+
+    def _collect_types(self, die: Any, cu_offset: int, scope: list[str]) -> None:
+        """Index the types `die` holds for named_type: C's by tag and name; those in a
+        namespace (Rust's) by their path, `hello::Uart`, with tag ""."""
+        assert self._named is not None
+        for child in die.iter_children():
+            n = child.attributes.get("DW_AT_name")
+            if child.tag == "DW_TAG_namespace":
+                if n is not None and child.has_children:
+                    self._collect_types(child, cu_offset, [*scope, _text(n.value)])
+                continue
+            kind = _TYPE_TAGS.get(child.tag)
+            if kind == "enum" and child.has_children and not scope:
+                # its enumerators are names of constants: `p GREEN`
+                for e in child.iter_children():
+                    en = e.attributes.get("DW_AT_name")
+                    if e.tag == "DW_TAG_enumerator" and en is not None:
+                        self._named.setdefault(("enumerator", _text(en.value)), []).append(
+                            (cu_offset, child.offset))
+            if kind is None or n is None or "DW_AT_declaration" in child.attributes:
+                continue
+            key = (kind, _text(n.value)) if not scope else \
+                ("", "::".join([*scope, _text(n.value)]))
+            self._named.setdefault(key, []).append((cu_offset, child.offset))
 
     def _collect_statics(self, die: Any, cu: Any, scope: list[str], cu_offset: int) -> None:
         assert self._statics is not None
@@ -1089,36 +1147,60 @@ class DebugInfo:
             # `&mut T` is shown as `*mut T`
             t.name = ""
         elif tag in ("DW_TAG_typedef", "DW_TAG_const_type", "DW_TAG_volatile_type"):
+            # the type itself, for every check of its kind; a copy carries the typedef's
+            # name and the qualifiers, which C names show (`handler_t`, `const char *`)
             inner = self._type_of(die)
-            self._types[die.offset] = inner
-            return inner
+            if tag == "DW_TAG_typedef":
+                t = replace(inner, alias=name, quals="", under=inner)
+            else:
+                word = "const" if tag == "DW_TAG_const_type" else "volatile"
+                quals = " ".join(q for q in ("const", "volatile")
+                                 if q == word or q in inner.quals.split())
+                t = replace(inner, quals=quals)
+            t.plain = inner.plain or inner
+            self._types[die.offset] = t
+            return t
         elif tag == "DW_TAG_subroutine_type":
             t.kind = "func"
+            self._prototype(die, t)
         elif tag == "DW_TAG_array_type":
             t.kind = "array"
-            t.target = self._type_of(die)
-            count = 0
+            elem = self._type_of(die)
+            counts = []
             for child in die.iter_children():
                 if child.tag == "DW_TAG_subrange_type":
                     ca = child.attributes
+                    count = 0
                     if "DW_AT_count" in ca:
                         count = ca["DW_AT_count"].value
                     elif "DW_AT_upper_bound" in ca:
                         count = ca["DW_AT_upper_bound"].value + 1
-                    break
-            t.count = count
-            t.size = size or count * t.target.size
+                    counts.append(count if isinstance(count, int) else 0)
+            counts = counts or [0]
+            # C's `T a[2][3]` is one DIE with two subranges: an array of arrays
+            for count in reversed(counts[1:]):
+                elem = Type("array", "", count * elem.size, target=elem, count=count)
+            t.target = elem
+            t.count = counts[0]
+            t.size = size or counts[0] * elem.size
         elif tag == "DW_TAG_enumeration_type":
             t.kind = "enum"
+            t.tag = "enum"
             t.name = self._type_name(die, name)
             base = self._type_of(die) if "DW_AT_type" in a else None
-            t.encoding = base.encoding if base is not None else "unsigned"
             for child in die.iter_children():
                 if child.tag == "DW_TAG_enumerator":
                     t.enumerators.append((_text(child.attributes["DW_AT_name"].value),
                                           child.attributes["DW_AT_const_value"].value))
+            # without an underlying type, unsigned unless an enumerator is negative (gdb's
+            # update_enumeration_type_from_children)
+            t.encoding = base.encoding if base is not None else \
+                "signed" if any(v < 0 for _, v in t.enumerators) else "unsigned"
         elif tag in ("DW_TAG_structure_type", "DW_TAG_union_type", "DW_TAG_class_type"):
             t.kind = "struct"
+            t.tag = {"DW_TAG_union_type": "union", "DW_TAG_class_type": "class"}.get(tag,
+                                                                                 "struct")
+            t.stub = "DW_AT_declaration" in a  # only declared here: `struct opaque;`
             t.name = self._type_name(die, name)
             for child in die.iter_children() if die.has_children else ():
                 if child.tag == "DW_TAG_member":
@@ -1135,7 +1217,31 @@ class DebugInfo:
         if not isinstance(offset, int):
             offset = 0
         name = _text(a["DW_AT_name"].value) if "DW_AT_name" in a else ""
-        return Field(name, offset, self._type_of(die))
+        typ = self._type_of(die)
+        bits = a["DW_AT_bit_size"].value if "DW_AT_bit_size" in a else 0
+        if not bits:
+            return Field(name, offset, typ)
+        # a bitfield: DWARF 5's bit offset from the structure's start, or DWARF 2-4's
+        # DW_AT_bit_offset, counted from the most significant bit of a storage unit of
+        # DW_AT_byte_size bytes at the member location (little-endian here)
+        if "DW_AT_data_bit_offset" in a:
+            start = a["DW_AT_data_bit_offset"].value
+        else:
+            unit = a["DW_AT_byte_size"].value if "DW_AT_byte_size" in a else typ.size
+            msb = a["DW_AT_bit_offset"].value if "DW_AT_bit_offset" in a else 0
+            start = offset * 8 + unit * 8 - msb - bits
+        return Field(name, start // 8, typ, bits, start % 8)
+
+    def _prototype(self, die: Any, t: Type) -> None:
+        """A function type's return type (`target`) and parameters (`params`)."""
+        t.target = self._type_of(die)
+        t.prototyped = bool(die.attributes.get("DW_AT_prototyped", None)
+                            and die.attributes["DW_AT_prototyped"].value)
+        for child in die.iter_children() if die.has_children else ():
+            if child.tag == "DW_TAG_formal_parameter":
+                t.params.append(self._type_of(child))
+            elif child.tag == "DW_TAG_unspecified_parameters":
+                t.varargs = True
 
     def _variant_part(self, die: Any, t: Type) -> None:
         discr_ref = die.attributes.get("DW_AT_discr")
@@ -1217,13 +1323,29 @@ class Type:
     enumerators: list[tuple[str, int]] = field(default_factory=list)
     discr: Field | None = None
     variants: list[tuple[int | None, Field]] = field(default_factory=list)
+    # What C names and declarations show: "struct", "union" or "enum" before the name;
+    # the typedef name this type was reached through; "const"/"volatile"; the type with
+    # neither (None when this is it); a function type's parameters (`target` returns).
+    tag: str = ""
+    alias: str = ""
+    quals: str = ""
+    plain: Type | None = None
+    under: Type | None = None  # a typedef's type (one level)
+    params: list[Type] = field(default_factory=list)
+    prototyped: bool = False
+    varargs: bool = False
+    stub: bool = False  # a declared struct without its definition (gdb's incomplete type)
 
 
 @dataclass(frozen=True)
 class Field:
+    """A member at byte `offset`; a bitfield is `bits` wide from bit `bit` of there."""
+
     name: str
     offset: int
     type: Type
+    bits: int = 0
+    bit: int = 0
 
 
 VOID = Type("void", "void", 0)
@@ -1247,6 +1369,7 @@ class Scope:
     args: list[Variable]
     locals: list[Variable]
     return_type: Type | None
+    prototyped: bool = False  # C's DW_AT_prototyped: `int (void)`, not `int ()`
 
 
 class LocationError(Exception):

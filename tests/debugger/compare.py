@@ -14,7 +14,8 @@ from tests.tooling import ROOT, RVIRT, run_demo
 
 MACHINE = ["-machine", "virt", "-cpu", "rv32", "-m", "150M", "-nographic"]
 # What interactive gdb prints and gdb -batch (the QEMU side) does not (from_tty lines).
-FROM_TTY = re.compile(r"^(Continuing\.|Run till exit from .*|Run back to call of .*)$")
+FROM_TTY = re.compile(r"^(Continuing\.|Run till exit from .*|Run back to call of .*|"
+                      r"\(More stack frames follow\.\.\.\))$")
 
 
 def rvirt_session(elf: Path, commands: list[str], *extra: str, timeout: float = 300

@@ -171,3 +171,25 @@ def test_hello_steps_into_inlined_code_as_gdb(demo: ModuleType,
     need("gdb-multiarch")
     need("qemu-system-riscv32")
     _same(side_by_side(example_elf("hello"), demo, HELLO_INLINE))
+
+
+RUST_TYPES_HELLO = ["break hello::{impl#1}::write_str", "continue", "ptype self",
+                    "ptype *self", "ptype s", "whatis s", "finish", "ptype $", "whatis $",
+                    "ptype hello::Uart", "whatis hello::Uart", "whatis 1", "ptype u32",
+                    "kill"]
+RUST_TYPES_TRAP = ["break trap::handle_trap", "continue", "whatis frame", "ptype frame",
+                   "ptype *frame", "ptype mcause", "ptype TICKS", "ptype frame.x",
+                   "whatis trap::power_off", "ptype trap::power_off",
+                   "whatis trap::TrapFrame", "ptype trap::TrapFrame", "ptype trap::Stack",
+                   "whatis mcause == 1", "ptype nosuch", "p 017", "kill"]
+
+
+@pytest.mark.parametrize(("name", "session"), [("hello", RUST_TYPES_HELLO),
+                                               ("trap", RUST_TYPES_TRAP)])
+def test_rust_ptype_and_whatis_are_gdbs(demo: ModuleType, example_elf: Callable[[str], Path],
+                                        name: str, session: list[str]) -> None:
+    """Rust's types as gdb's Rust printer spells them: structs, tuple structs, a unit
+    struct, an enum's variants, types named by their path."""
+    need("gdb-multiarch")
+    need("qemu-system-riscv32")
+    _same(side_by_side(example_elf(name), demo, session))

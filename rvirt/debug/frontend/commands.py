@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from rvirt.debug.frontend.ctype import c_decl
 from rvirt.debug.frontend.session import (
     Breakpoint,
     CommandError,
@@ -17,7 +18,7 @@ from rvirt.debug.frontend.session import (
     gdb_echo,
     natural_register,
 )
-from rvirt.debug.frontend.values import EvalError
+from rvirt.debug.frontend.values import EvalError, rust_ptype
 from rvirt.debug.target import CSR_REGNUM_BASE, REG_PC
 
 Handler = Callable[[Debugger, str], None]
@@ -336,6 +337,31 @@ def cmd_output(d: Debugger, arg: str) -> None:
     d.out(d.printer().top(d.eval(expr), fmt))
 
 
+def _describe_type(d: Debugger, arg: str, show: int) -> None:
+    """whatis (show -1) and ptype (show 1), as gdb's typeprint.c whatis_exp: `whatis`
+    of a type name shows what a typedef stands for, one level down."""
+    if not arg.strip():
+        raise CommandError("The history is empty.")
+    t, named = d.type_of(arg)
+    lang = d.language() if d.running else "c"
+    if lang == "rust":
+        d.out(f"type = {rust_ptype(t, show)}\n")
+        return
+    if named and show < 0 and t.alias and t.under is not None:
+        t = t.under
+    if show > 0:  # ptype spells out what an opaque struct (or a pointer to one) is
+        t = d.complete_type(t)
+    d.out(f"type = {c_decl(t, '', show)}\n")
+
+
+def cmd_whatis(d: Debugger, arg: str) -> None:
+    _describe_type(d, arg, -1)
+
+
+def cmd_ptype(d: Debugger, arg: str) -> None:
+    _describe_type(d, arg, 1)
+
+
 def cmd_set(d: Debugger, arg: str) -> None:
     """`set var LVALUE = VALUE` and `set $reg = VALUE` write through the facade; gdb's
     settings (`set osabi none`, `set pagination off`, ...) change nothing here."""
@@ -361,6 +387,18 @@ def cmd_set(d: Debugger, arg: str) -> None:
         d.invalidate()
         return
     target = d.eval(lhs)
+    if target.bitfield is not None:  # its bits in the bytes that hold it
+        addr, bit, bits = target.bitfield
+        width = (bit + bits + 7) // 8
+        old = d.target.read_memory(addr, width)
+        if old is None:
+            raise CommandError(f"Cannot access memory at address {addr:#x}")
+        mask = ((1 << bits) - 1) << bit
+        word = int.from_bytes(old, "little") & ~mask | (value.as_int() << bit) & mask
+        if not d.target.write_memory(addr, word.to_bytes(width, "little")):
+            raise CommandError(f"Cannot access memory at address {addr:#x}")
+        d.invalidate()
+        return
     if target.address is None:
         raise CommandError("Left operand of assignment is not an lvalue.")
     size = max(target.type.size, 1)
@@ -380,7 +418,8 @@ def cmd_display(d: Debugger, arg: str) -> None:
     if not expr:
         d.do_displays()
         return
-    disp = Display(d.next_display, fmt, expr)
+    disp = Display(d.next_display, fmt, expr, scope=d.display_scope(expr) if d.running
+                   else None)
     d.next_display += 1
     d.displays.append(disp)
     if d.running:
@@ -777,6 +816,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("print", cmd_print, "an expression's value (/x /d /u /t /o /c)",
             ("p", "inspect")),
     Command("output", cmd_output, "an expression's value, without history or newline"),
+    Command("ptype", cmd_ptype, "a type, or an expression's type, spelled out"),
     Command("quit", cmd_quit, "leave rvirt", ("q", "exit")),
     Command("reverse-continue", cmd_reverse_continue, "run backwards to a breakpoint",
             ("rc",)),
@@ -796,6 +836,7 @@ COMMANDS: tuple[Command, ...] = (
             ("u",)),
     Command("up", cmd_up, "select the calling frame"),
     Command("watch", cmd_watch, "stop when an expression changes", ("wa",)),
+    Command("whatis", cmd_whatis, "the type of an expression, or what a typedef names"),
     Command("x", cmd_x, "examine memory: x/NFU ADDR (formats x d u o t a c s i)"),
 )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rvirt.debug.dwarf import (
@@ -24,17 +24,20 @@ from rvirt.debug.dwarf import (
     evaluate_location,
 )
 from rvirt.debug.frontend import frames as F
+from rvirt.debug.frontend.cprint import CPrinter, string_at
 from rvirt.debug.frontend.disasm import gdb_insn
 from rvirt.debug.frontend.values import (
     CODE_PTR,
     DATA_PTR,
     INT,
+    VOID_T,
     Context,
     EvalError,
     Printer,
     Value,
     evaluate,
     int_value,
+    named_type,
 )
 from rvirt.debug.target import CSR_REGNUM_BASE, REG_PC, REG_PRIV, DebugTarget, Stop
 from rvirt.isa.decode import decode
@@ -84,12 +87,18 @@ class Display:
     fmt: str
     expr: str
     enabled: bool = True
+    # the entry of the function whose arguments or locals the expression reads: gdb shows
+    # such a display only in that scope (printcmd.c do_one_display, contained_in)
+    scope: int | None = None
 
 
 @dataclass
 class _State:
     history: list[Value] = field(default_factory=list)
     list_next: tuple[str, str, int] | None = None  # file shown, full path, next line
+
+
+MAX_VALUE_SIZE = 65536  # gdb's `set max-value-size`: a bigger value is refused
 
 
 class Debugger:
@@ -274,6 +283,9 @@ class Debugger:
         return Value(var.type, self.memory(v, size), v)
 
     def memory(self, addr: int, size: int) -> bytes:
+        if size > MAX_VALUE_SIZE:
+            raise EvalError(f"value requires {size} bytes, which is more than "
+                            "max-value-size")
         addr &= MASK
         data = self.target.read_memory(addr, size) if size else b""
         if data is None:
@@ -285,7 +297,9 @@ class Debugger:
         return data
 
     def printer(self) -> Printer:
-        return Printer(self.target.read_memory, self.symbolize, self.language())
+        lang = self.language()
+        cls = Printer if lang == "rust" else CPrinter
+        return cls(self.target.read_memory, self.symbolize, lang)
 
     def frame_args(self, frame: F.Frame) -> str:
         scope, _ = self.scope(frame)
@@ -331,6 +345,14 @@ class Debugger:
                 break
         if f is not None and name == "??":
             name = f.name
+        if sal is not None and f is not None:
+            # code with lines but no DWARF function (an assembly file): gdb names the
+            # symbol and the line (find_frame_sal)
+            show = force_addr if force_addr is not None else (frame.level > 0 and
+                                                              not self._same_pc(frame)
+                                                              or pc != sal.start)
+            prefix = f"0x{pc:08x} in " if show else ""
+            return f"{prefix}{name} () at {sal.file}:{sal.line}"
         return f"0x{pc:08x} in {name} ()"
 
     def _same_pc(self, frame: F.Frame) -> bool:
@@ -371,7 +393,7 @@ class Debugger:
         or SRC_LINE (the source line, after the address when mid-line)."""
         sal = self.frame_sal(frame)
         f, _ = self.function_at(frame.lookup_pc)
-        has_lines = sal is not None and f is not None and self.scope(frame)[0] is not None
+        has_lines = sal is not None and f is not None
         if src_line_only and has_lines:
             assert sal is not None
             mid = frame.pc != sal.start and frame.site is None
@@ -594,6 +616,31 @@ class Debugger:
     def eval(self, text: str) -> Value:
         return evaluate(text, _Ctx(self))
 
+    def complete_type(self, t: Type) -> Type:
+        """`t`, or the pointer to it, with a declared-only struct replaced by its
+        definition from another unit."""
+        ctx = _Ctx(self)
+        if t.kind == "pointer" and t.target is not None:
+            target = ctx.complete(t.target)
+            return t if target is t.target else replace(t, target=target)
+        return ctx.complete(t)
+
+    def type_of(self, text: str) -> tuple[Type, bool]:
+        """What `whatis`/`ptype` describe: the type `text` names (True) or the type of
+        the expression `text` (False)."""
+        ctx = _Ctx(self)
+        named = named_type(text, ctx)
+        if named is not None:
+            return named, True
+        try:
+            return self.eval(text).type, False
+        except EvalError:
+            # a Rust type's path (`hello::Uart`, `u32`) where no value has that name
+            found = ctx.type_named("", text.strip()) if ctx.lang == "rust" else None
+            if found is None:
+                raise
+            return found, True
+
     def record(self, v: Value) -> int:
         self.state.history.append(v)
         return len(self.state.history)
@@ -601,8 +648,23 @@ class Debugger:
     # --- displays -----------------------------------------------------------------------
     def do_displays(self) -> None:
         for d in self.displays:
-            if d.enabled:
+            if d.enabled and self._display_in_scope(d):
                 self.show_display(d)
+
+    def display_scope(self, expr: str) -> int | None:
+        """The function entry a new display is bound to (see Display.scope), if any."""
+        ctx = _Ctx(self)
+        try:
+            evaluate(expr, ctx)
+        except EvalError:
+            pass
+        return ctx.frame_entry
+
+    def _display_in_scope(self, d: Display) -> bool:
+        if d.scope is None:
+            return True
+        scope, _ = self.scope(self.frame())
+        return scope is not None and scope.entry == d.scope
 
     def show_display(self, d: Display) -> None:
         if d.fmt.endswith("i") or d.fmt.endswith("s"):
@@ -617,8 +679,8 @@ class Debugger:
             text = self.printer().top(v, d.fmt)
         except EvalError as e:
             text = f"<error: {e}>"
-        fmt = f"/{d.fmt} " if d.fmt else " "
-        self.out(f"{d.number}:{fmt}{d.expr} = {text}\n".replace(": /", ": /", 1))
+        fmt = f"/{d.fmt} " if d.fmt else ""
+        self.out(f"{d.number}: {fmt}{d.expr} = {text}\n")  # printcmd.c do_one_display
 
     # --- examine ------------------------------------------------------------------------
     def examine(self, spec: str, expr: str) -> None:
@@ -653,6 +715,13 @@ class Debugger:
             raise CommandError("Argument required (starting display address).")
         if fmt == "i":
             self._examine_insns(addr, count)
+            return
+        if fmt == "s" and self.language() != "rust":
+            for _ in range(count):  # the strings as `print` shows a `char *`'s
+                text, nxt = string_at(self.target.read_memory, addr)
+                self.out(f"{self.label(addr)}:\t{text}\n")
+                addr = nxt
+            self._x_next = addr
             return
         if fmt == "s":
             for _ in range(count):
@@ -839,9 +908,11 @@ class Debugger:
 
     def where_text(self, addr: int) -> str:
         """`in hello::kmain at src/main.rs:69` or `<_start+20>` (info breakpoints)."""
-        f, _ = self.function_at(addr)
+        f, info = self.function_at(addr)
         sal = self.line_span(addr)
         if f is not None and sal is not None:
+            if info is not None and info.function_scope(addr) is None:
+                return f"{sal.file}:{sal.line}"  # an assembly file: lines, no function
             return f"in {f.name} at {sal.file}:{sal.line}"
         sym = self.code_symbol(addr)
         return sym.strip()
@@ -1180,6 +1251,7 @@ class _Ctx(Context):
     def __init__(self, dbg: Debugger) -> None:
         self.dbg = dbg
         self.lang = dbg.language() if dbg.running else "c"
+        self.frame_entry: int | None = None  # set when an argument or local is read
 
     def register(self, name: str) -> Value:
         d = self.dbg
@@ -1213,11 +1285,17 @@ class _Ctx(Context):
         if scope is not None:
             for var in [*scope.locals, *scope.args]:
                 if var.name == name:
+                    self.frame_entry = scope.entry
                     return d.read_variable(var, frame, scope)
         for i in ([info] if info else []) + [x for x in d.infos if x is not info]:
             var = i.static(name, frame.lookup_pc)
             if var is not None:
                 return d.read_variable(var, frame, None)
+        if self.lang != "rust":
+            enum = self.type_named("enumerator", name)
+            if enum is not None:
+                value = next(v for n, v in enum.enumerators if n == name)
+                return int_value(value, enum)
         # as gdb's Rust lookup: the name itself, or in the scopes of the current
         # function's path (`power_off` inside trap::kmain is trap::power_off)
         here, _ = d.function_at(frame.lookup_pc)
@@ -1230,14 +1308,28 @@ class _Ctx(Context):
             found = [(f, i) for f, i in found if i.function_scope(f.low) is not None]
         if found:
             f, finfo = found[0]
-            return Value(Type("func", _fn_type(d, finfo.function_scope(f.low)), 1), b"",
-                         f.low)
+            scope = finfo.function_scope(f.low)
+            t = Type("func", _fn_type(d, scope), 1)
+            if scope is not None:  # for C's `{int (int)}`
+                t.target = scope.return_type or VOID_T
+                t.params = [v.type for v in scope.args]
+                t.prototyped = scope.prototyped
+            return Value(t, b"", f.low)
         if d.language() == "rust":
             raise EvalError(f"No symbol '{name}' in current context")
         raise EvalError(f'No symbol "{name}" in current context.')
 
     def memory(self, addr: int, size: int) -> bytes:
         return self.dbg.memory(addr, size)
+
+    def type_named(self, tag: str, name: str) -> Type | None:
+        d = self.dbg
+        pc = d.frame().lookup_pc if d.running else None
+        for info in d.infos:
+            t = info.named_type(tag, name, pc)
+            if t is not None:
+                return t
+        return None
 
 
 def _fn_type(d: Debugger, scope: Scope | None) -> str:

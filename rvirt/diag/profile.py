@@ -4,13 +4,19 @@ Functions are found by the ELF's code symbols while the guest runs (no DWARF is 
 block) and named as gdb names them when the profile is written.  Stacks follow the
 calling convention as the code runs: a jump to a function's entry with ra just set to a
 return point in the caller is a call, one with ra untouched a tail call; arriving at a
-frame's return address is a return.  Traps and interrupts are frames
-of their own ("[interrupt m_timer]"), left at mret/sret.  The machine reports each block
-as it enters another function (Python blocks through a prologue; cold code before the
-interpreter runs it; native blocks move the stack themselves through the moves this
-profile has computed, rvirt.exec.native.WatchTables), and blocks never span two
-functions, so counting instret between entries is exact: the folded counts sum to the
-instructions retired, on every tier.
+frame's return address is a return.  A function that calls itself gets a frame per call,
+as perf shows recursion (`main;fib;fib;fib`): its entry reached with ra pointing back
+into it is a call, its frame's return address reached by a `ret` (ra = pc) a return;
+anything else within one function (loops, jumps, a jump back to its entry with ra
+untouched) leaves the stack as it is.  Frames deeper than MAX_DEPTH are counted in the
+frame at that depth.  Traps and interrupts are frames of their own ("[interrupt
+m_timer]"), left at mret/sret.  The machine reports each block that starts in another
+function than the profile's, at a function's entry, or at the top frame's return address
+(Python blocks through a prologue; cold code before the interpreter runs it; native
+blocks move the stack themselves through the moves this profile has computed,
+rvirt.exec.native.WatchTables), and blocks never span two functions nor run through a
+function's entry, so counting instret between entries is exact: the folded counts sum to
+the instructions retired, on every tier.
 
 Written when the run ends, in the format the file's suffix asks for: `.folded`
 (flamegraph.pl / speedscope: `a;b;c COUNT`), `.svg` (a flame graph, rvirt.diag.flame),
@@ -36,6 +42,10 @@ RA = 1
 
 
 TRAP = -1  # the fid of a trap frame
+# Frames deeper than this share the key of the frame at this depth (perf keeps 127 by
+# default, kernel.perf_event_max_stack): deep recursion costs a frame object per level,
+# not a key as long as the stack.
+MAX_DEPTH = 127
 
 
 class Frame:
@@ -43,7 +53,7 @@ class Frame:
     frames are made once (interned) and never change, so a stack is its top frame, and a
     move between two stacks can be remembered by the identity of the frame it left."""
 
-    __slots__ = ("fid", "ret", "key", "parent", "idx")
+    __slots__ = ("fid", "ret", "key", "parent", "idx", "depth")
 
     def __init__(self, fid: int, ret: int | None, key: str, parent: Frame | None,
                  idx: int) -> None:
@@ -52,6 +62,7 @@ class Frame:
         self.key = key  # the folded stack up to and including it (tokens, see _frame)
         self.parent = parent
         self.idx = idx  # its index in Profile.frames (native code's name for it)
+        self.depth = 1 if parent is None else parent.depth + 1
 
 
 def check_path(path: str) -> None:
@@ -72,6 +83,7 @@ class Profile:
         self.top: Frame | None = None  # the stack now
         self.key = ""  # its folded key
         self.fid = -2  # the function the hart is in now
+        self.ret = -1  # where the top frame returns to (-1: nowhere known)
         self.last = 0  # instret when the counts were last brought up to date
         self.trapped = False  # a trap frame was just pushed: the next function is its handler
         self._fid: dict[int, int] = {}  # pc -> function entry
@@ -116,11 +128,13 @@ class Profile:
 
     # --- the machine's reports ----------------------------------------------------------
     def enter(self, pc: int, ic: int) -> None:
-        """A block at pc starts with instret = ic."""
+        """A block at pc starts with instret = ic.  Only blocks in another function, at a
+        function's entry or at the top frame's return address can move the stack (see
+        _next); blocks report just those (BlockWatch)."""
         fid = self._fid.get(pc)
         if fid is None:
             fid = self.function(pc)
-        if fid != self.fid:
+        if fid != self.fid or pc == fid or pc == self.ret:
             self._move(pc, fid, ic)
 
     def chunk(self, pc: int, count: int) -> None:
@@ -138,14 +152,19 @@ class Profile:
         k = (id(parent), fid, ret, token)
         f = self._frames.get(k)
         if f is None:
-            key = f"{parent.key};{token}" if parent is not None else token
+            key = token if parent is None else (
+                parent.key if parent.depth >= MAX_DEPTH else f"{parent.key};{token}")
             f = self._frames[k] = Frame(fid, ret, key, parent, len(self.frames))
             self.frames.append(f)
         return f
 
     def _set(self, top: Frame | None) -> None:
         self.top = top
-        self.key, self.fid = (top.key, top.fid) if top is not None else ("", -2)
+        if top is None:
+            self.key, self.fid, self.ret = "", -2, -1
+        else:
+            self.key, self.fid = top.key, top.fid
+            self.ret = -1 if top.ret is None else top.ret
 
     def _move(self, pc: int, fid: int, ic: int) -> None:
         if ic > self.last:
@@ -162,7 +181,7 @@ class Profile:
         if new is None:
             new = self._moves[k] = self._next(top, pc, fid, ra)
         if self.tables is not None and top is not None and top.fid != TRAP:
-            self.tables.learn(top.idx, pc, ra, new.idx)
+            self.tables.learn(top.idx, pc, ra, new.idx, -1 if new.ret is None else new.ret)
         self._set(new)
 
     def moved(self, idx: int) -> None:
@@ -171,6 +190,19 @@ class Profile:
 
     def _next(self, top: Frame | None, pc: int, fid: int, ra: int) -> Frame:
         """Where the stack goes when the hart arrives at pc (in function fid)."""
+        if top is not None and top.fid == fid:
+            # Within one function only recursion moves the stack.  A call of itself: its
+            # entry with ra just after a call in it (a jump back to the entry with ra
+            # untouched holds the caller's return address; from a frame called at the
+            # same place in itself the two look alike, and read as a call).  A return
+            # into itself: its frame's return address reached by a `ret`, which leaves
+            # ra = pc (a loop or jump there rarely does).
+            if (pc == top.ret and ra == pc and top.parent is not None
+                    and top.parent.fid == fid):
+                return top.parent
+            if pc == fid and pc in self._entries and self.function(ra - 2) == fid:
+                return self._frame(top, fid, ra, f"{fid:x}")
+            return top
         f = top
         while f is not None and f.parent is not None and f.fid != TRAP:
             if f.ret == pc and f.parent.fid == fid:

@@ -1,6 +1,6 @@
 /* Recursion for the profile (tests/diag/test_profile.py): fib calls itself, is_even and
- * is_odd call each other.  Built -O0 at test time: every call is a jal, every return a
- * ret, as a learner's C code compiles. */
+ * is_odd call each other, countdown loops back to its own entry.  Built -O0 at test
+ * time: every call is a jal, every return a ret, as a learner's C code compiles. */
 
 __attribute__((naked, section(".text.init"))) void _start(void)
 {
@@ -35,6 +35,16 @@ int is_odd(int n)
     return is_even(n - 1);
 }
 
+/* Counts a0 down by jumping back to its own entry, ra untouched: a loop, not recursion
+ * (what a tail call of itself compiles to). */
+__attribute__((naked)) int countdown(int n)
+{
+    __asm__ volatile("beqz a0, 1f\n"
+                     "addi a0, a0, -1\n"
+                     "j countdown\n"
+                     "1: ret\n");
+}
+
 volatile int out;
 
 int main(void)
@@ -44,5 +54,6 @@ int main(void)
     for (int i = 0; i < 3; i++)
         out = fib(16);
     out = is_even(9);
+    out = countdown(100);
     return 0;
 }

@@ -216,7 +216,8 @@ def recurse_shadow(recurse_elf: Path) -> tuple[Counter[str], int]:
 def test_recursion_pushes_a_frame_per_call(recurse_elf: Path,
                                            recurse_shadow: tuple[Counter[str], int]) -> None:
     """fib calling itself is `main;fib;fib;fib...` as perf and flamegraph.pl show it, one
-    frame per call, not one fib frame; is_even and is_odd calling each other alternate."""
+    frame per call, not one fib frame; is_even and is_odd calling each other alternate;
+    a loop back to a function's entry is no call."""
     counts, m = profiled(recurse_elf, "interp")
     shadow, retired = recurse_shadow
     minstret = m.hart.csr_peek(0xB82) << 32 | m.hart.csr_peek(0xB02)
@@ -228,6 +229,10 @@ def test_recursion_pushes_a_frame_per_call(recurse_elf: Path,
     chain = ["is_even", "is_odd"] * 5  # is_even(9), is_odd(8), ..., is_odd(0)
     assert {s for s in counts if "is_" in s} == {
         "_start;main;" + ";".join(chain[:k]) for k in range(1, 11)}
+    # a jump back to the entry with ra untouched is a loop: 100 times 3 instructions, and
+    # the beqz and ret of the last round
+    assert [(s, n) for s, n in counts.items() if "countdown" in s] == [
+        ("_start;main;countdown", 302)]
     assert counts == shadow  # to the instruction, at every depth
 
 

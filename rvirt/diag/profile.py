@@ -51,18 +51,21 @@ MAX_DEPTH = 127
 class Frame:
     """A frame on the stack, shared by every stack that has the same frames below it:
     frames are made once (interned) and never change, so a stack is its top frame, and a
-    move between two stacks can be remembered by the identity of the frame it left."""
+    move between two stacks can be remembered by the frame it left (`moves`)."""
 
-    __slots__ = ("fid", "ret", "key", "parent", "idx", "depth")
+    __slots__ = ("fid", "ret", "key", "parent", "idx", "depth", "moves", "count")
 
-    def __init__(self, fid: int, ret: int | None, key: str, parent: Frame | None,
-                 idx: int) -> None:
+    def __init__(self, fid: int, ret: int, key: str, parent: Frame | None, idx: int) -> None:
         self.fid = fid  # the function's entry address (its identity), TRAP for a trap
-        self.ret = ret  # where its caller expects it back (None: not entered by a call)
+        self.ret = ret  # where its caller expects it back (-1: not entered by a call)
         self.key = key  # the folded stack up to and including it (tokens, see _frame)
         self.parent = parent
         self.idx = idx  # its index in Profile.frames (native code's name for it)
         self.depth = 1 if parent is None else parent.depth + 1
+        # pc << 32 | ra -> the stack after the hart came to pc with this ra: a call site,
+        # a return or a tail call seen once is a dict lookup from then on
+        self.moves: dict[int, Frame] = {}
+        self.count = 0  # instructions retired with this stack (Python's count)
 
 
 def check_path(path: str) -> None:
@@ -79,9 +82,8 @@ class Profile:
 
     def __init__(self, m: Machine) -> None:
         self.m = m
-        self.counts: Counter[str] = Counter()
+        self.counts: Counter[str] = Counter()  # what ran before the first frame
         self.top: Frame | None = None  # the stack now
-        self.key = ""  # its folded key
         self.fid = -2  # the function the hart is in now
         self.ret = -1  # where the top frame returns to (-1: nowhere known)
         self.last = 0  # instret when the counts were last brought up to date
@@ -89,14 +91,12 @@ class Profile:
         self._fid: dict[int, int] = {}  # pc -> function entry
         self._names: dict[int, str] = {}  # function entry -> name
         self._entries: set[int] = set()  # real function entries (not unknown code)
-        self._frames: dict[tuple[int, int, int | None, str], Frame] = {}
+        self._frames: dict[tuple[int, int, int, str], Frame] = {}
         self.frames: list[Frame] = []  # by index
         # The native tier's copy of the moves, and what it counted (WatchTables), set by
         # the native tier when it compiles the first profiled block.
         self.tables: Any = None
-        # (id of the stack's top, pc, ra) -> the stack after moving there: a call site, a
-        # return or a tail call seen once is a dict lookup from then on.
-        self._moves: dict[tuple[int, int, int], Frame] = {}
+        self._x = m.hart.x  # the registers (the list stays the hart's for good)
 
     def attach(self) -> None:
         m = self.m
@@ -134,8 +134,28 @@ class Profile:
         fid = self._fid.get(pc)
         if fid is None:
             fid = self.function(pc)
-        if fid != self.fid or pc == fid or pc == self.ret:
-            self._move(pc, fid, ic)
+        if fid == self.fid and pc != fid and pc != self.ret:
+            return
+        top = self.top
+        if top is None or self.trapped:
+            self._flush(ic)
+            # the first frame, or the handler of the trap just taken
+            self._set(self._frame(top, fid, -1, f"{fid:x}"))
+            self.trapped = False
+            return
+        if ic > self.last:
+            top.count += ic - self.last
+        self.last = ic  # (instret starts again at 0 after a guest reset)
+        ra = self._x[RA]
+        k = pc << 32 | ra
+        new = top.moves.get(k)
+        if new is None:
+            new = top.moves[k] = self._next(top, pc, fid, ra)
+        if self.tables is not None and top.fid != TRAP:
+            self.tables.learn(top.idx, pc, ra, new.idx, new.ret)
+        self.top = new
+        self.fid = new.fid
+        self.ret = new.ret
 
     def chunk(self, pc: int, count: int) -> None:
         """The interpreter is about to run `count` instructions of cold code at pc."""
@@ -143,10 +163,13 @@ class Profile:
 
     def _flush(self, ic: int) -> None:
         if ic > self.last:
-            self.counts[self.key] += ic - self.last
-        self.last = ic
+            if self.top is not None:
+                self.top.count += ic - self.last
+            else:
+                self.counts[""] += ic - self.last
+        self.last = ic  # (instret starts again at 0 after a guest reset)
 
-    def _frame(self, parent: Frame | None, fid: int, ret: int | None, token: str) -> Frame:
+    def _frame(self, parent: Frame | None, fid: int, ret: int, token: str) -> Frame:
         """The interned frame.  `token` names it in the folded key: the function's entry
         in hex (named only when the profile is written), or a trap frame's own name."""
         k = (id(parent), fid, ret, token)
@@ -161,56 +184,34 @@ class Profile:
     def _set(self, top: Frame | None) -> None:
         self.top = top
         if top is None:
-            self.key, self.fid, self.ret = "", -2, -1
+            self.fid, self.ret = -2, -1
         else:
-            self.key, self.fid = top.key, top.fid
-            self.ret = -1 if top.ret is None else top.ret
-
-    def _move(self, pc: int, fid: int, ic: int) -> None:
-        if ic > self.last:
-            self.counts[self.key] += ic - self.last
-        self.last = ic  # (instret starts again at 0 after a guest reset)
-        top = self.top
-        if self.trapped:  # the handler of the trap just taken
-            self.trapped = False
-            self._set(self._frame(top, fid, None, f"{fid:x}"))
-            return
-        ra = self.m.hart.x[RA]
-        k = (id(top), pc, ra)
-        new = self._moves.get(k)
-        if new is None:
-            new = self._moves[k] = self._next(top, pc, fid, ra)
-        if self.tables is not None and top is not None and top.fid != TRAP:
-            self.tables.learn(top.idx, pc, ra, new.idx, -1 if new.ret is None else new.ret)
-        self._set(new)
+            self.fid, self.ret = top.fid, top.ret
 
     def moved(self, idx: int) -> None:
         """Native code moved the stack to frame idx (and counted up to there)."""
         self._set(self.frames[idx])
 
-    def _next(self, top: Frame | None, pc: int, fid: int, ra: int) -> Frame:
+    def _next(self, top: Frame, pc: int, fid: int, ra: int) -> Frame:
         """Where the stack goes when the hart arrives at pc (in function fid)."""
-        if top is not None and top.fid == fid:
+        if top.fid == fid:
             # Within one function only recursion moves the stack.  A call of itself: its
             # entry with ra just after a call in it (a jump back to the entry with ra
             # untouched holds the caller's return address; from a frame called at the
             # same place in itself the two look alike, and read as a call).  A return
             # into itself: its frame's return address reached by a `ret`, which leaves
             # ra = pc (a loop or jump there rarely does).
-            if (pc == top.ret and ra == pc and top.parent is not None
-                    and top.parent.fid == fid):
+            if pc == top.ret == ra and top.parent is not None and top.parent.fid == fid:
                 return top.parent
             if pc == fid and pc in self._entries and self.function(ra - 2) == fid:
                 return self._frame(top, fid, ra, f"{fid:x}")
             return top
-        f = top
+        f: Frame | None = top
         while f is not None and f.parent is not None and f.fid != TRAP:
             if f.ret == pc and f.parent.fid == fid:
                 return f.parent  # a return (maybe past frames that tail-called)
             f = f.parent
         token = f"{fid:x}"
-        if top is None:
-            return self._frame(None, fid, None, token)
         if (pc == fid and pc in self._entries and ra != top.ret and top.fid >= 0
                 and self.function(ra - 2) == top.fid):
             return self._frame(top, fid, ra, token)  # a call: ra points back into the caller
@@ -221,7 +222,7 @@ class Profile:
         # comes in the middle of one
         self._flush(h.retired())
         kind = "interrupt" if interrupt else "exception"
-        self._set(self._frame(self.top, TRAP, None, f"[{kind} {trap_name(cause, interrupt)}]"))
+        self._set(self._frame(self.top, TRAP, -1, f"[{kind} {trap_name(cause, interrupt)}]"))
         self.trapped = True
 
     def xret(self, h: Hart, pc: int) -> None:
@@ -241,7 +242,11 @@ class Profile:
         self._flush(self.m.hart.instret)
         if self.tables is not None:
             for idx, n in self.tables.take():
-                self.counts[self.frames[idx].key] += n
+                self.frames[idx].count += n
+        for frame in self.frames:
+            if frame.count:
+                self.counts[frame.key] += frame.count
+                frame.count = 0
         names: dict[str, str] = {}
         for fid, fallback in self._names.items():
             f = self.m.function_at(fid) if fid in self._entries else None

@@ -5,10 +5,10 @@ block) and named as gdb names them when the profile is written.  Stacks follow t
 calling convention as the code runs: a jump to a function's entry with ra just set to a
 return point in the caller is a call, one with ra untouched a tail call; arriving at a
 frame's return address is a return.  A function that calls itself gets a frame per call,
-as perf shows recursion (`main;fib;fib;fib`): its entry reached with ra pointing back
-into it is a call, its frame's return address reached by a `ret` (ra = pc) a return;
-anything else within one function (loops, jumps, a jump back to its entry with ra
-untouched) leaves the stack as it is.  Frames deeper than MAX_DEPTH are counted in the
+as perf shows recursion (`main;fib;fib;fib`): its entry reached with ra just after a
+call of it in it is a call, its frame's return address reached by a `ret` (ra = pc) a
+return; anything else within one function (loops, jumps, a jump back to its entry, which
+leaves ra as it was) leaves the stack as it is.  Frames deeper than MAX_DEPTH are counted in the
 frame at that depth.  Traps and interrupts are frames of their own ("[interrupt
 m_timer]"), left at mret/sret.  The machine reports each block that starts in another
 function than the profile's, at a function's entry, or at the top frame's return address
@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from rvirt.board import memmap as MM
 from rvirt.diag.log import trap_name
 from rvirt.errors import RvirtError
+from rvirt.isa.decode import XLEN, decode
 
 if TYPE_CHECKING:
     from rvirt.board.virt import Machine
@@ -196,14 +197,16 @@ class Profile:
         """Where the stack goes when the hart arrives at pc (in function fid)."""
         if top.fid == fid:
             # Within one function only recursion moves the stack.  A call of itself: its
-            # entry with ra just after a call in it (a jump back to the entry with ra
-            # untouched holds the caller's return address; from a frame called at the
-            # same place in itself the two look alike, and read as a call).  A return
-            # into itself: its frame's return address reached by a `ret`, which leaves
-            # ra = pc (a loop or jump there rarely does).
+            # entry with ra just after a call of it in it (a loop or jump back to the
+            # entry leaves ra as it was: the caller's return address, or after a call of
+            # something else; from a frame called at that same place in itself the two
+            # look alike, and read as a call).  A return into itself: its frame's return
+            # address reached by a `ret`, which leaves ra = pc (a loop or jump there
+            # rarely does).
             if pc == top.ret == ra and top.parent is not None and top.parent.fid == fid:
                 return top.parent
-            if pc == fid and pc in self._entries and self.function(ra - 2) == fid:
+            if (pc == fid and pc in self._entries and self.function(ra - 2) == fid
+                    and self._calls(ra, pc)):
                 return self._frame(top, fid, ra, f"{fid:x}")
             return top
         f: Frame | None = top
@@ -216,6 +219,23 @@ class Profile:
                 and self.function(ra - 2) == top.fid):
             return self._frame(top, fid, ra, token)  # a call: ra points back into the caller
         return self._frame(top.parent, fid, top.ret, token)  # a tail call, or a jump
+
+    def _calls(self, ra: int, pc: int) -> bool:
+        """Is the instruction that ends at ra a call of pc: a jal linking ra to pc, or a
+        jalr linking ra (through a register: it may be)?"""
+        for n in (2, 4):  # compressed (c.jal, c.jalr), or not
+            code = self.m.read_memory(ra - n, n) if ra >= n else None
+            if code is None:
+                continue
+            w = int.from_bytes(code, "little")
+            found = decode(w) if (w & 3 == 3) == (n == 4) else None
+            if found is None or found[1].get("rd") != RA:
+                continue
+            op, f = found
+            base = op.base or op.name
+            if base == "jalr" or (base == "jal" and (ra - n + f["imm"]) % (1 << XLEN) == pc):
+                return True
+        return False
 
     def trap(self, h: Hart, cause: int, tval: int, interrupt: bool) -> None:
         # retired(): the interpreter counts instret by batch, and a trap or an xRET

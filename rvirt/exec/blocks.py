@@ -370,8 +370,8 @@ class Translator:
                 f["_target"] = target = (known[f["rs1"]] + f["imm"]) & (MASK - 1)
                 _track(known, op, f, pc)
                 if target == start:
-                    if start == home:
-                        f["_exit"] = 1  # not a loop: the entry is the profile's to see
+                    if start == home and f.get("rd"):
+                        f["_exit"] = 1  # a call of itself, not a loop: the profile's to see
                     break
                 if target in seen or not self._in_scope(target):
                     break
@@ -385,8 +385,8 @@ class Translator:
                 continue
             target = (pc + f["imm"]) & MASK
             if target == start:
-                if start == home:
-                    f["_exit"] = 1  # not a loop: the entry is the profile's to see
+                if start == home and f.get("rd"):
+                    f["_exit"] = 1  # a call of itself, not a loop: the profile's to see
                 break  # a loop: the block repeats itself in place
             region = None
             if base != "jal" and target not in seen and nxt < target:

@@ -231,8 +231,13 @@ def test_recursion_pushes_a_frame_per_call(recurse_elf: Path,
         "_start;main;" + ";".join(chain[:k]) for k in range(1, 11)}
     # a jump back to the entry with ra untouched is a loop: 100 times 3 instructions, and
     # the beqz and ret of the last round
-    assert [(s, n) for s, n in counts.items() if "countdown" in s] == [
-        ("_start;main;countdown", 302)]
+    assert counts["_start;main;countdown"] == 302
+    # a loop back to a label (a function for the profile) with ra after a call of
+    # something else: 20 times 5 instructions and the last beqz, mv, ret; 20 calls of
+    # countdown(3)
+    assert {s: n for s, n in counts.items() if "loop" in s or "again" in s} == {
+        "_start;main;calls_in_a_loop": 2, "_start;main;again": 103,
+        "_start;main;again;countdown": 220}
     assert counts == shadow  # to the instruction, at every depth
 
 

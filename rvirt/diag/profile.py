@@ -7,10 +7,10 @@ return point in the caller is a call, one with ra untouched a tail call; arrivin
 frame's return address is a return.  A function that calls itself gets a frame per call,
 as perf shows recursion (`main;fib;fib;fib`): its entry reached with ra just after a
 call of it in it is a call, its frame's return address reached by a `ret` (ra = pc) a
-return; anything else within one function (loops, jumps, a jump back to its entry, which
-leaves ra as it was) leaves the stack as it is.  Frames deeper than MAX_DEPTH are counted in the
-frame at that depth.  Traps and interrupts are frames of their own ("[interrupt
-m_timer]"), left at mret/sret.  The machine reports each block that starts in another
+return; anything else within one function (loops, jumps, a jump back to its entry,
+which leaves ra as it was) leaves the stack as it is.  Frames deeper than MAX_DEPTH are
+counted in the frame at that depth.  Traps and interrupts are frames of their own
+("[interrupt m_timer]"), left at mret/sret.  The machine reports each block that starts in another
 function than the profile's, at a function's entry, or at the top frame's return address
 (Python blocks through a prologue; cold code before the interpreter runs it; native
 blocks move the stack themselves through the moves this profile has computed,

@@ -4,13 +4,19 @@ Functions are found by the ELF's code symbols while the guest runs (no DWARF is 
 block) and named as gdb names them when the profile is written.  Stacks follow the
 calling convention as the code runs: a jump to a function's entry with ra just set to a
 return point in the caller is a call, one with ra untouched a tail call; arriving at a
-frame's return address is a return.  Traps and interrupts are frames
-of their own ("[interrupt m_timer]"), left at mret/sret.  The machine reports each block
-as it enters another function (Python blocks through a prologue; cold code before the
-interpreter runs it; native blocks move the stack themselves through the moves this
-profile has computed, rvirt.exec.native.WatchTables), and blocks never span two
-functions, so counting instret between entries is exact: the folded counts sum to the
-instructions retired, on every tier.
+frame's return address is a return.  A function that calls itself gets a frame per call,
+as perf shows recursion (`main;fib;fib;fib`): its entry reached with ra just after a
+call of it in it is a call, its frame's return address reached by a `ret` (ra = pc) a
+return; anything else within one function (loops, jumps, a jump back to its entry,
+which leaves ra as it was) leaves the stack as it is.  Frames deeper than MAX_DEPTH are
+counted in the frame at that depth.  Traps and interrupts are frames of their own
+("[interrupt m_timer]"), left at mret/sret.  The machine reports each block that starts in another
+function than the profile's, at a function's entry, or at the top frame's return address
+(Python blocks through a prologue; cold code before the interpreter runs it; native
+blocks move the stack themselves through the moves this profile has computed,
+rvirt.exec.native.WatchTables), and blocks never span two functions nor run through a
+function's entry, so counting instret between entries is exact: the folded counts sum to
+the instructions retired, on every tier.
 
 Written when the run ends, in the format the file's suffix asks for: `.folded`
 (flamegraph.pl / speedscope: `a;b;c COUNT`), `.svg` (a flame graph, rvirt.diag.flame),
@@ -27,6 +33,7 @@ from rvirt.board import memmap as MM
 from rvirt.debug.infos import debug_infos
 from rvirt.diag.log import trap_name
 from rvirt.errors import RvirtError
+from rvirt.isa.decode import XLEN, decode
 
 if TYPE_CHECKING:
     from rvirt.board.virt import Machine
@@ -37,22 +44,30 @@ RA = 1
 
 
 TRAP = -1  # the fid of a trap frame
+# Frames deeper than this share the key of the frame at this depth (perf keeps 127 by
+# default, kernel.perf_event_max_stack): deep recursion costs a frame object per level,
+# not a key as long as the stack.
+MAX_DEPTH = 127
 
 
 class Frame:
     """A frame on the stack, shared by every stack that has the same frames below it:
     frames are made once (interned) and never change, so a stack is its top frame, and a
-    move between two stacks can be remembered by the identity of the frame it left."""
+    move between two stacks can be remembered by the frame it left (`moves`)."""
 
-    __slots__ = ("fid", "ret", "key", "parent", "idx")
+    __slots__ = ("fid", "ret", "key", "parent", "idx", "depth", "moves", "count")
 
-    def __init__(self, fid: int, ret: int | None, key: str, parent: Frame | None,
-                 idx: int) -> None:
+    def __init__(self, fid: int, ret: int, key: str, parent: Frame | None, idx: int) -> None:
         self.fid = fid  # the function's entry address (its identity), TRAP for a trap
-        self.ret = ret  # where its caller expects it back (None: not entered by a call)
+        self.ret = ret  # where its caller expects it back (-1: not entered by a call)
         self.key = key  # the folded stack up to and including it (tokens, see _frame)
         self.parent = parent
         self.idx = idx  # its index in Profile.frames (native code's name for it)
+        self.depth = 1 if parent is None else parent.depth + 1
+        # pc << 32 | ra -> the stack after the hart came to pc with this ra: a call site,
+        # a return or a tail call seen once is a dict lookup from then on
+        self.moves: dict[int, Frame] = {}
+        self.count = 0  # instructions retired with this stack (Python's count)
 
 
 def check_path(path: str) -> None:
@@ -69,23 +84,21 @@ class Profile:
 
     def __init__(self, m: Machine) -> None:
         self.m = m
-        self.counts: Counter[str] = Counter()
+        self.counts: Counter[str] = Counter()  # what ran before the first frame
         self.top: Frame | None = None  # the stack now
-        self.key = ""  # its folded key
         self.fid = -2  # the function the hart is in now
+        self.ret = -1  # where the top frame returns to (-1: nowhere known)
         self.last = 0  # instret when the counts were last brought up to date
         self.trapped = False  # a trap frame was just pushed: the next function is its handler
         self._fid: dict[int, int] = {}  # pc -> function entry
         self._names: dict[int, str] = {}  # function entry -> name
         self._entries: set[int] = set()  # real function entries (not unknown code)
-        self._frames: dict[tuple[int, int, int | None, str], Frame] = {}
+        self._frames: dict[tuple[int, int, int, str], Frame] = {}
         self.frames: list[Frame] = []  # by index
         # The native tier's copy of the moves, and what it counted (WatchTables), set by
         # the native tier when it compiles the first profiled block.
         self.tables: Any = None
-        # (id of the stack's top, pc, ra) -> the stack after moving there: a call site, a
-        # return or a tail call seen once is a dict lookup from then on.
-        self._moves: dict[tuple[int, int, int], Frame] = {}
+        self._x = m.hart.x  # the registers (the list stays the hart's for good)
 
     def attach(self) -> None:
         m = self.m
@@ -117,12 +130,34 @@ class Profile:
 
     # --- the machine's reports ----------------------------------------------------------
     def enter(self, pc: int, ic: int) -> None:
-        """A block at pc starts with instret = ic."""
+        """A block at pc starts with instret = ic.  Only blocks in another function, at a
+        function's entry or at the top frame's return address can move the stack (see
+        _next); blocks report just those (BlockWatch)."""
         fid = self._fid.get(pc)
         if fid is None:
             fid = self.function(pc)
-        if fid != self.fid:
-            self._move(pc, fid, ic)
+        if fid == self.fid and pc != fid and pc != self.ret:
+            return
+        top = self.top
+        if top is None or self.trapped:
+            self._flush(ic)
+            # the first frame, or the handler of the trap just taken
+            self._set(self._frame(top, fid, -1, f"{fid:x}"))
+            self.trapped = False
+            return
+        if ic > self.last:
+            top.count += ic - self.last
+        self.last = ic  # (instret starts again at 0 after a guest reset)
+        ra = self._x[RA]
+        k = pc << 32 | ra
+        new = top.moves.get(k)
+        if new is None:
+            new = top.moves[k] = self._next(top, pc, fid, ra)
+        if self.tables is not None and top.fid != TRAP:
+            self.tables.learn(top.idx, pc, ra, new.idx, new.ret)
+        self.top = new
+        self.fid = new.fid
+        self.ret = new.ret
 
     def chunk(self, pc: int, count: int) -> None:
         """The interpreter is about to run `count` instructions of cold code at pc."""
@@ -130,67 +165,85 @@ class Profile:
 
     def _flush(self, ic: int) -> None:
         if ic > self.last:
-            self.counts[self.key] += ic - self.last
-        self.last = ic
+            if self.top is not None:
+                self.top.count += ic - self.last
+            else:
+                self.counts[""] += ic - self.last
+        self.last = ic  # (instret starts again at 0 after a guest reset)
 
-    def _frame(self, parent: Frame | None, fid: int, ret: int | None, token: str) -> Frame:
+    def _frame(self, parent: Frame | None, fid: int, ret: int, token: str) -> Frame:
         """The interned frame.  `token` names it in the folded key: the function's entry
         in hex (named only when the profile is written), or a trap frame's own name."""
         k = (id(parent), fid, ret, token)
         f = self._frames.get(k)
         if f is None:
-            key = f"{parent.key};{token}" if parent is not None else token
+            key = token if parent is None else (
+                parent.key if parent.depth >= MAX_DEPTH else f"{parent.key};{token}")
             f = self._frames[k] = Frame(fid, ret, key, parent, len(self.frames))
             self.frames.append(f)
         return f
 
     def _set(self, top: Frame | None) -> None:
         self.top = top
-        self.key, self.fid = (top.key, top.fid) if top is not None else ("", -2)
-
-    def _move(self, pc: int, fid: int, ic: int) -> None:
-        if ic > self.last:
-            self.counts[self.key] += ic - self.last
-        self.last = ic  # (instret starts again at 0 after a guest reset)
-        top = self.top
-        if self.trapped:  # the handler of the trap just taken
-            self.trapped = False
-            self._set(self._frame(top, fid, None, f"{fid:x}"))
-            return
-        ra = self.m.hart.x[RA]
-        k = (id(top), pc, ra)
-        new = self._moves.get(k)
-        if new is None:
-            new = self._moves[k] = self._next(top, pc, fid, ra)
-        if self.tables is not None and top is not None and top.fid != TRAP:
-            self.tables.learn(top.idx, pc, ra, new.idx)
-        self._set(new)
+        if top is None:
+            self.fid, self.ret = -2, -1
+        else:
+            self.fid, self.ret = top.fid, top.ret
 
     def moved(self, idx: int) -> None:
         """Native code moved the stack to frame idx (and counted up to there)."""
         self._set(self.frames[idx])
 
-    def _next(self, top: Frame | None, pc: int, fid: int, ra: int) -> Frame:
+    def _next(self, top: Frame, pc: int, fid: int, ra: int) -> Frame:
         """Where the stack goes when the hart arrives at pc (in function fid)."""
-        f = top
+        if top.fid == fid:
+            # Within one function only recursion moves the stack.  A call of itself: its
+            # entry with ra just after a call of it in it (a loop or jump back to the
+            # entry leaves ra as it was: the caller's return address, or after a call of
+            # something else; from a frame called at that same place in itself the two
+            # look alike, and read as a call).  A return into itself: its frame's return
+            # address reached by a `ret`, which leaves ra = pc (a loop or jump there
+            # rarely does).
+            if pc == top.ret == ra and top.parent is not None and top.parent.fid == fid:
+                return top.parent
+            if (pc == fid and pc in self._entries and self.function(ra - 2) == fid
+                    and self._calls(ra, pc)):
+                return self._frame(top, fid, ra, f"{fid:x}")
+            return top
+        f: Frame | None = top
         while f is not None and f.parent is not None and f.fid != TRAP:
             if f.ret == pc and f.parent.fid == fid:
                 return f.parent  # a return (maybe past frames that tail-called)
             f = f.parent
         token = f"{fid:x}"
-        if top is None:
-            return self._frame(None, fid, None, token)
         if (pc == fid and pc in self._entries and ra != top.ret and top.fid >= 0
                 and self.function(ra - 2) == top.fid):
             return self._frame(top, fid, ra, token)  # a call: ra points back into the caller
         return self._frame(top.parent, fid, top.ret, token)  # a tail call, or a jump
+
+    def _calls(self, ra: int, pc: int) -> bool:
+        """Is the instruction that ends at ra a call of pc: a jal linking ra to pc, or a
+        jalr linking ra (through a register: it may be)?"""
+        for n in (2, 4):  # compressed (c.jal, c.jalr), or not
+            code = self.m.read_memory(ra - n, n) if ra >= n else None
+            if code is None:
+                continue
+            w = int.from_bytes(code, "little")
+            found = decode(w) if (w & 3 == 3) == (n == 4) else None
+            if found is None or found[1].get("rd") != RA:
+                continue
+            op, f = found
+            base = op.base or op.name
+            if base == "jalr" or (base == "jal" and (ra - n + f["imm"]) % (1 << XLEN) == pc):
+                return True
+        return False
 
     def trap(self, h: Hart, cause: int, tval: int, interrupt: bool) -> None:
         # retired(): the interpreter counts instret by batch, and a trap or an xRET
         # comes in the middle of one
         self._flush(h.retired())
         kind = "interrupt" if interrupt else "exception"
-        self._set(self._frame(self.top, TRAP, None, f"[{kind} {trap_name(cause, interrupt)}]"))
+        self._set(self._frame(self.top, TRAP, -1, f"[{kind} {trap_name(cause, interrupt)}]"))
         self.trapped = True
 
     def xret(self, h: Hart, pc: int) -> None:
@@ -210,7 +263,11 @@ class Profile:
         self._flush(self.m.hart.instret)
         if self.tables is not None:
             for idx, n in self.tables.take():
-                self.counts[self.frames[idx].key] += n
+                self.frames[idx].count += n
+        for frame in self.frames:
+            if frame.count:
+                self.counts[frame.key] += frame.count
+                frame.count = 0
         names: dict[str, str] = {}
         for fid, fallback in self._names.items():
             f = debug_infos(self.m).function_at(fid) if fid in self._entries else None

@@ -349,8 +349,10 @@ class Translator:
         owner = None if self.watch is None else self.watch.function
         home = owner(start) if owner is not None else None
         while len(out) < CAP:
-            if owner is not None and out and owner(pc) != home:
-                break  # another function: the profile sees the block boundary
+            if owner is not None and out and (owner(pc) != home or pc == home):
+                # another function, or its own entry (a call of itself): the profile
+                # sees the block boundary
+                break
             w = self._fetch(pc)
             if w is None:
                 break
@@ -368,6 +370,8 @@ class Translator:
                 f["_target"] = target = (known[f["rs1"]] + f["imm"]) & (MASK - 1)
                 _track(known, op, f, pc)
                 if target == start:
+                    if start == home and f.get("rd"):
+                        f["_exit"] = 1  # a call of itself, not a loop: the profile's to see
                     break
                 if target in seen or not self._in_scope(target):
                     break
@@ -381,6 +385,8 @@ class Translator:
                 continue
             target = (pc + f["imm"]) & MASK
             if target == start:
+                if start == home and f.get("rd"):
+                    f["_exit"] = 1  # a call of itself, not a loop: the profile's to see
                 break  # a loop: the block repeats itself in place
             region = None
             if base != "jal" and target not in seen and nxt < target:
@@ -596,13 +602,16 @@ class Translator:
 class BlockWatch(Protocol):
     """What watches blocks run (the profile, rvirt.diag.profile): `function(pc)` names
     the function holding pc (an int: its entry), so that calls, returns and jumps to
-    another function end a block; `fid` is the function it last saw the hart in;
-    `enter(pc, instret)` is called when a block of another function than `fid` starts.
-    Native code also moves the profile's stack itself (rvirt.exec.native.WatchTables):
-    it reads `top` (its `idx`) and `last` (the instret counted up to), tells `moved(idx)`
-    and sets `last` back, and gives the profile `tables`."""
+    another function or to a function's entry end a block; `fid` is the function it last
+    saw the hart in and `ret` where its top frame returns to; `enter(pc, instret)` is
+    called when a block starts in another function than `fid`, at a function's entry
+    (pc == function(pc)) or at `ret`.  Native code also moves the profile's stack itself
+    (rvirt.exec.native.WatchTables): it reads `top` (its `idx`) and `last` (the instret
+    counted up to), tells `moved(idx)` and sets `last` back, and gives the profile
+    `tables`."""
 
     fid: int
+    ret: int
     top: Any
     last: int
     tables: Any

@@ -28,9 +28,10 @@ batch's end) and otherwise returns to Python, which interprets the rest exactly 
 Python tier does.
 
 Profiled (`-profile`): blocks stay within one function, as on the Python tier, and a
-block entered from another function's block moves the profile's call stack itself,
-through a native copy of the profile's move cache (WatchTables), so that calls and
-returns between hot functions stay in native code; what it has not seen is Python's.
+block entered from another function's block, at a function's entry or at the top frame's
+return address moves the profile's call stack itself, through a native copy of the
+profile's move cache (WatchTables), so that calls and returns between hot functions (and
+recursive ones) stay in native code; what it has not seen is Python's.
 """
 
 from __future__ import annotations
@@ -76,6 +77,9 @@ HOT_EXIT = 0x7F  # return code of a block that got hot (no instruction has these
 # Return code of a block entered (by chaining) while the profile is in another function:
 # nothing of it ran, and Python tells the profile before going on there.
 WATCH_EXIT = 0x7E
+# State.fid when Python has just told the profile of the block it enters: the block does
+# not look its move up again (it would move twice), and takes its own fid.
+FRESH = -3
 
 # Memory accessors of the table (`h.lw(...)`...) inlined on RAM: size, sign-extended.
 _LOAD_ACC = {"lb": (1, True), "lbu": (1, False), "lh": (2, True), "lhu": (2, False),
@@ -89,13 +93,14 @@ class State(ctypes.Structure):
     _fields_ = [("x", ctypes.c_uint32 * 33), ("pc", ctypes.c_uint32),
                 ("priv", ctypes.c_uint32), ("pad", ctypes.c_uint32),
                 ("instret", ctypes.c_uint64), ("end", ctypes.c_uint64),
-                # profiled (WatchTables): the profile's function, top frame and the
-                # instret it has counted up to
-                ("fid", ctypes.c_int64), ("frame", ctypes.c_int64), ("last", ctypes.c_uint64)]
+                # profiled (WatchTables): the profile's function, top frame, the
+                # instret it has counted up to and where the top frame returns (-1: none)
+                ("fid", ctypes.c_int64), ("frame", ctypes.c_int64), ("last", ctypes.c_uint64),
+                ("ret", ctypes.c_int64)]
 
 
-# The same layout in IR: x, pc, priv, pad, instret, end, fid, frame, last.
-_STATE_T = "{ [33 x i32], i32, i32, i32, i64, i64, i64, i64, i64 }"
+# The same layout in IR: x, pc, priv, pad, instret, end, fid, frame, last, ret.
+_STATE_T = "{ [33 x i32], i32, i32, i32, i64, i64, i64, i64, i64, i64 }"
 
 
 class JumpEntry(ctypes.Structure):
@@ -128,14 +133,14 @@ class Tlb:
 
 
 MOVE_BITS = 12  # entries of the native copy of the profile's moves
-MOVE_T = "{ i64, i64, i64, i64 }"  # frame, pc, ra -> new frame
+MOVE_T = "{ i64, i64, i64, i64, i64 }"  # frame, pc, ra -> new frame, its return address
 FRAMES = 1 << 16  # frames native code counts for (more are the profile's alone)
 _MOVE_A, _MOVE_B = 0x9E3779B1, 0x85EBCA77  # odd multipliers of the move hash
 
 
 class MoveEntry(ctypes.Structure):
     _fields_ = [("frame", ctypes.c_int64), ("pc", ctypes.c_int64), ("ra", ctypes.c_int64),
-                ("new", ctypes.c_int64)]
+                ("new", ctypes.c_int64), ("ret", ctypes.c_int64)]
 
 
 def move_slot(frame: int, pc: int, ra: int) -> int:
@@ -160,11 +165,12 @@ class WatchTables:
             e.frame = -2  # matches no frame (-1 is "no stack")
         self.counts = (ctypes.c_uint64 * FRAMES)()
 
-    def learn(self, frame: int, pc: int, ra: int, new: int) -> None:
-        """The profile moved from frame to new when the hart came to pc with this ra."""
+    def learn(self, frame: int, pc: int, ra: int, new: int, ret: int) -> None:
+        """The profile moved from frame to new (which returns to ret, -1 for nowhere)
+        when the hart came to pc with this ra."""
         if 0 <= frame < FRAMES and 0 <= new < FRAMES:
             e = self.moves[move_slot(frame, pc, ra)]
-            e.frame, e.pc, e.ra, e.new = frame, pc, ra, new
+            e.frame, e.pc, e.ra, e.new, e.ret = frame, pc, ra, new, ret
 
     def take(self) -> list[tuple[int, int]]:
         """(frame index, count) of what native code counted since the last take."""
@@ -703,8 +709,9 @@ class _Block:
         start = insns[0][0]
         n = len(insns)
         last_pc, _, last_op, last_f = insns[-1]
-        loop = (_base(last_op) in _DIRECT and (last_pc + last_f["imm"]) & MASK == start
-                ) or last_f.get("_target") == start
+        loop = not last_f.get("_exit") and (
+            (_base(last_op) in _DIRECT and (last_pc + last_f["imm"]) & MASK == start)
+            or last_f.get("_target") == start)  # (_exit: a function's entry, profiled)
         head = [f"define i32 @{name}(ptr %st) {{", "entry:"]
         ir.lines = []
         self.p_pc = self.gep(1)
@@ -719,16 +726,22 @@ class _Block:
             ir.emit(f"store i32 {v}, ptr %r{r}")
         ic0 = ir.op(f"load i64, ptr {self.p_instret}")
         ir.emit(f"store i64 {ic0}, ptr %ic")
-        if self.fid is not None:
-            self.watched_entry(start, ic0)
         end = ir.op(f"load i64, ptr {p_end}")
         # The whole block (one iteration of a loop) must fit in the budget.
         need = ir.op(f"add i64 {ic0}, {n}")
         fits = ir.op(f"icmp ule i64 {need}, {end}")
-        ir.emit(f"br i1 {fits}, label %head, label %nofit")
+        ir.emit(f"br i1 {fits}, label %{'watched' if self.fid is not None else 'head'}, "
+                "label %nofit")
         ir.label("nofit")
         ir.emit(f"store i32 {start}, ptr {self.p_pc}")
         ir.emit("ret i32 0")
+        if self.fid is not None:
+            # Profiled: the profile is told before anything runs.  Nothing returns to
+            # Python with nothing run (a hot exit) after the block moved the profile's
+            # stack, which Python would move again: an entry that moved it is not
+            # counted (heat); loop iterations (back to head) do not look again.
+            ir.label("watched")
+            self.watched_entry(start, ic0)
         ir.label("head")
         if self.counter is not None:
             # Entries and loop iterations: at HOTTER, back to Python (registers and
@@ -742,6 +755,8 @@ class _Block:
             ir.label("hot")
             self.leave(0, start, str(HOT_EXIT))
             ir.label("body")
+        ir.emit("br label %run")
+        ir.label("run")
         region: tuple[int, int, str] | None = None  # last index, skip, join label
         finished = False
         for k, (pc, _, op, f) in enumerate(insns):
@@ -808,15 +823,29 @@ class _Block:
 
     def watched_entry(self, start: int, now: str) -> None:
         """Profiled: a block entered while the profile is in another function (chained
-        from another function's block) moves the profile's stack through the move cache
-        (WatchTables), or returns to Python, which moves it, before anything runs;
-        `now` is the block's instret on entry."""
+        from another function's block), at a function's entry or at the top frame's
+        return address (BlockWatch) moves the profile's stack through the move cache
+        (WatchTables), or returns to Python, which moves it, before anything runs (then
+        on to run); else on to head.  A block Python has just told the profile of
+        (State.fid = FRESH, see _runner) takes its fid and runs.  `now` is the block's
+        instret on entry."""
         ir = self.ir
         p_fid = self.gep(6)
         fid = ir.op(f"load i64, ptr {p_fid}")
-        same = ir.op(f"icmp eq i64 {fid}, {self.fid}")
-        ir.emit(f"br i1 {same}, label %own, label %other")
-        ir.label("other")
+        if start != self.fid:  # a function's entry always looks
+            same = ir.op(f"icmp eq i64 {fid}, {self.fid}")
+            ir.emit(f"br i1 {same}, label %same, label %other")
+            ir.label("same")
+            ret = ir.op(f"load i64, ptr {self.gep(9)}")
+            back = ir.op(f"icmp eq i64 {ret}, {start}")
+            ir.emit(f"br i1 {back}, label %other, label %head")
+            ir.label("other")
+        fresh = ir.op(f"icmp eq i64 {fid}, {FRESH}")
+        ir.emit(f"br i1 {fresh}, label %told, label %look")
+        ir.label("told")
+        ir.emit(f"store i64 {self.fid}, ptr {p_fid}")
+        ir.emit("br label %run")
+        ir.label("look")
         p_frame = self.gep(7)
         frame = ir.op(f"load i64, ptr {p_frame}")
         ra32 = ir.op(f"load i32, ptr {self.gep(0, 1)}")
@@ -852,9 +881,11 @@ class _Block:
         np = ir.op(f"getelementptr {MOVE_T}, ptr {e}, i32 0, i32 3", "p")
         new = ir.op(f"load i64, ptr {np}")
         ir.emit(f"store i64 {new}, ptr {p_frame}")
+        rp = ir.op(f"getelementptr {MOVE_T}, ptr {e}, i32 0, i32 4", "p")
+        ret = ir.op(f"load i64, ptr {rp}")
+        ir.emit(f"store i64 {ret}, ptr {self.gep(9)}")
         ir.emit(f"store i64 {self.fid}, ptr {p_fid}")
-        ir.emit("br label %own")
-        ir.label("own")
+        ir.emit("br label %run")
 
     def branch(self, k: int, op: Any, f: dict[str, int], fields: dict[str, int], lw: _Lower,
                last: bool, loop: bool, start: int, n: int, nxt: int) -> bool:
@@ -1004,8 +1035,9 @@ class NativeCodegen:
         slot = len(self.heat)
         hot = getattr(tr, "hot", HOT)
         last_pc, _, last_op, last_f = insns[-1]
-        if (_base(last_op) in _DIRECT and (last_pc + last_f["imm"]) & MASK == pc
-                ) or last_f.get("_target") == pc:
+        if not last_f.get("_exit") and (
+                (_base(last_op) in _DIRECT and (last_pc + last_f["imm"]) & MASK == pc)
+                or last_f.get("_target") == pc):
             # A loop: one entry runs up to a whole batch in Python, so it is hot sooner,
             # and it is compiled optimised at once (it will stay hot).
             hot = max(1, hot >> 5)
@@ -1160,16 +1192,20 @@ class NativeCodegen:
         watch = self.tr.watch
         start = insns[0][0]
         fid = None if watch is None else watch.function(start)
+        entry = fid == start
 
         def run(h: Any, X: list[int], ic: int, end: int) -> int:
             if watch is not None:  # as a Python block's prologue; then native code moves
-                if watch.fid != fid:
+                if entry or watch.fid != fid or watch.ret == start:
                     watch.enter(start, ic)
+                    st.fid = FRESH  # type: ignore[assignment]
+                else:
+                    st.fid = fid  # type: ignore[assignment]
                 top = watch.top
                 frame = -1 if top is None else top.idx
-                st.fid = fid  # type: ignore[assignment]
                 st.frame = frame  # type: ignore[assignment]
                 st.last = watch.last  # type: ignore[assignment]
+                st.ret = watch.ret  # type: ignore[assignment]
             sx[0:32] = X[0:32]
             st.instret = ic
             st.end = end

@@ -210,8 +210,9 @@ def generate(insns: list[Insn], ram_base: int, ram_size: int, mapped: bool = Fal
     start = insns[0][0]
     n = len(insns)
     last_pc, _, last_op, last_f = insns[-1]
-    loop = (_base(last_op) in _DIRECT and (last_pc + last_f["imm"]) & MASK == start
-            ) or last_f.get("_target") == start
+    loop = not last_f.get("_exit") and (
+        (_base(last_op) in _DIRECT and (last_pc + last_f["imm"]) & MASK == start)
+        or last_f.get("_target") == start)  # (_exit: a function's entry, profiled)
     g = _Gen(loop, {f["rd"] for _, _, _, f in insns if f.get("rd")})
     member, before, entry = _shared_checks(insns, g.all_written, mapped)
     finished = False
@@ -453,8 +454,15 @@ class PyCodegen:
         at: list[int] = []
         watch = tr.watch
         hook = prologue
-        if watch is not None:  # tell the profile when the hart comes into this function
-            hook = f"if WATCH.fid != {watch.function(pc)}:\n    BLOCK({pc}, ic)\n{prologue}"
+        if watch is not None:
+            # Tell the profile when the hart comes into this function, to a function's
+            # entry (perhaps its own: recursion) or to the top frame's return address;
+            # after the prologue, which may return with nothing run (the block is
+            # replaced), so that the profile is told once.
+            fid = watch.function(pc)
+            hook = (f"{prologue}\nBLOCK({pc}, ic)" if fid == pc else
+                    f"{prologue}\nif WATCH.fid != {fid} or WATCH.ret == {pc}:\n"
+                    f"    BLOCK({pc}, ic)")
         src = generate(insns, h.ram_base, len(h.ram), space.mapped, at, hook)
         name = f"<rvirt block {pc:#010x}>"
         ns = self.namespace

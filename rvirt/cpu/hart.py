@@ -29,6 +29,7 @@ from rvirt.cpu.trap import (
     illegal,
 )
 from rvirt.cpu.triggers import Triggers
+from rvirt.isa.table import LOAD_WIDTHS, STORE_WIDTHS
 from rvirt.mem.bus import Bus, BusError
 
 MASK32 = 0xFFFFFFFF
@@ -653,9 +654,9 @@ class Hart:
             return store
 
         f = self.accessors
-        for name, n in (("lb", 1), ("lbu", 1), ("lh", 2), ("lhu", 2), ("lw", 4)):
+        for name, (n, _) in LOAD_WIDTHS.items():
             setattr(self, name, wrap_load(f[name], n))
-        for name, n in (("sb", 1), ("sh", 2), ("sw", 4)):
+        for name, n in STORE_WIDTHS.items():
             setattr(self, name, wrap_store(f[name], n))
 
 

@@ -28,6 +28,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rvirt.cpu.trap import BREAKPOINT, Trap
+from rvirt.isa.table import LOAD_WIDTHS, STORE_WIDTHS
 
 if TYPE_CHECKING:
     from rvirt.cpu.hart import Hart
@@ -50,8 +51,9 @@ TYPE6_SIZE = 0xF << 16
 SIZE_BYTES: dict[int, int] = {0: 4, 1: 1, 2: 2, 3: 4, 5: 8}
 IGNORED_TYPES = frozenset({0, 3, 4, 5, 7, 15})
 
-LOADS = (("lb", 1), ("lbu", 1), ("lh", 2), ("lhu", 2), ("lw", 4), ("lr_w", 4))
-STORES = (("sb", 1), ("sh", 2), ("sw", 4))
+# The hart's accessors a trigger watches: the table's loads (and LR's) and stores.
+LOADS = (*((name, n) for name, (n, _) in LOAD_WIDTHS.items()), ("lr_w", 4))
+STORES = tuple(STORE_WIDTHS.items())
 
 
 def validate(val: int) -> int | None:

@@ -54,9 +54,17 @@ from rvirt.cpu.hart import Hart
 from rvirt.cpu.mmu import FETCH
 from rvirt.cpu.trap import Trap
 from rvirt.exec import interp
-from rvirt.exec.semantics import is_control
+from rvirt.exec.semantics import CONSTANTS, XLEN, is_control
 from rvirt.isa.decode import decode
-from rvirt.isa.table import Op, semantics
+from rvirt.isa.table import (
+    BRANCHES,
+    DIRECT_JUMPS,
+    JUMPS,
+    LOAD_WIDTHS,
+    STORE_WIDTHS,
+    Op,
+    semantics,
+)
 
 THRESHOLD = 8  # executions of a block's first instruction before it is translated
 CAP = 48  # instructions per block at most (also the budget margin of the fast loop)
@@ -69,21 +77,30 @@ COLD = -(1 << 40)  # hit count of an address that cannot be translated
 # changing, since blocks of mappings gone are not dropped one by one.
 MAX_BLOCKS = 1 << 14
 
-# Inlined RAM accesses: alignment test, the read (given `o`, the RAM offset) or write.
-_LOADS = {
-    "lw": ("not o & 3", "r32[o >> 2]"),
-    "lhu": ("not o & 1", "r16[o >> 1]"),
-    "lh": ("not o & 1", "((r16[o >> 1] ^ 0x8000) - 0x8000) & 0xffffffff"),
-    "lbu": ("", "ram[o]"),
-    "lb": ("", "((ram[o] ^ 0x80) - 0x80) & 0xffffffff"),
-}
-_STORES = {
-    "sw": ("not o & 3", "r32[o >> 2] = {v}", 4),
-    "sh": ("not o & 1", "r16[o >> 1] = {v} & 0xffff", 2),
-    "sb": ("", "ram[o] = {v} & 0xff", 1),
-}
-_SIZE = {"lb": 1, "lbu": 1, "lh": 2, "lhu": 2, "lw": 4, "sb": 1, "sh": 2, "sw": 4}
-_DIRECT = frozenset({"jal", "beq", "bne", "blt", "bge", "bltu", "bgeu"})
+# Inlined RAM accesses, made from the table's widths and signs: alignment test, the read
+# (given `o`, the RAM offset) or the write, through the RAM views by width.
+_VIEW = {4: ("not o & 3", "r32[o >> 2]"), 2: ("not o & 1", "r16[o >> 1]"), 1: ("", "ram[o]")}
+
+
+def _load_code(width: int, signed: bool) -> tuple[str, str]:
+    align, read = _VIEW[width]
+    if signed:
+        sign = hex(1 << (8 * width - 1))
+        read = f"(({read} ^ {sign}) - {sign}) & {CONSTANTS['MASK']}"
+    return align, read
+
+
+def _store_code(width: int) -> tuple[str, str, int]:
+    align, cell = _VIEW[width]
+    bits = 8 * width
+    value = "{v}" if bits == XLEN else "{v} & " + hex((1 << bits) - 1)
+    return align, f"{cell} = {value}", width
+
+
+_LOADS = {name: _load_code(n, signed) for name, (n, signed) in LOAD_WIDTHS.items()}
+_STORES = {name: _store_code(n) for name, n in STORE_WIDTHS.items()}
+_SIZE = {**{name: n for name, (n, _) in LOAD_WIDTHS.items()}, **STORE_WIDTHS}
+_DIRECT = BRANCHES | DIRECT_JUMPS
 
 Insn = tuple[int, int, Op, dict[str, int]]  # pc, bits, row, fields
 
@@ -704,7 +721,7 @@ def _track(known: dict[int, int], op: Op, f: dict[str, int], pc: int) -> None:
     if not rd:
         return
     base = _base(op)
-    if base in ("jal", "jalr"):
+    if base in JUMPS:
         known[rd] = pc + op.length
     elif base == "lui":
         known[rd] = f["imm"] & MASK

@@ -61,6 +61,7 @@ from rvirt.exec.blocks import (
 )
 from rvirt.exec.pygen import PyCodegen
 from rvirt.exec.semantics import HELPERS, statement
+from rvirt.isa.table import JUMPS, LOAD_WIDTHS, STORE_WIDTHS
 
 HOT = 64  # entries of a Python block before it is compiled to native code
 HOTTER = 4096  # entries and iterations of a first-tier native block before its optimised
@@ -81,10 +82,10 @@ WATCH_EXIT = 0x7E
 # not look its move up again (it would move twice), and takes its own fid.
 FRESH = -3
 
-# Memory accessors of the table (`h.lw(...)`...) inlined on RAM: size, sign-extended.
-_LOAD_ACC = {"lb": (1, True), "lbu": (1, False), "lh": (2, True), "lhu": (2, False),
-             "lw": (4, False)}
-_STORE_ACC = {"sb": 1, "sh": 2, "sw": 4}
+# Memory accessors of the table (`h.lw(...)`...) inlined on RAM: size, sign-extended
+# (the table's facts).
+_LOAD_ACC = LOAD_WIDTHS
+_STORE_ACC = STORE_WIDTHS
 
 
 class State(ctypes.Structure):
@@ -896,7 +897,7 @@ class _Block:
         base = _base(op)
         target = f.get("_target", (pc + f.get("imm", 0)) & MASK)
         sem = statement(op, "rd")
-        if base in ("jal", "jalr"):
+        if base in JUMPS:
             lw.statements(sem)  # the link register; npc is known
             if not last:
                 return False

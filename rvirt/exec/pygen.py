@@ -35,7 +35,7 @@ from rvirt.exec.blocks import (
     _stored,
 )
 from rvirt.exec.semantics import HELPERS, is_control, statement
-from rvirt.isa.table import Op
+from rvirt.isa.table import JUMPS, Op
 
 _FIELD_RE = re.compile(r"\b(rd|rs1|rs2|imm|shamt|csr|zimm|aq|rl|fm|pred|succ|pc)\b")
 _REG_RE = re.compile(r"\bx(\d+)\b")
@@ -324,7 +324,7 @@ def generate(insns: list[Insn], ram_base: int, ram_size: int, mapped: bool = Fal
         if base in _DIRECT or "_target" in f:
             target = f.get("_target", (pc + imm) & MASK)
             last = k == n - 1
-            if base in ("jal", "jalr"):
+            if base in JUMPS:
                 rd = f.get("rd", 0)
                 if rd:
                     g.emit(f"x{rd} = {nxt:#x}")
@@ -346,7 +346,7 @@ def generate(insns: list[Insn], ram_base: int, ram_size: int, mapped: bool = Fal
                 g.emit(f"if ic + {n} <= end:", 1)
                 g.emit("continue", 2)
                 g.exit(1, 0, hex(start))
-            elif base in ("jal", "jalr"):
+            elif base in JUMPS:
                 g.exit(0, k + 1, hex(target))
                 finished = True
                 break

@@ -44,6 +44,12 @@ class Op:
     ext: str = "I"
     base: str = ""  # compressed rows: the base row whose semantics apply
     valid: str = ""  # extra constraint on fields; reserved encodings are illegal
+    # What the tiers, the debugger and the diagnostics ask of an instruction, here once:
+    # kind: "load", "store", "amo", "branch", "jump" (direct), "ijump" (indirect), "csr",
+    #   "alu", "fence", "system"; compressed rows take their base row's (see `facts`).
+    kind: str = ""
+    width: int = 0  # bytes a load or store accesses
+    signed: bool = False  # a load that sign-extends
     mask: int = field(init=False)
     match: int = field(init=False)
     length: int = field(init=False)
@@ -60,32 +66,35 @@ class Op:
 
 def _branch(name: str, f3: str, cond: str) -> Op:
     return Op(name, f"....... ..... ..... {f3} ..... 1100011", B, "{rs1},{rs2},{target}",
-              f"npc = (pc + imm) & MASK if {cond} else pc + L")
+              f"npc = (pc + imm) & MASK if {cond} else pc + L", kind="branch")
 
 
-def _load(name: str, f3: str, fn: str) -> Op:
+# A load or store goes through the hart's accessor of its own name (h.lw, h.sb, ...),
+# which the hart makes for every load and store row from its width and sign.
+def _load(name: str, f3: str, width: int, signed: bool) -> Op:
     return Op(name, f"............ ..... {f3} ..... 0000011", I, "{rd},{imm}({rs1})",
-              f"X[rd] = h.{fn}((X[rs1] + imm) & MASK)")
+              f"X[rd] = h.{name}((X[rs1] + imm) & MASK)", kind="load", width=width,
+              signed=signed)
 
 
-def _store(name: str, f3: str, fn: str) -> Op:
+def _store(name: str, f3: str, width: int) -> Op:
     return Op(name, f"....... ..... ..... {f3} ..... 0100011", S, "{rs2},{imm}({rs1})",
-              f"h.{fn}((X[rs1] + imm) & MASK, X[rs2])")
+              f"h.{name}((X[rs1] + imm) & MASK, X[rs2])", kind="store", width=width)
 
 
 def _alu(name: str, f7: str, f3: str, expr: str, ext: str = "I") -> Op:
     return Op(name, f"{f7} ..... ..... {f3} ..... 0110011", R, "{rd},{rs1},{rs2}",
-              f"X[rd] = {expr}", ext)
+              f"X[rd] = {expr}", ext, kind="alu")
 
 
 def _alui(name: str, f3: str, expr: str) -> Op:
     return Op(name, f"............ ..... {f3} ..... 0010011", I, "{rd},{rs1},{imm}",
-              f"X[rd] = {expr}")
+              f"X[rd] = {expr}", kind="alu")
 
 
 def _shifti(name: str, f6: str, f3: str, expr: str) -> Op:
     return Op(name, f"{f6} ...... ..... {f3} ..... 0010011", SH, "{rd},{rs1},{shamt}",
-              f"X[rd] = {expr}", valid="shamt < XLEN")
+              f"X[rd] = {expr}", valid="shamt < XLEN", kind="alu")
 
 
 def _amo(name: str, f5: str, new: str) -> Op:
@@ -93,41 +102,42 @@ def _amo(name: str, f5: str, new: str) -> Op:
     # permission first so a faulting AMO reports store/AMO causes (spec A chapter 8.4).
     return Op(name, f"{f5} . . ..... ..... 010 ..... 0101111", AMO, "{rd},{rs2},({rs1})",
               f"a = X[rs1]; t = h.amo_load(a); b = X[rs2]; h.amo_store(a, {new}); X[rd] = t",
-              "A")
+              "A", kind="amo", width=4)
 
 
 def _csr(name: str, f3: str, fields: dict[str, str], src: str, fn: str, flag: str) -> Op:
     opnd = "{rd},{csr},{zimm}" if "zimm" in fields else "{rd},{csr},{rs1}"
     return Op(name, f"............ ..... {f3} ..... 1110011", fields, opnd,
-              f"X[rd] = h.{fn}(csr, {src}, {flag})", "Zicsr")
+              f"X[rd] = h.{fn}(csr, {src}, {flag})", "Zicsr", kind="csr")
 
 
 SIGNED_LT = "(X[rs1] ^ SIGN) < (X[rs2] ^ SIGN)"
 
 BASE: list[Op] = [
     # RV32I (unprivileged spec chapter 2)
-    Op("lui", ".................... ..... 0110111", U, "{rd},{uimm}", "X[rd] = imm & MASK"),
+    Op("lui", ".................... ..... 0110111", U, "{rd},{uimm}", "X[rd] = imm & MASK",
+       kind="alu"),
     Op("auipc", ".................... ..... 0010111", U, "{rd},{uimm}",
-       "X[rd] = (pc + imm) & MASK"),
+       "X[rd] = (pc + imm) & MASK", kind="alu"),
     Op("jal", ".................... ..... 1101111", J, "{rd},{target}",
-       "X[rd] = (pc + L) & MASK; npc = (pc + imm) & MASK"),
+       "X[rd] = (pc + L) & MASK; npc = (pc + imm) & MASK", kind="jump"),
     # The target is computed before rd is written: rd may equal rs1 (spec 2.5).
     Op("jalr", "............ ..... 000 ..... 1100111", I, "{rd},{imm}({rs1})",
-       "npc = (X[rs1] + imm) & (MASK - 1); X[rd] = (pc + L) & MASK"),
+       "npc = (X[rs1] + imm) & (MASK - 1); X[rd] = (pc + L) & MASK", kind="ijump"),
     _branch("beq", "000", "X[rs1] == X[rs2]"),
     _branch("bne", "001", "X[rs1] != X[rs2]"),
     _branch("blt", "100", SIGNED_LT),
     _branch("bge", "101", f"not {SIGNED_LT}"),
     _branch("bltu", "110", "X[rs1] < X[rs2]"),
     _branch("bgeu", "111", "X[rs1] >= X[rs2]"),
-    _load("lb", "000", "lb"),
-    _load("lh", "001", "lh"),
-    _load("lw", "010", "lw"),
-    _load("lbu", "100", "lbu"),
-    _load("lhu", "101", "lhu"),
-    _store("sb", "000", "sb"),
-    _store("sh", "001", "sh"),
-    _store("sw", "010", "sw"),
+    _load("lb", "000", 1, True),
+    _load("lh", "001", 2, True),
+    _load("lw", "010", 4, False),  # (XLEN 32: nothing to extend)
+    _load("lbu", "100", 1, False),
+    _load("lhu", "101", 2, False),
+    _store("sb", "000", 1),
+    _store("sh", "001", 2),
+    _store("sw", "010", 4),
     _alui("addi", "000", "(X[rs1] + imm) & MASK"),
     _alui("slti", "010", "int(((X[rs1] ^ SIGN) - SIGN) < imm)"),
     _alui("sltiu", "011", "int(X[rs1] < (imm & MASK))"),
@@ -150,14 +160,17 @@ BASE: list[Op] = [
     # FENCE orders memory; one hart with no caches has nothing to order.  The fm, rs1 and
     # rd fields are reserved for future use and ignored (spec 2.7), so fence.tso decodes.
     Op("fence", ".... .... .... ..... 000 ..... 0001111", FENCE, "{pred},{succ}", "pass",
-       valid="not (fm == 8 and pred == 3 and succ == 3)"),
+       valid="not (fm == 8 and pred == 3 and succ == 3)", kind="fence"),
     # FENCE.TSO (fm = 1000, rw,rw) is a FENCE that orders less: also nothing to do here.
-    Op("fence.tso", "1000 0011 0011 ..... 000 ..... 0001111", FENCE, "", "pass"),
-    Op("ecall", "000000000000 00000 000 00000 1110011", NONE, "", "raise Trap(8 + h.priv, 0)"),
+    Op("fence.tso", "1000 0011 0011 ..... 000 ..... 0001111", FENCE, "", "pass", kind="fence"),
+    Op("ecall", "000000000000 00000 000 00000 1110011", NONE, "", "raise Trap(8 + h.priv, 0)",
+       kind="system"),
     # QEMU 7.2 leaves mtval = 0 on a breakpoint exception (virt-rv32.md 5.3).
-    Op("ebreak", "000000000001 00000 000 00000 1110011", NONE, "", "raise Trap(3, 0)"),
+    Op("ebreak", "000000000001 00000 000 00000 1110011", NONE, "", "raise Trap(3, 0)",
+       kind="system"),
     # Zifencei: drops any cached translation of code
-    Op("fence.i", "............ ..... 001 ..... 0001111", NONE, "", "h.fence_i()", "Zifencei"),
+    Op("fence.i", "............ ..... 001 ..... 0001111", NONE, "", "h.fence_i()", "Zifencei",
+       kind="system"),
     # Zicsr (chapter 9): csrrw with rd = x0 does not read; csrrs/csrrc with rs1 = x0 (or
     # uimm = 0) do not write, so they cause no write side effects and no read-only trap.
     _csr("csrrw", "001", CSR, "X[rs1]", "csr_swap", "rd != 0"),
@@ -179,9 +192,9 @@ BASE: list[Op] = [
     _alu("remu", "0000001", "111", "REMU(X[rs1], X[rs2])", "M"),
     # A extension (chapter 8)
     Op("lr.w", "00010 . . 00000 ..... 010 ..... 0101111", AMO, "{rd},({rs1})",
-       "X[rd] = h.lr_w(X[rs1])", "A"),
+       "X[rd] = h.lr_w(X[rs1])", "A", kind="amo", width=4),
     Op("sc.w", "00011 . . ..... ..... 010 ..... 0101111", AMO, "{rd},{rs2},({rs1})",
-       "X[rd] = h.sc_w(X[rs1], X[rs2])", "A"),
+       "X[rd] = h.sc_w(X[rs1], X[rs2])", "A", kind="amo", width=4),
     _amo("amoswap.w", "00001", "b"),
     _amo("amoadd.w", "00000", "(t + b) & MASK"),
     _amo("amoxor.w", "00100", "t ^ b"),
@@ -192,11 +205,14 @@ BASE: list[Op] = [
     _amo("amominu.w", "11000", "t if t < b else b"),
     _amo("amomaxu.w", "11100", "t if t > b else b"),
     # Privileged instructions (privileged spec 3.3)
-    Op("mret", "0011000 00010 00000 000 00000 1110011", NONE, "", "npc = h.mret()", "Priv"),
-    Op("sret", "0001000 00010 00000 000 00000 1110011", NONE, "", "npc = h.sret()", "Priv"),
-    Op("wfi", "0001000 00101 00000 000 00000 1110011", NONE, "", "h.wfi()", "Priv"),
+    Op("mret", "0011000 00010 00000 000 00000 1110011", NONE, "", "npc = h.mret()", "Priv",
+       kind="system"),
+    Op("sret", "0001000 00010 00000 000 00000 1110011", NONE, "", "npc = h.sret()", "Priv",
+       kind="system"),
+    Op("wfi", "0001000 00101 00000 000 00000 1110011", NONE, "", "h.wfi()", "Priv",
+       kind="system"),
     Op("sfence.vma", "0001001 ..... ..... 000 00000 1110011", {"rs1": "rs1", "rs2": "rs2"},
-       "{rs1},{rs2}", "h.sfence_vma(X[rs1], X[rs2])", "Priv"),
+       "{rs1},{rs2}", "h.sfence_vma(X[rs1], X[rs2])", "Priv", kind="system"),
 ]
 
 
@@ -262,6 +278,21 @@ TABLE: list[Op] = BASE + COMPRESSED
 BY_NAME: dict[str, Op] = {op.name: op for op in TABLE}
 
 
+def facts(op: Op) -> Op:
+    """The row that holds op's semantics and kind (a compressed row's base row)."""
+    return BY_NAME[op.base] if op.base else op
+
+
 def semantics(op: Op) -> str:
     """The statement that executes `op` (a compressed row's is its base row's)."""
-    return BY_NAME[op.base].sem if op.base else op.sem
+    return facts(op).sem
+
+
+# Facts derived from the rows, once, for every consumer (the tiers, the hart's accessors,
+# triggers, the debugger's disassembly).
+LOAD_WIDTHS: dict[str, tuple[int, bool]] = {
+    op.name: (op.width, op.signed) for op in BASE if op.kind == "load"}
+STORE_WIDTHS: dict[str, int] = {op.name: op.width for op in BASE if op.kind == "store"}
+BRANCHES: frozenset[str] = frozenset(op.name for op in BASE if op.kind == "branch")
+DIRECT_JUMPS: frozenset[str] = frozenset(op.name for op in BASE if op.kind == "jump")
+JUMPS: frozenset[str] = DIRECT_JUMPS | {op.name for op in BASE if op.kind == "ijump"}

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from rvirt.board.virt import Machine, MachineConfig
+from rvirt.debug.infos import debug_infos
 from rvirt.diag import profile
 from rvirt.diag.profile import RA, Profile
 from rvirt.isa.decode import decode
@@ -183,7 +184,7 @@ def shadow_profile(elf: Path) -> tuple[Counter[str], int]:
     then = ""
     while True:
         pc = h.pc
-        f = m.function_at(pc)
+        f = debug_infos(m).function_at(pc)
         name = f.name if f is not None else "[boot rom]"
         if then == "call":
             stack.append(name)

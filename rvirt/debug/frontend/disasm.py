@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from rvirt.isa.decode import decode
 from rvirt.isa.disasm import ABI, CSR_NAMES
+from rvirt.isa.table import BRANCHES, LOAD_WIDTHS, STORE_WIDTHS
 
 # base mnemonic -> binutils' alias for the immediate form (riscv-opc.c INSN_ALIAS rows
 # that objdump prints first)
@@ -78,7 +79,7 @@ def gdb_insn(w: int, pc: int, target: Callable[[int], str]) -> tuple[str, int]:
         if rd == 1:
             return f"jalr\t{where}", length
         return f"jalr\t{r[rd]},{imm}({r[rs1]})", length
-    if name in ("beq", "bne", "blt", "bge", "bltu", "bgeu"):
+    if name in BRANCHES:
         dest = target((pc + imm) & 0xFFFFFFFF)
         if rs2 == 0 and name in _ZERO_BRANCH:
             return f"{_ZERO_BRANCH[name]}\t{r[rs1]},{dest}", length
@@ -87,9 +88,9 @@ def gdb_insn(w: int, pc: int, target: Callable[[int], str]) -> tuple[str, int]:
         if rs1 == 0 and name == "bge":
             return f"blez\t{r[rs2]},{dest}", length
         return f"{name}\t{r[rs1]},{r[rs2]},{dest}", length
-    if name in ("lb", "lh", "lw", "lbu", "lhu"):
+    if name in LOAD_WIDTHS:
         return f"{name}\t{r[rd]},{imm}({r[rs1]})", length
-    if name in ("sb", "sh", "sw"):
+    if name in STORE_WIDTHS:
         return f"{name}\t{r[rs2]},{imm}({r[rs1]})", length
     if name.startswith("csrr"):
         csr = _csr(f["csr"])

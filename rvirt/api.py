@@ -21,6 +21,7 @@ from rvirt.debug.infos import debug_infos
 from rvirt.debug.machine_target import MachineTarget
 from rvirt.debug.target import CSR_REGNUM_BASE, REG_PC
 from rvirt.errors import RvirtError
+from rvirt.isa.xlen import MASK
 
 if TYPE_CHECKING:
     from rvirt.board.virt import Machine as Board
@@ -38,7 +39,7 @@ DEFAULT_RNG_SEED = bytes(32)
 DEFAULT_RTC_EPOCH_NS = 1_704_067_200 * 10**9
 SLICE = 1 << 16  # instructions per resume() between looks at the clock and the gdb stub
 CHECKED_SLICE = 1 << 12  # the same while a callable `until` runs per instruction
-MASK32 = 0xFFFFFFFF
+MASK32 = MASK  # a register's bits
 
 ABI_NAMES = ("zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2",
              "a3", "a4", "a5", "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9",

@@ -30,9 +30,10 @@ from rvirt.cpu.trap import (
 )
 from rvirt.cpu.triggers import Triggers
 from rvirt.isa.table import LOAD_WIDTHS, STORE_WIDTHS
+from rvirt.isa.xlen import MASK
 from rvirt.mem.bus import Bus, BusError
 
-MASK32 = 0xFFFFFFFF
+MASK32 = MASK  # registers, addresses and CSR values: XLEN bits
 RESET_VECTOR = 0x1000  # QEMU env->resetvec for the virt board
 
 # Interrupts in the order the privileged spec (3.1.9) takes them when several are

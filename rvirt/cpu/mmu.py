@@ -23,12 +23,13 @@ from rvirt.cpu.trap import (
     STORE_PAGE,
     Trap,
 )
+from rvirt.isa.xlen import MASK
 from rvirt.mem.bus import BusError
 
 if TYPE_CHECKING:
     from rvirt.cpu.hart import Hart
 
-MASK32 = 0xFFFFFFFF
+MASK32 = MASK  # Sv32 virtual addresses: XLEN bits
 PRV_U, PRV_S, PRV_M = 0, 1, 3
 
 # access types

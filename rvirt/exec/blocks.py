@@ -65,12 +65,12 @@ from rvirt.isa.table import (
     Op,
     semantics,
 )
+from rvirt.isa.xlen import MASK
 
 THRESHOLD = 8  # executions of a block's first instruction before it is translated
 CAP = 48  # instructions per block at most (also the budget margin of the fast loop)
 SKIP = 8  # instructions a forward branch may skip and still be inlined as an if
 PAGE_BITS = 12
-MASK = 0xFFFFFFFF
 COLD = -(1 << 40)  # hit count of an address that cannot be translated
 # Blocks kept at most; reaching it drops them all (as QEMU flushes every translation
 # when its code buffer is full), which bounds the memory of a guest whose mappings keep

@@ -216,12 +216,26 @@ class Unsupported(Exception):  # noqa: N818 - control flow of the lowering
 Value = tuple[str, str] | int  # (IR type, operand) or a Python int known at compile time
 
 
+class _Constants(ast.NodeTransformer):
+    """A helper's module-level integer constants (MASK, SIGN: the XLEN parameter) become
+    literals, as the table's own constants do in its statements."""
+
+    def __init__(self, names: dict[str, object]) -> None:
+        self.names = names
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:  # noqa: N802 - ast's visitor name
+        value = self.names.get(node.id)
+        if isinstance(node.ctx, ast.Load) and type(value) is int:
+            return ast.copy_location(ast.Constant(value), node)
+        return node
+
+
 def _helper_defs() -> dict[str, ast.FunctionDef]:
     import inspect  # only when the first division is compiled
     out = {}
     for name, fn in HELPERS.items():
         tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
-        node = tree.body[0]
+        node = _Constants(fn.__globals__).visit(tree.body[0])
         assert isinstance(node, ast.FunctionDef)
         out[name] = node
     return out

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 
 from rvirt.isa.table import Op, semantics
+from rvirt.isa.xlen import MASK, SIGN, XLEN
 
-XLEN = 32
 CONSTANTS = {
     "MASK": hex((1 << XLEN) - 1),
     "SIGN": hex(1 << (XLEN - 1)),
@@ -22,24 +22,24 @@ _CONST_RE = re.compile(r"\b(" + "|".join(CONSTANTS) + r")\b")
 
 def _div(a: int, b: int) -> int:
     """DIV, spec 7.2: round toward zero; /0 gives -1; overflow gives the dividend."""
-    sa, sb = (a ^ 0x80000000) - 0x80000000, (b ^ 0x80000000) - 0x80000000
+    sa, sb = (a ^ SIGN) - SIGN, (b ^ SIGN) - SIGN
     if sb == 0:
-        return 0xFFFFFFFF
+        return MASK
     q = abs(sa) // abs(sb)
-    return (-q if (sa < 0) != (sb < 0) else q) & 0xFFFFFFFF
+    return (-q if (sa < 0) != (sb < 0) else q) & MASK
 
 
 def _divu(a: int, b: int) -> int:
-    return a // b if b else 0xFFFFFFFF
+    return a // b if b else MASK
 
 
 def _rem(a: int, b: int) -> int:
     """REM: sign of the dividend; x % 0 gives x; overflow gives 0."""
-    sa, sb = (a ^ 0x80000000) - 0x80000000, (b ^ 0x80000000) - 0x80000000
+    sa, sb = (a ^ SIGN) - SIGN, (b ^ SIGN) - SIGN
     if sb == 0:
         return a
     r = abs(sa) % abs(sb)
-    return (-r if sa < 0 else r) & 0xFFFFFFFF
+    return (-r if sa < 0 else r) & MASK
 
 
 def _remu(a: int, b: int) -> int:

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from rvirt.isa import fields as F
 from rvirt.isa.table import TABLE, Op
-
-XLEN = 32
+from rvirt.isa.xlen import XLEN
 
 
 def _key32(w: int) -> int:

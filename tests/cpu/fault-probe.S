@@ -93,12 +93,7 @@ report:
     mv ra, s2
     ret
 
-    .align 2
-trap:                     # skip the 4-byte load or store
-    csrr t0, mepc
-    addi t0, t0, 4
-    csrw mepc, t0
-    mret
+    SKIP_TRAP_HANDLER  # skip the 4-byte load or store
 
     .data
     .align 4

@@ -24,6 +24,17 @@
     call newline
 .endm
 
+/* A trap handler that skips the 4-byte instruction that trapped (a load or store the probe
+ * expects to fault); mcause and mtval stay for the probe to read. */
+.macro SKIP_TRAP_HANDLER
+    .align 2
+trap:
+    csrr t0, mepc
+    addi t0, t0, 4
+    csrw mepc, t0
+    mret
+.endm
+
 .macro FINISH
     li t1, 0x100000
     li t2, 0x5555

@@ -16,12 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.tooling import assemble, run_qemu, run_rvirt
+from tests.cpu import probes
 
 pytestmark = pytest.mark.tools
 
 PROBE = Path(__file__).with_name("fault-probe.S")
-ARGS = ("-machine", "virt", "-cpu", "rv32", "-m", "150M", "-nographic", "-bios")
 
 # case -> (mcause, mtval, value) as QEMU 7.2 prints them
 KEY_LINES = {
@@ -36,30 +35,15 @@ KEY_LINES = {
 
 @pytest.fixture(scope="module")
 def probe() -> Path:
-    return assemble(PROBE, extra_as=("-I", str(PROBE.parent)))
-
-
-def _lines(stdout: bytes) -> dict[int, str]:
-    out = {}
-    for line in stdout.decode().splitlines():
-        case, rest = line.split(" ", 1)
-        out[int(case, 16)] = rest.strip()
-    return out
+    return probes.build(PROBE)
 
 
 def test_rvirt_fault_addresses(probe: Path) -> None:
-    r = run_rvirt(*ARGS, str(probe))
-    assert r.returncode == 0, r.stderr
-    lines = _lines(r.stdout)
+    lines = probes.on_rvirt(probe)
     assert len(lines) == 24
     for case, expected in KEY_LINES.items():
         assert lines[case] == expected, case
 
 
 def test_fault_probe_against_qemu(probe: Path) -> None:
-    q = run_qemu(*ARGS, str(probe))
-    assert q.returncode == 0
-    qemu = _lines(q.stdout)
-    assert {case: qemu[case] for case in KEY_LINES} == KEY_LINES
-    r = run_rvirt(*ARGS, str(probe))
-    assert _lines(r.stdout) == qemu
+    assert probes.on_rvirt(probe) == probes.on_qemu(probe, KEY_LINES)

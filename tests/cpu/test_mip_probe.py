@@ -13,12 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.tooling import assemble, run_qemu, run_rvirt
+from tests.cpu import probes
 
 pytestmark = pytest.mark.tools
 
 PROBE = Path(__file__).with_name("mip-probe.S")
-ARGS = ("-machine", "virt", "-cpu", "rv32", "-m", "150M", "-nographic", "-bios")
 
 # step -> (rd, mip, sip) for the steps where a latched wire shows
 KEY_LINES = {
@@ -32,30 +31,16 @@ KEY_LINES = {
 
 @pytest.fixture(scope="module")
 def probe() -> Path:
-    return assemble(PROBE, extra_as=("-I", str(PROBE.parent)))
-
-
-def _lines(stdout: bytes) -> dict[int, str]:
-    out = {}
-    for line in stdout.decode().splitlines():
-        step, rest = line.split(" ", 1)
-        out[int(step, 16)] = rest.strip()
-    return out
+    return probes.build(PROBE)
 
 
 @pytest.fixture(scope="module")
 def qemu_lines(probe: Path) -> dict[int, str]:
-    q = run_qemu(*ARGS, str(probe))
-    assert q.returncode == 0
-    lines = _lines(q.stdout)
-    assert {step: lines[step] for step in KEY_LINES} == KEY_LINES
-    return lines
+    return probes.on_qemu(probe, KEY_LINES)
 
 
-@pytest.mark.parametrize("accel", ["interp", "tcg", "native"])
+@pytest.mark.parametrize("accel", probes.TIERS)
 def test_mip_probe_against_qemu(probe: Path, qemu_lines: dict[int, str], accel: str) -> None:
-    r = run_rvirt("-accel", accel, *ARGS, str(probe))
-    assert r.returncode == 0, r.stderr
-    lines = _lines(r.stdout)
+    lines = probes.on_rvirt(probe, "-accel", accel)
     assert len(lines) == 14
     assert lines == qemu_lines

@@ -13,14 +13,6 @@ _start:
     li t0, 0x11223344
     sw t0, 0(s6)          # the last word of RAM, to see what a store leaves
 
-.macro CASE id, insn
-    li s1, \id
-    csrw mcause, zero
-    csrw mtval, zero
-    li a1, 0
-    \insn
-    call report
-.endm
     li s7, 0x895fffff
     li s8, 0x895ffffe
     li s9, 0x895ffffd

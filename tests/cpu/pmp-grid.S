@@ -12,14 +12,6 @@
     .option norvc               # the trap handler skips 4-byte instructions
     .option norelax             # (and keep .align exact without compressed nops)
 
-.macro CASE id, insn
-    li s1, \id
-    csrw mcause, zero
-    csrw mtval, zero
-    li a1, 0
-    \insn
-    call report
-.endm
 
 # Every case against the entry word at s10.
 .macro GRID cfg

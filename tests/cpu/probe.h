@@ -24,6 +24,17 @@
     call newline
 .endm
 
+/* One case of a fault probe: s1 = its number, mcause and mtval cleared, a1 = 0, the
+ * instruction, then the probe's own `report` prints the line. */
+.macro CASE id, insn
+    li s1, \id
+    csrw mcause, zero
+    csrw mtval, zero
+    li a1, 0
+    \insn
+    call report
+.endm
+
 /* A trap handler that skips the 4-byte instruction that trapped (a load or store the probe
  * expects to fault); mcause and mtval stay for the probe to read. */
 .macro SKIP_TRAP_HANDLER

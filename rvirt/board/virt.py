@@ -468,22 +468,22 @@ class Machine:
         self.progress = 0
         self._max = max_instructions
         skip_bp = True
-        tcg: Translator | None = None
+        blocks: Translator | None = None
         if self.config.accel != "interp" or self.chunk_hooks:
-            tcg = self.__dict__.get("translator")
-            if tcg is None:
-                tcg = self.translator = self._make_translator()
+            blocks = self.__dict__.get("translator")
+            if blocks is None:
+                blocks = self.translator = self._make_translator()
                 if self.interpret_blocks or (self.chunk_hooks
                                              and self.config.accel == "interp"):
-                    tcg.threshold = 1 << 62  # the dispatcher only interprets, by blocks
+                    blocks.threshold = 1 << 62  # the dispatcher only interprets, by blocks
             if self.chunk_hooks:
-                tcg.on_chunk = self._chunk
-            if self.profile is not None and tcg.watch is not self.profile:
+                blocks.on_chunk = self._chunk
+            if self.profile is not None and blocks.watch is not self.profile:
                 # Blocks report themselves, one function each; those made before could
                 # not, so they go.
-                tcg.flush()
-                tcg.watch = self.profile
-            tcg.proceed = self._between_batches
+                blocks.flush()
+                blocks.watch = self.profile
+            blocks.proceed = self._between_batches
         limit = self.pos_limit
         try:
             while self.progress < max_instructions:
@@ -498,10 +498,10 @@ class Machine:
                     skip_bp = False
                 elif bps:
                     r = execute(h, n, bps, check_first=True)
-                elif tcg is not None and not self.watchpoints:
+                elif blocks is not None and not self.watchpoints:
                     # Batch after batch, with this machine's work between them done by
                     # _between_batches, called by the translator where it would return.
-                    tcg.run(n)
+                    blocks.run(n)
                     continue
                 else:
                     r = execute(h, n)
@@ -718,9 +718,9 @@ class Machine:
 
     def drop_translations(self) -> None:
         """Forget translated code (RAM is rewritten behind the translator)."""
-        tcg = self.__dict__.get("translator")
-        if tcg is not None:
-            tcg.flush()
+        blocks = self.__dict__.get("translator")
+        if blocks is not None:
+            blocks.flush()
 
     def add_breakpoint(self, addr: int) -> None:
         self.breakpoints.add(addr)

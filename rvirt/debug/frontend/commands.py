@@ -586,14 +586,13 @@ def info_symbol(d: Debugger, arg: str) -> None:
         raise CommandError("Argument required (address).")
     v = d.eval(arg)
     addr = v.as_int() & 0xFFFFFFFF
-    for info in d.infos:
-        hit = info.symbol_at(addr)
-        if hit is not None:
-            name, off = hit
-            section = info.section_name(addr) or "?"
-            plus = f" + {off}" if off else ""
-            d.out(f"{name}{plus} in section {section}\n")
-            return
+    hit = d.infos.symbol_at(addr)
+    if hit is not None:
+        name, off, info = hit
+        section = info.section_name(addr) or "?"
+        plus = f" + {off}" if off else ""
+        d.out(f"{name}{plus} in section {section}\n")
+        return
     d.out(f"No symbol matches {arg.strip()}.\n")
 
 
@@ -614,11 +613,10 @@ def info_line(d: Debugger, arg: str) -> None:
             file = sal.file
         line = int(m.group(2))
         # gdb answers once per symtab of the file (entries 0 and 1 of a DWARF 5 table)
-        copies = max(1, sum(info.file_entries(file) for info in d.infos))
-        addrs = [a for info in d.infos for a in info.addresses_of_line(file, line)]
+        copies = max(1, d.infos.file_entries(file))
+        addrs = d.infos.addresses_of_line(file, line)
         if not addrs:
-            later = [a for info in d.infos for ln in range(line + 1, line + 200)
-                     for a in info.addresses_of_line(file, ln)[:1]]
+            later = d.infos.first_code_after_line(file, line)
             if not later:
                 raise CommandError(f'Line number {line} is out of range for "{file}".')
             for _ in range(copies):

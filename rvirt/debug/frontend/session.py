@@ -39,6 +39,7 @@ from rvirt.debug.frontend.values import (
     int_value,
     named_type,
 )
+from rvirt.debug.infos import DebugInfos
 from rvirt.debug.target import CSR_REGNUM_BASE, REG_PC, REG_PRIV, DebugTarget, Stop
 from rvirt.isa.decode import decode
 from rvirt.isa.disasm import ABI
@@ -104,7 +105,7 @@ MAX_VALUE_SIZE = 65536  # gdb's `set max-value-size`: a bigger value is refused
 class Debugger:
     """One debugging session over a DebugTarget."""
 
-    def __init__(self, target: DebugTarget, infos: list[DebugInfo],
+    def __init__(self, target: DebugTarget, infos: DebugInfos,
                  out: Callable[[str], None]) -> None:
         self.target = target
         self.infos = infos
@@ -126,21 +127,13 @@ class Debugger:
 
     # --- symbols ------------------------------------------------------------------------
     def function_at(self, pc: int) -> tuple[Function | None, DebugInfo | None]:
-        for info in self.infos:
-            f = info.function_at(pc)
-            if f is not None:
-                return f, info
-        return None, None
+        return self.infos.function_and_info(pc)
 
     def info_at(self, pc: int) -> DebugInfo | None:
-        return self.function_at(pc)[1] or (self.infos[0] if self.infos else None)
+        return self.infos.info_at(pc)
 
     def line_span(self, pc: int) -> LineSpan | None:
-        for info in self.infos:
-            s = info.line_span(pc)
-            if s is not None:
-                return s
-        return None
+        return self.infos.line_span(pc)
 
     def language(self) -> str:
         frame = self.frame()
@@ -162,12 +155,11 @@ class Debugger:
         return f" <{name}+{off}>" if off else f" <{name}>"
 
     def data_symbol(self, addr: int, raw: bool = False) -> str:
-        for info in self.infos:
-            hit = info.pointer_symbol(addr, raw=raw)
-            if hit is not None:
-                name, off = hit
-                return f" <{name}+{off}>" if off else f" <{name}>"
-        return ""
+        hit = self.infos.pointer_symbol(addr, raw=raw)
+        if hit is None:
+            return ""
+        name, off = hit
+        return f" <{name}+{off}>" if off else f" <{name}>"
 
     def symbolize(self, addr: int, code: bool) -> str:
         return self.code_symbol(addr) if code else self.data_symbol(addr)
@@ -180,24 +172,7 @@ class Debugger:
     def find_functions(self, name: str) -> list[tuple[Function, DebugInfo]]:
         """gdb's linespec lookup of a function name: exact, or matching whole trailing
         `::` components (`kmain` finds `hello::kmain`), or a linkage name."""
-        found: list[tuple[Function, DebugInfo]] = []
-        for info in self.infos:
-            addr = info.symbol(name)
-            if addr is not None:
-                f = info.function_at(addr)
-                if f is not None:
-                    found.append((f, info))
-                    continue
-            for f in info.functions():
-                if f.name == name or f.name.endswith("::" + name) or f.raw == name:
-                    found.append((f, info))
-        seen: set[int] = set()
-        unique = []
-        for f, info in found:
-            if f.low not in seen:
-                seen.add(f.low)
-                unique.append((f, info))
-        return unique
+        return self.infos.find_functions(name)
 
     # --- frames -------------------------------------------------------------------------
     def frames(self) -> list[F.Frame]:
@@ -213,11 +188,7 @@ class Debugger:
         just went into it."""
         out: list[F.Frame] = []
         for fr in real:
-            chain: list[Any] = []
-            for info in self.infos:
-                chain = info.inline_chain(fr.lookup_pc)
-                if chain:
-                    break
+            chain = self.infos.inline_chain(fr.lookup_pc)
             if fr.level == 0:
                 while chain and chain[0].entry == fr.pc and self._into_inline != fr.pc:
                     chain = chain[1:]
@@ -337,12 +308,8 @@ class Debugger:
                                                                   or pc != sal.start)
             prefix = f"0x{pc:08x} in " if show else ""
             return f"{prefix}{name} ({self.frame_args(frame)}) at {file}:{line}"
-        name = "??"
-        for i in self.infos:
-            hit = i.symbol_at(look)
-            if hit is not None and i.function_at(look) is not None:
-                name = hit[0]
-                break
+        sym = self.infos.function_symbol_at(look)
+        name = "??" if sym is None else sym
         if f is not None and name == "??":
             name = f.name
         if sal is not None and f is not None:
@@ -835,18 +802,17 @@ class Debugger:
                 if sal is None:
                     raise CommandError("No line number known for the current location.")
                 file = sal.file
-            for info in self.infos:
-                # gdb moves a line without code to the next line that has some
-                for ln in range(line, line + 200):
-                    addrs = info.addresses_of_line(file, ln)
-                    if addrs:
-                        # a line that opens a function: past its prologue, as gdb's
-                        # skip_prologue_sal does for a sal at a function's start
-                        f = info.function_at(addrs[0])
-                        if f is not None and f.low == addrs[0]:
-                            return self.skip_prologue(f, info), ""
-                        return addrs[0], ""
-            if not any(self._file_known(file)):
+            # gdb moves a line without code to the next line that has some
+            hit = self.infos.first_code_from_line(file, line)
+            if hit is not None:
+                addr, info = hit
+                # a line that opens a function: past its prologue, as gdb's
+                # skip_prologue_sal does for a sal at a function's start
+                f = info.function_at(addr)
+                if f is not None and f.low == addr:
+                    return self.skip_prologue(f, info), ""
+                return addr, ""
+            if not self.infos.file_known(file):
                 raise CommandError(f"No source file named {file}.")
             raise CommandError(f"No line {line} in file \"{file}\".")
         found = self.find_functions(spec)
@@ -854,10 +820,6 @@ class Debugger:
             raise CommandError(f"Function \"{spec}\" not defined.")
         f, info = found[0]
         return self.skip_prologue(f, info), ""
-
-    def _file_known(self, file: str) -> list[bool]:
-        return [bool(info.addresses_of_line(file, ln)) for info in self.infos
-                for ln in range(1, 2)]
 
     def skip_prologue(self, f: Function, info: DebugInfo) -> int:
         """gdb 13's breakpoint address for a function (symtab.c skip_prologue_sal): the
@@ -924,7 +886,7 @@ class Debugger:
             # stopped where an inlined call starts: step shows its frame (gdb's
             # step_into_inline_frame), where a breakpoint or next would not
             pc = self.pc()
-            if any(c.entry == pc for info in self.infos for c in info.inline_chain(pc)):
+            if self.infos.inline_starts_at(pc):
                 self._into_inline = pc
         return event
 
@@ -1015,14 +977,10 @@ class Debugger:
             no_lines = False
 
     def _inline_call(self, pc: int) -> tuple[str, int, int, int] | None:
-        for info in self.infos:
-            hit = info.inline_call(pc)
-            if hit is not None:
-                return hit
-        return None
+        return self.infos.inline_call(pc)
 
     def _stmt_start(self, pc: int) -> bool:
-        return any(info.line_is_stmt_start(pc) for info in self.infos)
+        return self.infos.line_is_stmt_start(pc)
 
     def _watch_after_step(self, stop: Stop) -> Event | None:
         bp = self._watch_for(stop)
@@ -1287,10 +1245,9 @@ class _Ctx(Context):
                 if var.name == name:
                     self.frame_entry = scope.entry
                     return d.read_variable(var, frame, scope)
-        for i in ([info] if info else []) + [x for x in d.infos if x is not info]:
-            var = i.static(name, frame.lookup_pc)
-            if var is not None:
-                return d.read_variable(var, frame, None)
+        var = d.infos.static(name, frame.lookup_pc, first=info)
+        if var is not None:
+            return d.read_variable(var, frame, None)
         if self.lang != "rust":
             enum = self.type_named("enumerator", name)
             if enum is not None:
@@ -1325,11 +1282,7 @@ class _Ctx(Context):
     def type_named(self, tag: str, name: str) -> Type | None:
         d = self.dbg
         pc = d.frame().lookup_pc if d.running else None
-        for info in d.infos:
-            t = info.named_type(tag, name, pc)
-            if t is not None:
-                return t
-        return None
+        return d.infos.named_type(tag, name, pc)
 
 
 def _fn_type(d: Debugger, scope: Scope | None) -> str:

@@ -36,7 +36,7 @@ class Breakpoints:
                 return bp
         return None
 
-    def _watch_for(self, stop: Stop) -> Breakpoint | None:
+    def watchpoint_for(self, stop: Stop) -> Breakpoint | None:
         for bp in self.breakpoints.values():
             if bp.kind != "breakpoint" and bp.enabled and bp.addr <= stop.addr < bp.addr + \
                     max(bp.length, 1):
@@ -63,13 +63,13 @@ class Breakpoints:
     def remove_watch(self, bp: Breakpoint) -> None:
         self.target.remove_watchpoint(self._watch_kind(bp), bp.addr, bp.length)
 
-    def _watch_type(self, bp: Breakpoint) -> Type:
+    def watch_type(self, bp: Breakpoint) -> Type:
         try:
             return self.eval(bp.expr).type
         except EvalError:
             return INT
 
-    def _show(self, p: Printer, typ: Type, data: bytes | None) -> str:
+    def show_watch_value(self, p: Printer, typ: Type, data: bytes | None) -> str:
         if data is None:
             return "<unreadable>"
         return p.value(Value(typ, data))
@@ -95,7 +95,7 @@ class Breakpoints:
         return bp
 
     def watch_after_step(self, stop: Stop) -> Event | None:
-        bp = self._watch_for(stop)
+        bp = self.watchpoint_for(stop)
         if bp is None:
             return None
         new = self.target.read_memory(bp.addr, bp.length)

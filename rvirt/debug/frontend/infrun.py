@@ -42,7 +42,7 @@ class Infrun:
             raise CommandError("The program is not being run.")
 
     def step_one(self) -> Stop:
-        self._into_inline = -1
+        self.into_inline = -1
         stop = self.target.step()
         self.last_stop = stop
         return stop
@@ -55,7 +55,7 @@ class Infrun:
         """Resume until a breakpoint, watchpoint, exit, Ctrl-C, or one of `temps` (address
         -> condition) is reached with its condition true."""
         temps = temps or {}
-        self._into_inline = -1
+        self.into_inline = -1
         self.refresh_watches()
         added = [a for a in temps if self.breakpoint_at(a) is None]
         for a in added:
@@ -98,7 +98,7 @@ class Infrun:
     def _watch_stop(self, stop: Stop) -> Event | None:
         """A watchpoint stops before the access commits; gdb reports it after the
         instruction, and a write watchpoint only when the value changed."""
-        bp = self._watch_for(stop)
+        bp = self.watchpoint_for(stop)
         if bp is None:
             return None
         # the instruction must complete without the watchpoint firing again
@@ -141,14 +141,14 @@ class Infrun:
                     "Hardware read watchpoint", "acc watchpoint":
                     "Hardware access (read/write) watchpoint"}[bp.kind]
             self.out(f"\n{kind} {bp.number}: {bp.expr}\n\n")
-            typ = self._watch_type(bp)
+            typ = self.watch_type(bp)
             changed = bp.kind == "hw watchpoint" or (bp.kind == "acc watchpoint"
                                                      and event.old != event.new)
             if changed:
-                self.out(f"Old value = {self._show(p, typ, event.old)}\n"
-                         f"New value = {self._show(p, typ, event.new)}\n")
+                self.out(f"Old value = {self.show_watch_value(p, typ, event.old)}\n"
+                         f"New value = {self.show_watch_value(p, typ, event.new)}\n")
             else:
-                self.out(f"Value = {self._show(p, typ, event.new)}\n")
+                self.out(f"Value = {self.show_watch_value(p, typ, event.new)}\n")
             self.print_location(frame)
         elif event.kind == "interrupt":
             self.out("\nProgram received signal SIGINT, Interrupt.\n")
@@ -167,7 +167,7 @@ class Infrun:
             # step_into_inline_frame), where a breakpoint or next would not
             pc = self.pc()
             if self.infos.inline_starts_at(pc):
-                self._into_inline = pc
+                self.into_inline = pc
         return event
 
     def _step_lines(self, over: bool, until: bool = False) -> Event:
@@ -243,7 +243,7 @@ class Infrun:
                     continue
                 return Event("step")
             here = F.compute_cfa(self.infos, F.innermost(self.target))
-            if pc == new.start and self._stmt_start(pc):
+            if pc == new.start and self.is_stmt_start(pc):
                 nf, _ = self.function_at(pc)
                 other_frame = here.cfa != start_cfa or (nf.low if nf else None) != start_func
                 if (new.file, new.line) != line or other_frame:

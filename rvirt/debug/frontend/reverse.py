@@ -20,7 +20,7 @@ class Reverse:
                                                                  "reverse_continue")
 
     def reverse_stepi(self) -> Event:
-        self._into_inline = -1
+        self.into_inline = -1
         self.refresh_watches()
         stop = self.target.reverse_step()  # type: ignore[attr-defined]
         return self._reverse_event(stop) or Event("step")
@@ -36,7 +36,7 @@ class Reverse:
                 return Event("breakpoint", bp)
             return Event("reached")
         if stop.kind == "watch":
-            bp = self._watch_for(stop)
+            bp = self.watchpoint_for(stop)
             if bp is not None:
                 data = self.target.read_memory(bp.addr, bp.length)
                 bp.hits += 1

@@ -29,7 +29,7 @@ class Stack:
         for fr in real:
             chain = self.infos.inline_chain(fr.lookup_pc)
             if fr.level == 0:
-                while chain and chain[0].entry == fr.pc and self._into_inline != fr.pc:
+                while chain and chain[0].entry == fr.pc and self.into_inline != fr.pc:
                     chain = chain[1:]
             for i, call in enumerate(chain):
                 outer = chain[i - 1] if i > 0 else None
@@ -42,7 +42,7 @@ class Stack:
             out.append(fr)
         return out
 
-    _into_inline = -1  # the pc a step entered an inlined call at (shown, not skipped)
+    into_inline = -1  # the pc a step entered an inlined call at (shown, not skipped)
 
     def frame(self) -> F.Frame:
         frames = self.frames()

@@ -160,5 +160,5 @@ class Symtab:
     def inline_call(self, pc: int) -> tuple[str, int, int, int] | None:
         return self.infos.inline_call(pc)
 
-    def _stmt_start(self, pc: int) -> bool:
+    def is_stmt_start(self, pc: int) -> bool:
         return self.infos.line_is_stmt_start(pc)

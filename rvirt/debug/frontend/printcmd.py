@@ -16,6 +16,8 @@ from rvirt.debug.frontend.values import (
     Context,
     EvalError,
     Value,
+    _char,  # values' own escaping (private there): x/s and x/c escape as print does
+    _escape,
     evaluate,
     int_value,
     named_type,
@@ -164,7 +166,6 @@ class PrintCmd:
                     if b == b"\0":
                         break
                     data += b
-                from rvirt.debug.frontend.values import _escape
                 self.out(f"{self.label(addr)}:\t\"{_escape(bytes(data), True)}\"\n")
                 addr = a
             self._x_next = addr
@@ -212,7 +213,6 @@ class PrintCmd:
             return f"{u:#x}{self.symbolize(u, True) or self.data_symbol(u)}"
         if fmt == "c":
             s = u - 256 if u > 127 else u
-            from rvirt.debug.frontend.values import _char
             return f"{s} {_char(u)}"
         return f"0x{u:0{size * 2}x}"
 

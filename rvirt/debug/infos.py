@@ -44,6 +44,22 @@ class DebugInfos:
     def function_at(self, pc: int) -> Function | None:
         return self.function_and_info(pc)[0]
 
+    def symbol(self, name: str) -> int | None:
+        """The address of a symbol or function named `name` (raw, demangled or gdb's)."""
+        for info in self.infos:
+            addr = info.symbol(name)
+            if addr is not None:
+                return addr
+        return None
+
+    def line_at(self, pc: int) -> tuple[str, int] | None:
+        """(file, line) of the code at `pc`, as gdb names them."""
+        for info in self.infos:
+            found = info.line_at(pc)
+            if found is not None:
+                return found
+        return None
+
     def function_and_info(self, pc: int) -> tuple[Function | None, DebugInfo | None]:
         """The function holding `pc` and the image that has it."""
         for info in self.infos:

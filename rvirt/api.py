@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from rvirt.board import memmap as MM
 from rvirt.debug import history
-from rvirt.debug.infos import debug_infos
+from rvirt.debug.infos import DebugInfos, debug_infos
 from rvirt.debug.machine_target import MachineTarget
 from rvirt.debug.target import CSR_REGNUM_BASE, REG_PC
 from rvirt.errors import RvirtError
@@ -25,7 +25,6 @@ from rvirt.isa.xlen import MASK
 
 if TYPE_CHECKING:
     from rvirt.board.virt import Machine as Board
-    from rvirt.debug.dwarf import DebugInfo
     from rvirt.debug.gdbstub import GdbServer
 
 __all__ = [
@@ -180,7 +179,7 @@ class Symbols(Mapping[str, int]):
     their demangled forms, and functions as gdb names them (`p0::entry`).  Looking a
     name up is quick; listing them all reads all the DWARF once."""
 
-    def __init__(self, infos: list[DebugInfo], raw: dict[str, int], paths: list[str]) -> None:
+    def __init__(self, infos: DebugInfos, raw: dict[str, int], paths: list[str]) -> None:
         self._infos = infos
         self._raw = raw
         self._paths = paths
@@ -192,11 +191,7 @@ class Symbols(Mapping[str, int]):
         addr = self._raw.get(name)
         if addr is not None:
             return addr
-        for info in self._infos:
-            addr = info.symbol(name)
-            if addr is not None:
-                return addr
-        return None
+        return self._infos.symbol(name)
 
     def __getitem__(self, name: str) -> int:
         addr = self.get_address(name) if isinstance(name, str) else None
@@ -217,10 +212,9 @@ class Symbols(Mapping[str, int]):
                 if any(info.symbol(name) == addr for info in self._infos):
                     out.setdefault(name, addr)
                     out.setdefault(demangle(name), addr)
-            for info in self._infos:
-                for f in info.functions():
-                    out.setdefault(f.name, f.low)
-                    out.setdefault(f.raw, f.low)
+            for f in self._infos.functions():
+                out.setdefault(f.name, f.low)
+                out.setdefault(f.raw, f.low)
             self._all = out
         return self._all
 
@@ -307,7 +301,7 @@ class Machine:
         self._last_instret = 0
         self._last_priv = "M"
         self._server: GdbServer | None = None
-        self._infos: list[DebugInfo] | None = None
+        self._infos: DebugInfos | None = None
         self._symbols: Symbols | None = None
         self._running = False
         self.warnings: list[str] = []
@@ -539,15 +533,14 @@ class Machine:
                               f"{_nothing_there(physical)}")
 
     # --- what the ELFs say --------------------------------------------------------------------
-    def _debug_infos(self) -> list[DebugInfo]:
+    def _debug_infos(self) -> DebugInfos:
         """The board's own DebugInfo per ELF (the one the hints, logs and profile read),
         kept so that names and lines still answer once the machine is closed."""
         if self._infos is None:
             if self._board is not None:
-                self._infos = list(debug_infos(self._board))
+                self._infos = debug_infos(self._board)
             else:
-                from rvirt.debug.dwarf import DebugInfo
-                self._infos = [DebugInfo(path) for path in self._paths]
+                self._infos = DebugInfos(self._paths)
         return self._infos
 
     @property
@@ -560,29 +553,18 @@ class Machine:
 
     def line(self, addr: int) -> tuple[str, int] | None:
         """(file, line) of the code at `addr` as gdb names it (`src/main.rs`, 37), or None."""
-        for info in self._debug_infos():
-            found = info.line_at(addr)
-            if found is not None:
-                return found
-        return None
+        return self._debug_infos().line_at(addr)
 
     def function(self, addr: int) -> str | None:
         """The name of the function holding `addr` as gdb shows it (`p0::entry`), or None."""
-        for info in self._debug_infos():
-            f = info.function_at(addr)
-            if f is not None:
-                return f.name
-        return None
+        f = self._debug_infos().function_at(addr)
+        return f.name if f is not None else None
 
     def where(self, addr: int | None = None) -> str:
         """`p0::entry at src/main.rs:37`, `_start+0x8`, or the address; default the pc."""
         if addr is None:
             addr = self.pc
-        for info in self._debug_infos():
-            text = info.where(addr)
-            if text != f"{addr:#x}":
-                return text
-        return f"{addr:#x}"
+        return self._debug_infos().where(addr)
 
     def _until(self, until: Until) -> tuple[set[int], Callable[[Machine], bool] | None]:
         if until is None:
@@ -597,9 +579,7 @@ class Machine:
             m = re.fullmatch(r"(.*[^:]):(\d+)", until)
             if m is None:
                 return {self.symbols[until]}, None
-            found: set[int] = set()
-            for info in self._debug_infos():
-                found.update(info.addresses_of_line(m.group(1), int(m.group(2))))
+            found = set(self._debug_infos().addresses_of_line(m.group(1), int(m.group(2))))
             if not found:
                 where = ", ".join(self._paths) or "the loaded images (none has line info)"
                 raise NotFound(f"until {until!r}: no code for that line in {where}")

@@ -49,13 +49,13 @@ def _count(arg: str) -> int:
 
 
 def cmd_continue(d: Debugger, arg: str) -> None:
-    d._need_process()
+    d.need_process()
     d.out("Continuing.\n")
     d.report(d.run())
 
 
 def cmd_stepi(d: Debugger, arg: str, over: bool = False) -> None:
-    d._need_process()
+    d.need_process()
     d.refresh_watches()
     n = _count(arg)
     event = Event("step")
@@ -63,13 +63,13 @@ def cmd_stepi(d: Debugger, arg: str, over: bool = False) -> None:
     before_func = d.function_at(before.pc)[0]
     for _ in range(n):
         pc = d.pc()
-        call, ret = d._is_call(d._word(pc), pc)
-        stop = d._step_one()
+        call, ret = d.is_call(d.word_at(pc), pc)
+        stop = d.step_one()
         if stop.kind == "exited":
-            event = d._exited(stop.status)
+            event = d.exited(stop.status)
             break
         if stop.kind == "watch":
-            w = d._watch_after_step(stop)
+            w = d.watch_after_step(stop)
             if w is not None:
                 event = w
                 break
@@ -79,7 +79,7 @@ def cmd_stepi(d: Debugger, arg: str, over: bool = False) -> None:
             if event.kind != "reached":
                 break
             event = Event("step")
-        bp = d._hit(d.pc())
+        bp = d.breakpoint_at(d.pc())
         if bp is not None:
             bp.hits += 1
             event = Event("breakpoint", bp)
@@ -125,7 +125,7 @@ def cmd_until(d: Debugger, arg: str) -> None:
     if not arg.strip():
         _step_cmd(d, "", over=True, until=True)
         return
-    d._need_process()
+    d.need_process()
     addr, _ = d.resolve_location(arg)
     frames = d.frames()
     temps = {addr: lambda: True}
@@ -147,7 +147,7 @@ def cmd_finish(d: Debugger, arg: str) -> None:
 
 
 def cmd_kill(d: Debugger, arg: str) -> None:
-    d._need_process()
+    d.need_process()
     d.target.kill()
     d.running = False
     d.invalidate()
@@ -161,7 +161,7 @@ def cmd_quit(d: Debugger, arg: str) -> None:
 # --- reverse ---------------------------------------------------------------------------
 
 def _reverse(d: Debugger, run: Callable[[], Event], src_line: bool = True) -> None:
-    d._need_process()
+    d.need_process()
     if not d.has_reverse():
         raise CommandError("Target does not support this command.")
     before = d.frames()[0]
@@ -232,7 +232,7 @@ def _announce(d: Debugger, bp: Breakpoint) -> None:
     sal = d.line_span(bp.addr)
     if sal is not None and d.function_at(bp.addr)[0] is not None:
         # inside code inlined into the function, gdb names the line of the call
-        inl = d._inline_call(bp.addr)
+        inl = d.inline_call(bp.addr)
         file, line = (inl[0], inl[1]) if inl is not None else (sal.file, sal.line)
         d.out(f"{word} {bp.number} at {bp.addr:#x}: file {file}, line {line}.\n")
     else:
@@ -258,7 +258,7 @@ def _watch(d: Debugger, arg: str, kind: str) -> None:
     bp = Breakpoint(d.next_bp, kind, False, v.address, expr, length)
     d.next_bp += 1
     bp.old = d.target.read_memory(v.address, length)
-    d._insert_watch(bp)
+    d.insert_watch(bp)
     d.breakpoints[bp.number] = bp
     word = {"hw watchpoint": "Hardware watchpoint", "read watchpoint":
             "Hardware read watchpoint", "acc watchpoint":
@@ -287,7 +287,7 @@ def cmd_delete(d: Debugger, arg: str) -> None:
         words = words[1:]
     if not words:
         for bp in list(d.breakpoints.values()):
-            d._delete(bp)
+            d.delete_breakpoint(bp)
         return
     for w in words:
         try:
@@ -299,7 +299,7 @@ def cmd_delete(d: Debugger, arg: str) -> None:
         if bp is None:
             d.out(f"No breakpoint number {n}.\n")
         else:
-            d._delete(bp)
+            d.delete_breakpoint(bp)
 
 
 # --- data ------------------------------------------------------------------------------
@@ -318,7 +318,7 @@ def cmd_print(d: Debugger, arg: str) -> None:
     if fmt and not re.fullmatch(r"[xduotacfsiz]", fmt):
         raise CommandError(f"Undefined output format \"{fmt}\".")
     if fmt:
-        d._x_fmt = fmt  # gdb's print sets the format `x` uses next (printcmd.c)
+        d.x_fmt = fmt  # gdb's print sets the format `x` uses next (printcmd.c)
     if not expr:
         v = d.eval("$")
     else:
@@ -441,15 +441,15 @@ def cmd_echo(d: Debugger, arg: str) -> None:
 # --- stack -----------------------------------------------------------------------------
 
 def cmd_backtrace(d: Debugger, arg: str) -> None:
-    d._need_process()
+    d.need_process()
     frames = d.frames()
     limit = _count(arg) if arg.strip() else len(frames)
     for fr in frames[:limit]:
         d.out(f"#{fr.level:<2} {d.describe(fr)}\n")
     if limit < len(frames):
         d.out("(More stack frames follow...)\n")
-    elif d._frames_why:
-        d.out(f"Backtrace stopped: {d._frames_why}\n")
+    elif d.frames_why:
+        d.out(f"Backtrace stopped: {d.frames_why}\n")
 
 
 def _select(d: Debugger, level: int) -> None:
@@ -461,7 +461,7 @@ def _select(d: Debugger, level: int) -> None:
 
 
 def cmd_frame(d: Debugger, arg: str) -> None:
-    d._need_process()
+    d.need_process()
     frames = d.frames()
     if arg.strip():
         n = _count(arg)
@@ -473,7 +473,7 @@ def cmd_frame(d: Debugger, arg: str) -> None:
 
 
 def cmd_up(d: Debugger, arg: str) -> None:
-    d._need_process()
+    d.need_process()
     frames = d.frames()
     n = d.frame().level + _count(arg)
     if n >= len(frames):
@@ -484,7 +484,7 @@ def cmd_up(d: Debugger, arg: str) -> None:
 
 
 def cmd_down(d: Debugger, arg: str) -> None:
-    d._need_process()
+    d.need_process()
     n = d.frame().level - _count(arg)
     if n < 0:
         if d.frame().level == 0:
@@ -531,7 +531,7 @@ def cmd_list(d: Debugger, arg: str) -> None:
 # --- info ------------------------------------------------------------------------------
 
 def info_registers(d: Debugger, arg: str) -> None:
-    d._need_process()
+    d.need_process()
     frame = d.frame()
     names = arg.split()
     if not names:
@@ -586,14 +586,13 @@ def info_symbol(d: Debugger, arg: str) -> None:
         raise CommandError("Argument required (address).")
     v = d.eval(arg)
     addr = v.as_int() & 0xFFFFFFFF
-    for info in d.infos:
-        hit = info.symbol_at(addr)
-        if hit is not None:
-            name, off = hit
-            section = info.section_name(addr) or "?"
-            plus = f" + {off}" if off else ""
-            d.out(f"{name}{plus} in section {section}\n")
-            return
+    hit = d.infos.symbol_at(addr)
+    if hit is not None:
+        name, off, info = hit
+        section = info.section_name(addr) or "?"
+        plus = f" + {off}" if off else ""
+        d.out(f"{name}{plus} in section {section}\n")
+        return
     d.out(f"No symbol matches {arg.strip()}.\n")
 
 
@@ -614,11 +613,10 @@ def info_line(d: Debugger, arg: str) -> None:
             file = sal.file
         line = int(m.group(2))
         # gdb answers once per symtab of the file (entries 0 and 1 of a DWARF 5 table)
-        copies = max(1, sum(info.file_entries(file) for info in d.infos))
-        addrs = [a for info in d.infos for a in info.addresses_of_line(file, line)]
+        copies = max(1, d.infos.file_entries(file))
+        addrs = d.infos.addresses_of_line(file, line)
         if not addrs:
-            later = [a for info in d.infos for ln in range(line + 1, line + 200)
-                     for a in info.addresses_of_line(file, ln)[:1]]
+            later = d.infos.first_code_after_line(file, line)
             if not later:
                 raise CommandError(f'Line number {line} is out of range for "{file}".')
             for _ in range(copies):
@@ -643,7 +641,7 @@ def info_line(d: Debugger, arg: str) -> None:
 
 
 def info_frame(d: Debugger, arg: str) -> None:
-    d._need_process()
+    d.need_process()
     frames = d.frames()
     fr = d.frame()
     f, _ = d.function_at(fr.lookup_pc)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from rvirt.debug.dwarf import DebugInfo, FrameRule
+from rvirt.debug.dwarf import FrameRule
+from rvirt.debug.infos import DebugInfos
 from rvirt.debug.target import REG_PC, DebugTarget
 
 RA, SP = 1, 2
@@ -37,21 +38,14 @@ class Frame:
         return self.pc if self.level == 0 else self.pc - 1
 
 
-def _info_for(infos: list[DebugInfo], pc: int) -> DebugInfo | None:
-    for info in infos:
-        if info.function_at(pc) is not None:
-            return info
-    return infos[0] if infos else None
-
-
 def innermost(target: DebugTarget) -> Frame:
     regs = [target.read_register(i) or 0 for i in range(32)]
     pc = target.read_register(REG_PC) or 0
     return Frame(0, pc, regs)
 
 
-def compute_cfa(infos: list[DebugInfo], frame: Frame) -> Frame:
-    info = _info_for(infos, frame.lookup_pc)
+def compute_cfa(infos: DebugInfos, frame: Frame) -> Frame:
+    info = infos.info_at(frame.lookup_pc)
     rule = info.frame_rule(frame.lookup_pc) if info is not None else None
     frame.rule = rule
     if rule is not None and rule.cfa_reg < 32:
@@ -61,7 +55,7 @@ def compute_cfa(infos: list[DebugInfo], frame: Frame) -> Frame:
     return frame
 
 
-def caller(target: DebugTarget, infos: list[DebugInfo], frame: Frame
+def caller(target: DebugTarget, infos: DebugInfos, frame: Frame
            ) -> tuple[Frame | None, str]:
     """The frame that called `frame`, or (None, why gdb stops: "frame did not save the
     PC", ...).  A frame without CFI ends the chain, as gdb's does on these kernels."""
@@ -87,7 +81,7 @@ def caller(target: DebugTarget, infos: list[DebugInfo], frame: Frame
     return up, ""
 
 
-def backtrace(target: DebugTarget, infos: list[DebugInfo], limit: int = MAX_FRAMES
+def backtrace(target: DebugTarget, infos: DebugInfos, limit: int = MAX_FRAMES
               ) -> tuple[list[Frame], str]:
     frames = [compute_cfa(infos, innermost(target))]
     why = ""

@@ -23,11 +23,7 @@ class Prompt:
 
     def symbols(self) -> list[str]:
         if self._symbols is None:
-            names: set[str] = set()
-            for info in self.dbg.infos:
-                for f in info.functions():
-                    names.add(f.name)
-            self._symbols = sorted(names)
+            self._symbols = sorted({f.name for f in self.dbg.infos.functions()})
         return self._symbols
 
     def _make(self) -> Any:

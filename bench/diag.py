@@ -21,7 +21,7 @@ from run import P0_ELF, ROOT, WORKLOAD_LIST, BenchError, Builder
 
 sys.path.insert(0, str(ROOT))
 
-from rvirt.board.virt import Machine, MachineConfig  # noqa: E402
+from rvirt.board.virt import Board, BoardConfig  # noqa: E402
 from rvirt.diag.hints import Hints  # noqa: E402
 from rvirt.diag.log import QemuLog  # noqa: E402
 from rvirt.diag.profile import Profile  # noqa: E402
@@ -34,19 +34,19 @@ P0_BUDGET = 40_000_000
 LOOP_SCALE = 10
 
 
-def attach_none(m: Machine) -> None:
+def attach_none(m: Board) -> None:
     pass
 
 
-def attach_hints(m: Machine) -> None:
+def attach_hints(m: Board) -> None:
     Hints(m, say=lambda s: None).attach()
 
 
-def attach_log(m: Machine) -> None:
+def attach_log(m: Board) -> None:
     QemuLog(frozenset({"int", "guest_errors", "unimp"}), io.StringIO()).attach(m)
 
 
-def attach_profile(m: Machine) -> None:
+def attach_profile(m: Board) -> None:
     Profile(m).attach()
 
 
@@ -58,8 +58,8 @@ MODES = (("plain", attach_none, "native"), ("hints", attach_hints, "native"),
 
 def timed(elf: Path, attach, accel: str, budget: int | None  # noqa: ANN001
           ) -> tuple[float, int]:
-    cfg = MachineConfig(ram_size=150 << 20, bios=str(elf), accel=accel)
-    m = Machine(cfg, console=lambda b: None, notice=lambda s: None)
+    cfg = BoardConfig(ram_size=150 << 20, bios=str(elf), accel=accel)
+    m = Board(cfg, console=lambda b: None, notice=lambda s: None)
     attach(m)
     t0 = time.perf_counter()
     m.run(budget)

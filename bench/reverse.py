@@ -28,7 +28,7 @@ from pathlib import Path
 from run import BenchError, Builder
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from rvirt.board.virt import Machine, MachineConfig  # noqa: E402
+from rvirt.board.virt import Board, BoardConfig  # noqa: E402
 from rvirt.debug.gdbstub import GdbSession  # noqa: E402
 from rvirt.debug.history import nonzero_pages  # noqa: E402
 from rvirt.debug.machine_target import MachineTarget  # noqa: E402
@@ -44,10 +44,10 @@ ACCEL: str | None = None  # --accel; None: the default tier
 
 def machine(elf: Path) -> MachineTarget:
     """The workload's machine as a debugger sees it (history is the debug facade's)."""
-    cfg = MachineConfig(ram_size=150 << 20, bios=str(elf), rng_seed=bytes(32), rtc_epoch_ns=0)
+    cfg = BoardConfig(ram_size=150 << 20, bios=str(elf), rng_seed=bytes(32), rtc_epoch_ns=0)
     if ACCEL is not None:
         cfg.accel = ACCEL
-    return MachineTarget(Machine(cfg, console=lambda data: None))
+    return MachineTarget(Board(cfg, console=lambda data: None))
 
 
 def run_live(m: MachineTarget, n: int) -> float:

@@ -8,7 +8,7 @@ intmix_sv32 and intmix_bare run intmix's loop in S-mode with Sv32 paging on and 
 (bench/workloads/smode.h) and count it there with the instret counter, so their rows
 give rvirt's speed with and without address translation side by side.
 
-* rvirt is timed in this process around `Machine.run()` on a fresh machine, --runs times
+* rvirt is timed in this process around `Board.run()` on a fresh machine, --runs times
   (median) per execution tier (`-accel interp`, the reference interpreter; `-accel tcg`,
   Python blocks; `-accel native`, LLVM-compiled blocks), so Python's start-up and the
   machine's construction are not in its MIPS (translation and compiling are: each run
@@ -211,14 +211,14 @@ COMPILE_MS: list[float] = []  # every native compile of the bench's runs, in ms
 
 def timed_run(elf: Path, accel: str, budget: int | None = None, quiet: bool = False
               ) -> tuple[float, int, int | None, str]:
-    """One run on a fresh Machine in this process: seconds spent in Machine.run(budget),
+    """One run on a fresh Board in this process: seconds spent in Board.run(budget),
     instructions the hart retired, the exit status and the console output.  `quiet`
     drops the machine's notices.  Native compile times go to COMPILE_MS."""
-    from rvirt.board.virt import Machine, MachineConfig
+    from rvirt.board.virt import Board, BoardConfig
 
     out = bytearray()
     extra = {"notice": lambda m: None} if quiet else {}
-    machine = Machine(MachineConfig(ram_size=150 << 20, bios=str(elf), accel=accel),
+    machine = Board(BoardConfig(ram_size=150 << 20, bios=str(elf), accel=accel),
                       console=out.extend, **extra)
     t0 = time.perf_counter()
     status = machine.run(budget)
@@ -229,8 +229,8 @@ def timed_run(elf: Path, accel: str, budget: int | None = None, quiet: bool = Fa
 
 
 def rvirt_in_process(elf: Path, accel: str, runs: int) -> tuple[float, int, Report]:
-    """Run on a fresh Machine in this process `runs` times: the median seconds spent in
-    Machine.run(), instructions the hart retired in that time (ROM and harness
+    """Run on a fresh Board in this process `runs` times: the median seconds spent in
+    Board.run(), instructions the hart retired in that time (ROM and harness
     included), and the guest's report (every run must give the same)."""
     times = []
     seen: list[tuple[int, Report]] = []
@@ -247,12 +247,12 @@ def rvirt_in_process(elf: Path, accel: str, runs: int) -> tuple[float, int, Repo
 
 
 def profile(name: str, accel: str, scale: float, top: int) -> None:
-    """Where rvirt's time goes on one workload: cProfile around Machine.run(), with the
+    """Where rvirt's time goes on one workload: cProfile around Board.run(), with the
     translated blocks (one generated function each) summed into one line."""
     import cProfile
     import pstats
 
-    from rvirt.board.virt import Machine, MachineConfig
+    from rvirt.board.virt import Board, BoardConfig
 
     w = next((w for w in WORKLOAD_LIST if w.name == name), None)
     if w is None:
@@ -260,7 +260,7 @@ def profile(name: str, accel: str, scale: float, top: int) -> None:
         raise BenchError(f"no workload {name!r} (one of {names})")
     with tempfile.TemporaryDirectory(prefix="rvirt-bench-") as tmp:
         elf = Builder(Path(tmp)).build(w.name, max(1, int(w.rvirt_iters * scale)))
-        machine = Machine(MachineConfig(ram_size=150 << 20, bios=str(elf), accel=accel),
+        machine = Board(BoardConfig(ram_size=150 << 20, bios=str(elf), accel=accel),
                           console=lambda b: None)
         prof = cProfile.Profile()
         prof.runcall(machine.run)
@@ -302,11 +302,11 @@ def bench_p0(scale: float, repeat: int) -> Row | None:
 
 def peak_memory_mib(count: int) -> tuple[float, float]:
     """Peak resident memory (MiB) of a process that runs p0 for `count` instructions on
-    the native tier, and its seconds in Machine.run()."""
+    the native tier, and its seconds in Board.run()."""
     code = (
         "import resource, sys, time\n"
-        "from rvirt.board.virt import Machine, MachineConfig\n"
-        f"m = Machine(MachineConfig(ram_size=150 << 20, bios={str(P0_ELF)!r}, "
+        "from rvirt.board.virt import Board, BoardConfig\n"
+        f"m = Board(BoardConfig(ram_size=150 << 20, bios={str(P0_ELF)!r}, "
         "accel='native'), console=lambda b: None, notice=lambda s: None)\n"
         f"t = time.perf_counter(); m.run({count}); t = time.perf_counter() - t\n"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, t)\n")
@@ -320,12 +320,12 @@ def median_wall(cmd: Sequence[str], who: str, runs: int) -> float:
 
 
 def machine_build_seconds(elf: Path, runs: int) -> float:
-    from rvirt.board.virt import Machine, MachineConfig
+    from rvirt.board.virt import Board, BoardConfig
 
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
-        Machine(MachineConfig(ram_size=150 << 20, bios=str(elf)), console=lambda b: None)
+        Board(BoardConfig(ram_size=150 << 20, bios=str(elf)), console=lambda b: None)
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
 
@@ -492,7 +492,7 @@ def main(argv: list[str] | None = None) -> int:
           "first instructions")
     print(f"write the finisher; median of {runs}):")
     print(f"  rvirt  {rvirt_start * 1000:7.0f} ms   (python alone {python_s * 1000:.0f} ms, "
-          f"+ imports {(import_s - python_s) * 1000:.0f} ms, Machine() {build_s * 1000:.0f} ms "
+          f"+ imports {(import_s - python_s) * 1000:.0f} ms, Board() {build_s * 1000:.0f} ms "
           f"in process)")
     print("  QEMU   not run" if qemu_start is None else f"  QEMU   {qemu_start * 1000:7.0f} ms")
     print(f"  rvirt -accel tcg {starts['tcg'] * 1000:.0f} ms, -accel native "
@@ -509,13 +509,13 @@ def main(argv: list[str] | None = None) -> int:
     if memory is not None:
         count, rss, secs = memory
         print(f"Peak memory: {rss:.0f} MiB resident for {count:,} instructions of p0 on "
-              f"-accel native ({count / secs / 1e6:.0f} MIPS, {secs:.1f} s in Machine.run)")
+              f"-accel native ({count / secs / 1e6:.0f} MIPS, {secs:.1f} s in Board.run)")
     print()
     for r in rows:
         print(f"  {r.workload.name}: {r.workload.what}")
     print("  instructions: the guest's own minstret delta around its work, rvirt's ITERS "
           "(QEMU's: its larger ITERS, from a -icount shift=0,sleep=off run)")
-    print("  interp/tcg MIPS: instructions the hart retired / seconds in Machine.run(), in "
+    print("  interp/tcg MIPS: instructions the hart retired / seconds in Board.run(), in "
           f"process, with -accel interp / -accel tcg (both retire the same count), median "
           f"of {repeat} run{'s' if repeat > 1 else ''};")
     print("  native MIPS: the same with -accel native, on the workload built with "

@@ -24,7 +24,7 @@ from rvirt.errors import RvirtError
 from rvirt.isa.xlen import MASK
 
 if TYPE_CHECKING:
-    from rvirt.board.virt import Machine as Board
+    from rvirt.board.virt import Board
     from rvirt.debug.gdbstub import GdbServer
 
 __all__ = [
@@ -292,8 +292,7 @@ class Machine:
                  accel: str | None = None, icount: int = 0, *, no_reboot: bool = False,
                  gdb_port: int | None = None, rng_seed: bytes | None = DEFAULT_RNG_SEED,
                  rtc_epoch_ns: int | None = DEFAULT_RTC_EPOCH_NS) -> None:
-        from rvirt.board.virt import ACCELS, MachineConfig
-        from rvirt.board.virt import Machine as Board
+        from rvirt.board.virt import ACCELS, Board, BoardConfig
         self._board: Board | None = None
         self._target: MachineTarget | None = None  # the board as debuggers see it
         self._paths: list[str] = []  # the ELFs, for symbols and lines (also once closed)
@@ -326,7 +325,7 @@ class Machine:
             raise ConfigError(f"rtc_epoch_ns {rtc_epoch_ns!r}: expected ns since the epoch "
                               f"(>= 0) or None")
         try:
-            cfg = MachineConfig(ram_size=ram_size, bios=bios_path, kernel=kernel_path,
+            cfg = BoardConfig(ram_size=ram_size, bios=bios_path, kernel=kernel_path,
                                 icount_shift=icount, no_reboot=no_reboot,
                                 rng_seed=rng_seed, rtc_epoch_ns=rtc_epoch_ns)
             if accel is not None:
@@ -380,7 +379,7 @@ class Machine:
 
     @property
     def board(self) -> Board:
-        """The board itself (rvirt.board.virt.Machine): internal, may change."""
+        """The board itself (rvirt.board.virt.Board): internal, may change."""
         return self._live()
 
     @property

@@ -1,4 +1,4 @@
-"""The `rvirt` command: a QEMU-compatible command line -> a configured Machine -> run.
+"""The `rvirt` command: a QEMU-compatible command line -> a configured Board -> run.
 
 Accepts the flags the tutorial's `qemu-system-riscv32 -cpu rv32 -machine virt -m 150M -s
 -nographic -bios <elf>` flow uses.  Every user error is one line on stderr and exit 1.
@@ -88,7 +88,7 @@ class Options:
     no_reboot: bool = False
     icount_shift: int = 0
     clock: str = "virtual"
-    accel: str | None = None  # None: MachineConfig's default (RVIRT_ACCEL, else native)
+    accel: str | None = None  # None: BoardConfig's default (RVIRT_ACCEL, else native)
     log_items: frozenset[str] = frozenset()  # -d
     hints: bool = True  # -no-hints turns them off
     profile: str | None = None  # -profile FILE
@@ -318,15 +318,15 @@ def gdb_address(spec: str) -> tuple[str, int]:
 
 
 def build_machine(o: Options, console_out: Callable[[bytes], None] | None = None):  # noqa: ANN201
-    from rvirt.board.virt import Machine, MachineConfig
+    from rvirt.board.virt import Board, BoardConfig
     if o.bios is None and o.kernel is not None:
         o.bios = "none"  # rvirt has no OpenSBI: -kernel alone boots the kernel directly
         # (QEMU would load OpenSBI first)
-    cfg = MachineConfig(ram_size=o.ram_size, bios=o.bios, kernel=o.kernel,
+    cfg = BoardConfig(ram_size=o.ram_size, bios=o.bios, kernel=o.kernel,
                         icount_shift=o.icount_shift, no_reboot=o.no_reboot, clock=o.clock)
     if o.accel is not None:
         cfg.accel = o.accel
-    return Machine(cfg, console=console_out)
+    return Board(cfg, console=console_out)
 
 
 class _Terminated(Exception):  # noqa: N818
@@ -413,7 +413,7 @@ def run(o: Options) -> int:
     try:
         with Console(to_guest) if interactive else _NoConsole() as console:
             if interactive and o.serial_file is None:
-                # Idle waits meet the console's input (Machine.set_input_wait): in real
+                # Idle waits meet the console's input (Board.set_input_wait): in real
                 # time on a terminal, as QEMU's -icount sleep=on; input already piped in
                 # at once; with none, the deterministic skip.
                 machine.set_input_wait(console.poll, console.is_terminal)

@@ -1,6 +1,6 @@
 """The virt board's slots: one row per device window, in the shape of QEMU 7.2's
 `virt_memmap[]` joined with the `create_fdt_*` call that describes it
-(hw/riscv/virt.c).  The wiring (`Machine`) and the device tree
+(hw/riscv/virt.c).  The wiring (`Board`) and the device tree
 (`rvirt.board.devicetree`) both read this one table, so they cannot disagree: a device
 is added by adding a row.
 
@@ -22,7 +22,7 @@ from rvirt.devices.base import Device, IrqLine
 from rvirt.fdt import Node
 
 if TYPE_CHECKING:
-    from rvirt.board.virt import Machine
+    from rvirt.board.virt import Board
 
 # Phandles as QEMU 7.2 hands them out for one hart: cpu, its interrupt controller,
 # the PLIC, the test device.
@@ -36,11 +36,11 @@ PHANDLE_TEST = 4
 class Slot:
     attr: str  # the board's attribute for the device; "virtio" slots make a list
     region: MM.Region  # the window (and PLIC source, if the device interrupts)
-    make: Callable[[Machine], Device]  # the device, wired to the board's clocks and lines
+    make: Callable[[Board], Device]  # the device, wired to the board's clocks and lines
     node: Callable[[MM.Region], Node]  # its node under /soc
 
 
-def _mip_line(m: Machine, bit: int) -> IrqLine:
+def _mip_line(m: Board, bit: int) -> IrqLine:
     h = m.hart
     return IrqLine(lambda level: h.set_irq(bit, level))
 

@@ -54,7 +54,7 @@ HOST_CLOCK_BATCH = 4096  # with -clock host, instructions between looks at the t
 
 
 @dataclass
-class MachineConfig:
+class BoardConfig:
     ram_size: int = 128 << 20  # QEMU's default for -machine virt
     bios: str | None = None  # path, or "none"
     kernel: str | None = None
@@ -83,7 +83,7 @@ class MachineConfig:
                              f"{', '.join(ACCELS)})")
 
 
-class Machine:
+class Board:
     """A virt board with one rv32 hart, ready to run from the reset vector at 0x1000."""
 
     xlen = 32
@@ -94,7 +94,7 @@ class Machine:
     uart: Uart16550
     rtc: GoldfishRtc
 
-    def __init__(self, config: MachineConfig,
+    def __init__(self, config: BoardConfig,
                  console: Callable[[bytes], None] | None = None,
                  notice: Callable[[str], None] | None = None) -> None:
         self.config = config

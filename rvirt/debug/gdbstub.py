@@ -15,7 +15,7 @@ Deliberate differences from QEMU 7.2, each harmless to gdb:
   for the sifive_test finisher; newer QEMU sends `W`).  gdb then prints
   "[Inferior 1 (process 1) exited normally]" instead of "Remote connection closed".
 * Reverse execution without QEMU's record/replay setup: with a target that records
-  history (the Machine does from the moment gdb attaches, or from reset with -s),
+  history (the debug facade does from the moment gdb attaches, or from reset with -s),
   qSupported adds `ReverseStep+;ReverseContinue+` as QEMU in replay mode, `bs`/`bc`
   step and continue backwards, and the start of history answers `T05replaylog:begin;`
   (7.2 never sends it).  A target without history answers `E22` (7.2 aborts).

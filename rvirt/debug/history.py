@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from rvirt.debug.target import Stop
 
 if TYPE_CHECKING:
-    from rvirt.board.virt import Machine
+    from rvirt.board.virt import Board
     from rvirt.cpu.hart import Hart
 
 __all__ = ["FORMAT", "PAGE", "Event", "History", "Snapshot", "State", "StateMismatch",
@@ -168,7 +168,7 @@ def _set_hart_state(h: Hart, s: dict[str, Any]) -> None:
 
 # --- the machine ---------------------------------------------------------------------------
 
-def _devices(m: Machine) -> dict[str, Any]:
+def _devices(m: Board) -> dict[str, Any]:
     named: dict[str, Any] = {"test": m.test, "clint": m.clint, "plic": m.plic,
                              "uart": m.uart, "rtc": m.rtc}
     for i, dev in enumerate(m.virtio):
@@ -178,13 +178,13 @@ def _devices(m: Machine) -> dict[str, Any]:
     return named
 
 
-def _board_state(m: Machine) -> dict[str, Any]:
+def _board_state(m: Board) -> dict[str, Any]:
     return {"idle_ns": m.idle_ns, "host_epoch_ns": m.host_epoch_ns,
             "virtual_ns": m.virtual_ns(), "exit_status": m.exit_status,
             "killed": m.killed, "booted": m.booted}
 
 
-def _set_board_state(m: Machine, b: dict[str, Any]) -> None:
+def _set_board_state(m: Board, b: dict[str, Any]) -> None:
     m.idle_ns = b["idle_ns"]
     m.host_epoch_ns = b["host_epoch_ns"]
     m.host_t0 = time.monotonic_ns() - b["virtual_ns"]  # with -clock host, time goes on
@@ -193,7 +193,7 @@ def _set_board_state(m: Machine, b: dict[str, Any]) -> None:
     m.booted = b["booted"]
 
 
-def capture(m: Machine) -> State:
+def capture(m: Board) -> State:
     """The state of machine `m`, stopped between two instructions."""
     return State(
         ram_size=m.config.ram_size,
@@ -206,7 +206,7 @@ def capture(m: Machine) -> State:
     )
 
 
-def restore(m: Machine, s: State, recorder: History | None = None) -> None:
+def restore(m: Board, s: State, recorder: History | None = None) -> None:
     """Put machine `m` in state `s`.  Raises StateMismatch when `s` was taken on a machine
     of another shape; `m` is unchanged then.  `recorder`: the machine's history, if on."""
     if s.format != FORMAT:
@@ -245,7 +245,7 @@ def restore(m: Machine, s: State, recorder: History | None = None) -> None:
 
 # --- reverse execution: snapshots + a log of outside input + deterministic replay ----------
 
-# Steps of history (see Machine.position) between two snapshots at most: a reverse step
+# Steps of history (see Board.position) between two snapshots at most: a reverse step
 # replays at most this many from the snapshot before it.  Slow code (trap-heavy, or on the
 # interpreter) gets snapshots closer together, so that replaying an interval takes about
 # REPLAY_SECONDS; bench/reverse.py measures the choice.
@@ -293,7 +293,7 @@ class Event:
 
 
 class History:
-    """Reverse execution for one machine (Machine.enable_history).
+    """Reverse execution for one board (MachineTarget.enable_history).
 
     Pages are tracked with the hart's per-page watch flags, which every store path
     (the RAM accessors, the MMU's, translated blocks' inlined stores) already tests:
@@ -308,7 +308,7 @@ class History:
     machine is in the past, and going forward replays the log.
     """
 
-    def __init__(self, m: Machine, interval: int = INTERVAL,
+    def __init__(self, m: Board, interval: int = INTERVAL,
                  memory_limit: int = MEMORY_LIMIT) -> None:
         self.m = m
         h = m.hart
@@ -573,7 +573,7 @@ class History:
         """Run to position `limit`: along the log in the past, live past its end (taking
         snapshots when due).  Returns a stop the machine reports (breakpoint, watchpoint,
         exit) or None at `limit` (or when the hart waits with nothing to wake it).  A
-        breakpoint at the starting pc does not stop, as with Machine.resume."""
+        breakpoint at the starting pc does not stop, as with Board.resume."""
         m = self.m
         h = m.hart
         first = True
@@ -667,7 +667,7 @@ class History:
         with self._quiet():
             self._forward(target)
 
-    # --- the facade (Machine forwards these) --------------------------------------------
+    # --- the facade (MachineTarget forwards these) --------------------------------------------
     def resume(self, max_instructions: int) -> Stop | None:
         m = self.m
         start = m.position
@@ -797,7 +797,7 @@ class History:
             return
         self.m.console_input(data)
         # With the virtual time it came at: during a real-time idle wait that is not what
-        # a replay would compute (Machine.set_input_wait), so the replay takes it from here.
+        # a replay would compute (Board.set_input_wait), so the replay takes it from here.
         self._log("input", self.m.idle_ns, bytes(data))
 
     # --- figures ------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
 if TYPE_CHECKING:
-    from rvirt.board.virt import Machine
+    from rvirt.board.virt import Board
     from rvirt.debug.dwarf import DebugInfo, Function, InlineCall, LineSpan, Type, Variable
 
 
@@ -208,10 +208,10 @@ class DebugInfos:
         return f"{pc:#x}"
 
 
-_BY_MACHINE: WeakKeyDictionary[Machine, DebugInfos] = WeakKeyDictionary()
+_BY_MACHINE: WeakKeyDictionary[Board, DebugInfos] = WeakKeyDictionary()
 
 
-def debug_infos(m: Machine) -> DebugInfos:
+def debug_infos(m: Board) -> DebugInfos:
     """The machine's DebugInfos (one per machine, whoever asks first)."""
     infos = _BY_MACHINE.get(m)
     if infos is None:

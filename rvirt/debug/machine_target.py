@@ -14,7 +14,7 @@ from rvirt.debug.infos import DebugInfos, debug_infos
 from rvirt.debug.target import Stop
 
 if TYPE_CHECKING:
-    from rvirt.board.virt import Machine
+    from rvirt.board.virt import Board
     from rvirt.debug.dwarf import Function
     from rvirt.debug.history import History
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 class MachineTarget:
     """A board seen by a debugger (see DebugTarget for each method's contract)."""
 
-    def __init__(self, machine: Machine) -> None:
+    def __init__(self, machine: Board) -> None:
         self.machine = machine
         self.xlen = machine.xlen
         self.history: History | None = None

@@ -28,7 +28,7 @@ from rvirt.diag.log import trap_name
 from rvirt.isa.disasm import disassemble
 
 if TYPE_CHECKING:
-    from rvirt.board.virt import Machine
+    from rvirt.board.virt import Board
     from rvirt.cpu.hart import Hart
 
 SP = 2
@@ -104,7 +104,7 @@ def in_library(where: str) -> bool:
 class Hints:
     """The hints of one machine; `say` prints a line (the machine's notice)."""
 
-    def __init__(self, m: Machine, say: Callable[[str], None] | None = None) -> None:
+    def __init__(self, m: Board, say: Callable[[str], None] | None = None) -> None:
         self.m = m
         self.say = say or m.notice
         self.given: set[str] = set()

@@ -17,7 +17,7 @@ from rvirt.debug.infos import debug_infos
 from rvirt.errors import RvirtError
 
 if TYPE_CHECKING:
-    from rvirt.board.virt import Machine
+    from rvirt.board.virt import Board
     from rvirt.cpu.hart import Hart
 
 # What `-d help` lists (QEMU 7.2's wording for the items rvirt has).
@@ -103,7 +103,7 @@ class QemuLog:
         if self.out is sys.stderr:
             self.out.flush()  # interleaved with the other stderr lines in order
 
-    def attach(self, m: Machine) -> None:
+    def attach(self, m: Board) -> None:
         """Watch machine m: traps, accesses the bus rejects, unimplemented modes, and
         with a block item, each basic block before it runs."""
         def symbol(pc: int) -> str:
@@ -155,7 +155,7 @@ class QemuLog:
         self.write(message + "\n")
 
     # --- in_asm, exec, cpu: before each basic block the interpreter runs -----------------
-    def block(self, m: Machine, pc: int, count: int) -> None:
+    def block(self, m: Board, pc: int, count: int) -> None:
         h = m.hart
         if "in_asm" in self.items and (pc, count) not in self.shown:
             self.shown.add((pc, count))
@@ -168,7 +168,7 @@ class QemuLog:
                 self._csr_nums = {c.name: n for n, c in h.csrs.items()}
             self.write(dump_state(h, self._csr_nums))
 
-    def _in_asm(self, m: Machine, pc: int, count: int) -> str:
+    def _in_asm(self, m: Board, pc: int, count: int) -> str:
         from rvirt.isa.disasm import qemu_line  # QEMU's own syntax (disas/riscv.c)
         head = f"IN: {self.symbol(pc)}"
         extra = self.where(pc)

@@ -36,7 +36,7 @@ from rvirt.errors import RvirtError
 from rvirt.isa.decode import XLEN, decode
 
 if TYPE_CHECKING:
-    from rvirt.board.virt import Machine
+    from rvirt.board.virt import Board
     from rvirt.cpu.hart import Hart
 
 FORMATS = (".folded", ".svg", ".txt")
@@ -82,7 +82,7 @@ def check_path(path: str) -> None:
 class Profile:
     """Counts per call stack for one machine."""
 
-    def __init__(self, m: Machine) -> None:
+    def __init__(self, m: Board) -> None:
         self.m = m
         self.counts: Counter[str] = Counter()  # what ran before the first frame
         self.top: Frame | None = None  # the stack now

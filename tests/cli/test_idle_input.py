@@ -1,4 +1,4 @@
-"""Idle time and console input (Machine.set_input_wait).
+"""Idle time and console input (Board.set_input_wait).
 
 With a person at the console (stdin a terminal), a guest idling in wfi with its next timer
 far away waits in real time, as QEMU's -icount sleep=on does, and a typed key ends the
@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from rvirt.board.virt import Machine, MachineConfig
+from rvirt.board.virt import Board, BoardConfig
 from rvirt.debug.machine_target import MachineTarget
 from tests.cli.idle_guest import TICKS_PER_SECOND, TIMER_SECONDS, idle_guest
 from tests.cli.pty_terminal import WAIT, Terminal
@@ -75,10 +75,10 @@ def test_piped_input_is_handed_over_before_the_skip() -> None:
 
 def test_a_replay_puts_the_key_where_it_came() -> None:
     guest = idle_guest()
-    cfg = MachineConfig(ram_size=150 << 20, bios=str(guest), rng_seed=bytes(32),
+    cfg = BoardConfig(ram_size=150 << 20, bios=str(guest), rng_seed=bytes(32),
                         rtc_epoch_ns=0, accel="interp")
     out = bytearray()
-    m = Machine(cfg, console=out.extend)
+    m = Board(cfg, console=out.extend)
     t = MachineTarget(m)
     t.enable_history()
     waits: list[float] = []

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rvirt.board.virt import Machine, MachineConfig
+from rvirt.board.virt import Board, BoardConfig
 from rvirt.errors import RvirtError
 from tests.cli.guest import ARGS, FINISHER_FAIL, GREETING, print_then_finish, program
 from tests.tooling import BUILD, CROSS, MARCH, need, run_qemu, run_rvirt
@@ -32,8 +32,8 @@ def plain_ld(name: str, source: str, *ld_args: str) -> Path:
     return elf
 
 
-def machine(elf: Path, notes: list[str], ram: int = 150 << 20) -> Machine:
-    return Machine(MachineConfig(ram_size=ram, bios=str(elf)), console=lambda b: None,
+def machine(elf: Path, notes: list[str], ram: int = 150 << 20) -> Board:
+    return Board(BoardConfig(ram_size=ram, bios=str(elf)), console=lambda b: None,
                    notice=notes.append)
 
 

@@ -75,14 +75,14 @@ def test_what_rvirt_cannot_honour_is_refused(prop: str, hello_elf: Path) -> None
 
 
 def test_dumpdtb_writes_the_guests_tree(tmp_path: Path, hello_elf: Path) -> None:
-    from rvirt.board.virt import Machine, MachineConfig
+    from rvirt.board.virt import Board, BoardConfig
     out = tmp_path / "virt.dtb"
     r = run_rvirt(*ARGS, "-M", f"virt,dumpdtb={out}", "-bios", str(hello_elf))
     assert r.returncode == 0 and r.stdout == b""
     assert r.stderr.decode() == f"rvirt: info: dtb dumped to {out}. Exiting.\n"
     # The guest's tree, but for /chosen/rng-seed: fresh random bytes each boot, as on QEMU
     got = out.read_bytes()
-    want = Machine(MachineConfig(ram_size=150 << 20, bios=str(hello_elf),
+    want = Board(BoardConfig(ram_size=150 << 20, bios=str(hello_elf),
                                  rng_seed=bytes(32))).dtb
     at = want.find(bytes(32))
     assert len(got) == len(want) and at > 0

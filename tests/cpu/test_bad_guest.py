@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rvirt.board.virt import Machine, MachineConfig
+from rvirt.board.virt import Board, BoardConfig
 from tests.tooling import assemble, run_qemu, run_rvirt
 
 ARGS = ("-machine", "virt", "-cpu", "rv32", "-m", "150M", "-nographic", "-bios")
@@ -34,7 +34,7 @@ def test_trap_storm_keeps_the_machine_running() -> None:
     """Each fetch at mtvec faults into mtvec again, forever: rvirt keeps executing (as
     QEMU does), stays debuggable, and the state is the architectural one."""
     elf = assemble(STORM, "trap_storm")
-    m = Machine(MachineConfig(ram_size=16 << 20, bios=str(elf)), console=lambda b: None)
+    m = Board(BoardConfig(ram_size=16 << 20, bios=str(elf)), console=lambda b: None)
     assert m.run(max_instructions=200_000) is None  # still running, no exception
     h = m.hart
     assert h.pc == 0x90000000

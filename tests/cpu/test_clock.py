@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from rvirt.board.virt import Machine, MachineConfig
+from rvirt.board.virt import Board, BoardConfig
 from tests.tooling import assemble, run_rvirt
 
 ARGS = ("-machine", "virt", "-cpu", "rv32", "-m", "150M", "-nographic", "-bios")
@@ -22,9 +22,9 @@ _start:
 """
 
 
-def _machine(clock: str, shift: int = 0) -> Machine:
+def _machine(clock: str, shift: int = 0) -> Board:
     elf = assemble(SPIN, "spin")
-    return Machine(MachineConfig(ram_size=16 << 20, bios=str(elf), clock=clock,
+    return Board(BoardConfig(ram_size=16 << 20, bios=str(elf), clock=clock,
                                  icount_shift=shift), console=lambda b: None)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from rvirt.board.virt import Machine, MachineConfig
+from rvirt.board.virt import Board, BoardConfig
 from rvirt.cpu import csr as C
 from rvirt.cpu.hart import Hart
 from rvirt.cpu.trap import BREAKPOINT, Trap
@@ -28,7 +28,7 @@ _start:
 @pytest.fixture
 def hart() -> Hart:
     elf = assemble(PROG, "triggers_unit")
-    m = Machine(MachineConfig(ram_size=16 << 20, bios=str(elf)), console=lambda b: None)
+    m = Board(BoardConfig(ram_size=16 << 20, bios=str(elf)), console=lambda b: None)
     return m.hart
 
 

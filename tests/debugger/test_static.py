@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from rvirt.board.virt import Machine, MachineConfig
+from rvirt.board.virt import Board, BoardConfig
 from rvirt.debug.frontend.commands import execute
 from rvirt.debug.frontend.session import Debugger
 from rvirt.debug.infos import debug_infos
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.tools
 
 def _debugger(elf: Path) -> tuple[Debugger, list[str]]:
     out: list[str] = []
-    m = Machine(MachineConfig(ram_size=150 << 20, bios=str(elf), rng_seed=bytes(32)),
+    m = Board(BoardConfig(ram_size=150 << 20, bios=str(elf), rng_seed=bytes(32)),
                 console=lambda data: None)
     return Debugger(MachineTarget(m), debug_infos(m), out.append), out
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from rvirt.board.virt import Machine, MachineConfig
+from rvirt.board.virt import Board, BoardConfig
 from rvirt.devices.htif import Htif
 from rvirt.errors import MachineExit
 from tests.tooling import assemble, run_rvirt
@@ -190,10 +190,10 @@ root: .fill 1024, 4, 0
 """ + MAILBOXES
 
 
-def boot(source: str, name: str) -> tuple[Machine, bytearray]:
+def boot(source: str, name: str) -> tuple[Board, bytearray]:
     elf = assemble(source, name)
     out = bytearray()
-    machine = Machine(MachineConfig(ram_size=16 << 20, bios=str(elf)), console=out.extend)
+    machine = Board(BoardConfig(ram_size=16 << 20, bios=str(elf)), console=out.extend)
     return machine, out
 
 

@@ -7,18 +7,18 @@ import pytest
 
 from rvirt.board import devicetree, slots, virt
 from rvirt.board.memmap import Region
-from rvirt.board.virt import Machine, MachineConfig
+from rvirt.board.virt import Board, BoardConfig
 from rvirt.devices.sifive_test import SifiveTest
 from rvirt.fdt import Node, parse_dtb, u64
 
 
-def _soc(m: Machine) -> Node:
+def _soc(m: Board) -> Node:
     root, _ = parse_dtb(m.dtb)
     return next(c for c in root.children if c.name == "soc")
 
 
 def test_every_slot_is_on_the_bus_and_in_the_device_tree() -> None:
-    m = Machine(MachineConfig(bios="none"))
+    m = Board(BoardConfig(bios="none"))
     names = [c.name for c in _soc(m).children]
     assert names == [s.node(s.region).name for s in reversed(slots.SLOTS)]
     for s in slots.SLOTS:
@@ -35,7 +35,7 @@ def test_a_new_row_reaches_the_bus_and_the_device_tree(monkeypatch: pytest.Monke
     table = (*slots.SLOTS, row)
     monkeypatch.setattr(virt, "SLOTS", table)
     monkeypatch.setattr(devicetree, "SLOTS", table)
-    m = Machine(MachineConfig(bios="none"))
+    m = Board(BoardConfig(bios="none"))
     assert isinstance(m.extra, SifiveTest)  # type: ignore[attr-defined]
     mapping = m.bus.find(0x3000_0000)
     assert mapping is not None and mapping.device is m.extra  # type: ignore[attr-defined]

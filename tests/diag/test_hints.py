@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from elftools.elf.elffile import ELFFile
 
-from rvirt.board.virt import Machine, MachineConfig
+from rvirt.board.virt import Board, BoardConfig
 from rvirt.debug.infos import debug_infos
 from rvirt.diag.hints import Hints, extension_of
 from tests.cli.guest import ARGS
@@ -24,10 +24,10 @@ pytestmark = pytest.mark.tools
 HERE = Path(__file__).parent
 
 
-def hinted(elf: Path, instructions: int = 20_000) -> tuple[list[str], Machine]:
+def hinted(elf: Path, instructions: int = 20_000) -> tuple[list[str], Board]:
     """The hint lines of a run of `instructions`, which must not end the machine."""
     lines: list[str] = []
-    m = Machine(MachineConfig(ram_size=150 << 20, bios=str(elf)), console=lambda b: None,
+    m = Board(BoardConfig(ram_size=150 << 20, bios=str(elf)), console=lambda b: None,
                 notice=lambda s: None)
     Hints(m, say=lines.append).attach()
     assert m.run(max_instructions=instructions) is None  # it goes on, as on QEMU
@@ -99,7 +99,7 @@ def test_paging_on_through_a_virtual_stvec_gets_no_hint() -> None:
     stvec's virtual address, which the new page table maps: a handler is installed."""
     elf = assemble(HERE / "relocate-mmu.S")
     lines: list[str] = []
-    m = Machine(MachineConfig(ram_size=150 << 20, bios=str(elf)), console=lambda b: None,
+    m = Board(BoardConfig(ram_size=150 << 20, bios=str(elf)), console=lambda b: None,
                 notice=lambda s: None)
     Hints(m, say=lines.append).attach()
     assert m.run(max_instructions=20_000) == 0  # the probe passed: stvec's VA was reached

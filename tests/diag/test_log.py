@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rvirt.board.virt import Machine, MachineConfig
+from rvirt.board.virt import Board, BoardConfig
 from rvirt.diag.log import QemuLog, dump_state
 from tests.cli.guest import ARGS, one_error_line
 from tests.examples.conftest import P0_NOSCRIPT_ELF, TARGET
@@ -74,7 +74,7 @@ def test_zeroed_ram_log_equals_qemu(tmp_path: Path) -> None:
     """The linker mistake: an illegal instruction at 0x80000000, then fetch faults at 0,
     each fetch an access nothing decodes (QEMU logs it with size 2)."""
     out = io.StringIO()
-    m = Machine(MachineConfig(ram_size=150 << 20, bios=str(P0_NOSCRIPT_ELF)),
+    m = Board(BoardConfig(ram_size=150 << 20, bios=str(P0_NOSCRIPT_ELF)),
                 console=lambda b: None, notice=lambda s: None)
     QemuLog(frozenset({"int", "guest_errors"}), out).attach(m)
     m.run(max_instructions=300)
@@ -90,7 +90,7 @@ def test_zeroed_ram_log_equals_qemu(tmp_path: Path) -> None:
 
 def test_cpu_dump_layout_equals_qemu(tmp_path: Path) -> None:
     """The register dump before the first block (at the reset vector)."""
-    m = Machine(MachineConfig(ram_size=150 << 20, bios=str(HELLO_ELF)), console=lambda b: None)
+    m = Board(BoardConfig(ram_size=150 << 20, bios=str(HELLO_ELF)), console=lambda b: None)
     nums = {c.name: n for n, c in m.hart.csrs.items()}
     ours = dump_state(m.hart, nums).splitlines()
     theirs = qemu_log(HELLO_ELF, "cpu", tmp_path, seconds=5)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from rvirt.board.virt import Machine, MachineConfig
+from rvirt.board.virt import Board, BoardConfig
 from rvirt.debug.infos import debug_infos
 from rvirt.diag import profile
 from rvirt.diag.profile import RA, Profile
@@ -28,8 +28,8 @@ from tests.tooling import BUILD, CROSS, LINKER_SCRIPT, MARCH, ROOT, RVIRT, need,
 pytestmark = pytest.mark.tools
 
 
-def profiled(elf: Path, accel: str = "tcg") -> tuple[Counter[str], Machine]:
-    m = Machine(MachineConfig(ram_size=150 << 20, bios=str(elf), accel=accel),
+def profiled(elf: Path, accel: str = "tcg") -> tuple[Counter[str], Board]:
+    m = Board(BoardConfig(ram_size=150 << 20, bios=str(elf), accel=accel),
                 console=lambda b: None)
     p = Profile(m)
     p.attach()
@@ -43,7 +43,7 @@ def test_counts_sum_to_instructions_retired(name: str,
     counts, m = profiled(example_elf(name))
     minstret = m.hart.csr_peek(0xB82) << 32 | m.hart.csr_peek(0xB02)  # as the guest reads it
     assert sum(counts.values()) == m.hart.instret == minstret
-    plain = Machine(MachineConfig(ram_size=150 << 20, bios=str(example_elf(name))),
+    plain = Board(BoardConfig(ram_size=150 << 20, bios=str(example_elf(name))),
                     console=lambda b: None)
     assert plain.run() == 0
     assert plain.hart.instret == m.hart.instret  # profiling changes nothing the guest sees
@@ -176,7 +176,7 @@ def shadow_profile(elf: Path) -> tuple[Counter[str], int]:
     time, with a shadow stack that a call (jal/jalr linking ra) pushes and a `ret` pops,
     as perf's call graph shows -O0 code; each instruction retired counted on the stack
     it ran in (a call in its caller, a ret in its callee)."""
-    m = Machine(MachineConfig(ram_size=150 << 20, bios=str(elf), accel="interp"),
+    m = Board(BoardConfig(ram_size=150 << 20, bios=str(elf), accel="interp"),
                 console=lambda b: None)
     h = m.hart
     counts: Counter[str] = Counter()

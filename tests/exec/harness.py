@@ -1,4 +1,4 @@
-"""Runs one guest on a Machine with a chosen execution tier and captures everything the
+"""Runs one guest on a Board with a chosen execution tier and captures everything the
 guest or a debugger could observe, so the two tiers can be compared state for state."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from rvirt.board.virt import NATIVE_SLICE, Machine, MachineConfig
+from rvirt.board.virt import NATIVE_SLICE, Board, BoardConfig
 from rvirt.exec.native import NativeTranslator
 from rvirt.exec.translate import Translator
 
@@ -27,13 +27,13 @@ class State:
 
 
 def machine(elf: Path, accel: str, threshold: int = 1, ram: int = RAM, hot: int = 1
-            ) -> Machine:
+            ) -> Board:
     """A machine for elf on tier `accel`; with "tcg" or "native", blocks are translated
     after `threshold` executions (1: at first sight, so every block runs translated), and
     with "native" compiled to native code after `hot` entries of their Python block (1: at
     their second entry, so nearly all code runs native)."""
     out = bytearray()
-    m = Machine(MachineConfig(ram_size=ram, bios=str(elf), accel=accel),
+    m = Board(BoardConfig(ram_size=ram, bios=str(elf), accel=accel),
                 console=out.extend, notice=lambda msg: None)
     m.console_bytes = out  # type: ignore[attr-defined]
     if accel == "tcg":
@@ -45,7 +45,7 @@ def machine(elf: Path, accel: str, threshold: int = 1, ram: int = RAM, hot: int 
     return m
 
 
-def snapshot(m: Machine, status: int | None) -> State:
+def snapshot(m: Board, status: int | None) -> State:
     h = m.hart
     csrs = tuple((name, h.csr_peek(num)) for num, name in m.csr_names().items())
     # RAM up to the device tree, whose rng-seed is random on every machine
@@ -55,7 +55,7 @@ def snapshot(m: Machine, status: int | None) -> State:
 
 
 def run(elf: Path, accel: str, max_instructions: int, threshold: int = 1, hot: int = 1
-        ) -> tuple[State, Machine]:
+        ) -> tuple[State, Board]:
     m = machine(elf, accel, threshold, hot=hot)
     status = m.run(max_instructions)
     return snapshot(m, status), m
@@ -80,7 +80,7 @@ def diff(a: State, b: State) -> str:
     return "\n".join(lines)
 
 
-def assert_same(elf: Path, max_instructions: int, threshold: int = 1) -> tuple[State, Machine]:
+def assert_same(elf: Path, max_instructions: int, threshold: int = 1) -> tuple[State, Board]:
     """Run elf on the interpreter alone, on the Python block translator and on the native
     tier; every observable must agree.  Returns the Python translator's state and
     machine."""

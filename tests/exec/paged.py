@@ -44,7 +44,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from rvirt.board.virt import Machine
+from rvirt.board.virt import Board
 from rvirt.cpu.hart import Hart
 from rvirt.cpu.pmp import PMP_R, PMP_W, PMP_X
 from rvirt.exec.translate import THRESHOLD, Space, Translator
@@ -580,7 +580,7 @@ class CountingTranslator(Translator):
 
 
 def assert_same(elf: Path, threshold: int, budget: int = BUDGET
-                ) -> tuple[harness.State, CountingTranslator, Machine]:
+                ) -> tuple[harness.State, CountingTranslator, Board]:
     """harness.assert_same with a CountingTranslator: every observable of the three
     tiers must agree.  Returns the translator's state, its translator and its machine."""
     ref, _ = harness.run(elf, "interp", budget)

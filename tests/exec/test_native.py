@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from rvirt.board.virt import Machine, MachineConfig
+from rvirt.board.virt import Board, BoardConfig
 from rvirt.exec import native
 from rvirt.exec.translate import Translator
 from rvirt.isa.decode import decode
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.tools
 BUDGET = 1_000_000
 
 
-def _native_blocks(m: Machine) -> list[object]:
+def _native_blocks(m: Board) -> list[object]:
     return [fn for fn in m.translator.all_blocks()  # type: ignore[attr-defined]
             if getattr(fn, "native", False)]
 
@@ -94,8 +94,8 @@ def test_llvmlite_is_imported_only_once_a_block_gets_hot() -> None:
     another thread while the block warms up as Python."""
     elf = P.build("counters", P.COUNTERS)
     code = ("import sys\n"
-            "from rvirt.board.virt import Machine, MachineConfig\n"
-            f"m = Machine(MachineConfig(bios={str(elf)!r}, accel='native'), "
+            "from rvirt.board.virt import Board, BoardConfig\n"
+            f"m = Board(BoardConfig(bios={str(elf)!r}, accel='native'), "
             "console=lambda b: None)\n"
             "m.run(5)\n"
             "cold = 'llvmlite' in sys.modules\n"
@@ -111,7 +111,7 @@ def test_without_llvmlite_one_note_and_python_blocks(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(native, "available", lambda: False)
     notes: list[str] = []
     elf = P.build("counters", P.COUNTERS)
-    m = Machine(MachineConfig(bios=str(elf), accel="native"), console=lambda b: None,
+    m = Board(BoardConfig(bios=str(elf), accel="native"), console=lambda b: None,
                 notice=notes.append)
     assert m.run(BUDGET) == 0
     assert len(notes) == 1 and "llvmlite" in notes[0]
@@ -139,7 +139,7 @@ def test_a_device_asking_for_the_pc_gets_the_instruction_native_code_left_to_pyt
     from rvirt.exec.blocks import executing_pc
 
     elf = P.build("counters", P.COUNTERS)
-    m = Machine(MachineConfig(bios=str(elf), accel="tcg"), console=lambda b: None)
+    m = Board(BoardConfig(bios=str(elf), accel="tcg"), console=lambda b: None)
     m.translator = native.NativeTranslator(m.hart, threshold=1, hot=1)  # type: ignore[attr-defined]
     seen: set[int | None] = set()
     read = m.clint.read

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from rvirt.board.virt import Machine, MachineConfig
+from rvirt.board.virt import Board, BoardConfig
 from rvirt.errors import RvirtError
 from tests.exec import programs as P
 from tests.exec.harness import assert_same, diff, machine, run, snapshot
@@ -137,12 +137,12 @@ def test_inlined_ifs_count_both_paths_and_traps_name_the_load() -> None:
     assert fn.source.count("ic -= ") == 2  # both ifs inlined, none a side exit
 
 
-def _translated(m: Machine, pc: int) -> bool:
+def _translated(m: Board, pc: int) -> bool:
     """Some block holds the instruction at pc."""
     return any(pc in fn.pcs for fn in m.translator.all_blocks())  # type: ignore[attr-defined]
 
 
-def _spinning(threshold: int = 1) -> Machine:
+def _spinning(threshold: int = 1) -> Board:
     m = machine(P.build("timer", P.TIMER), "tcg", threshold)
     assert m.resume(3000) is None
     assert m.translator.translated > 0  # type: ignore[attr-defined]
@@ -169,11 +169,11 @@ def test_watchpoint_in_translated_code_stops_before_the_store() -> None:
 
 def test_accel_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RVIRT_ACCEL", "interp")
-    assert MachineConfig().accel == "interp"
+    assert BoardConfig().accel == "interp"
     monkeypatch.delenv("RVIRT_ACCEL")
-    assert MachineConfig().accel == "native"
+    assert BoardConfig().accel == "native"
     with pytest.raises(RvirtError, match="unknown accelerator"):
-        MachineConfig(accel="kvm")
+        BoardConfig(accel="kvm")
 
 
 def test_constants_are_folded_into_the_block() -> None:

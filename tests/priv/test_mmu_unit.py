@@ -1,4 +1,4 @@
-"""Sv32, PMP and the accessor switching, on a Machine without running a program: PMP
+"""Sv32, PMP and the accessor switching, on a Board without running a program: PMP
 address decoding and checks (spec 3.7.1), debugger accesses through the MMU (as QEMU's
 cpu_memory_rw_debug), watchpoints on virtual addresses, sfence.vma, and the physical
 fast path staying installed in M-mode."""
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from rvirt.board.virt import Machine, MachineConfig
+from rvirt.board.virt import Board, BoardConfig
 from rvirt.cpu.hart import Hart, WatchHit
 from rvirt.cpu.pmp import PMP_R, PMP_W, PMP_X, Pmp
 from rvirt.cpu.trap import LOAD_ACCESS, LOAD_PAGE, STORE_PAGE, Trap
@@ -65,8 +65,8 @@ def test_pmp_warl_reserved_bits_and_w_without_r() -> None:
 
 
 @pytest.fixture
-def machine() -> Machine:
-    m = Machine(MachineConfig(ram_size=1 << 20, bios="none"))
+def machine() -> Board:
+    m = Board(BoardConfig(ram_size=1 << 20, bios="none"))
     ram = m.ram
     def put(pa: int, v: int) -> None:
         ram[pa - RAM:pa - RAM + 4] = v.to_bytes(4, "little")
@@ -87,7 +87,7 @@ def enter(h: Hart, priv: int) -> None:
     h.update_mode()
 
 
-def test_m_mode_keeps_the_physical_fast_path(machine: Machine) -> None:
+def test_m_mode_keeps_the_physical_fast_path(machine: Board) -> None:
     h = machine.hart
     assert h.lw is h.fast["lw"] and h.fetch_limit > 0
     enter(h, PRV_S)
@@ -96,7 +96,7 @@ def test_m_mode_keeps_the_physical_fast_path(machine: Machine) -> None:
     assert h.lw is h.fast["lw"]
 
 
-def test_translation_ad_bits_and_faults(machine: Machine) -> None:
+def test_translation_ad_bits_and_faults(machine: Board) -> None:
     h = machine.hart
     enter(h, PRV_U)
     assert h.lw(VA) == 0x11223344
@@ -113,7 +113,7 @@ def test_translation_ad_bits_and_faults(machine: Machine) -> None:
     assert (e.value.cause, e.value.tval) == (STORE_PAGE, RAM + 8)
 
 
-def test_sfence_vma_drops_stale_translations(machine: Machine) -> None:
+def test_sfence_vma_drops_stale_translations(machine: Board) -> None:
     h = machine.hart
     enter(h, PRV_S)
     h.csr["mstatus"] |= 1 << 18  # SUM
@@ -124,7 +124,7 @@ def test_sfence_vma_drops_stale_translations(machine: Machine) -> None:
     assert h.lw(VA) == 0x55667788
 
 
-def test_debugger_memory_goes_through_the_mmu(machine: Machine) -> None:
+def test_debugger_memory_goes_through_the_mmu(machine: Board) -> None:
     h = machine.hart
     assert machine.read_memory(VA, 4) is None  # M-mode: physical, nothing there
     assert machine.read_memory(PAGE, 4) == bytes.fromhex("44332211")
@@ -142,7 +142,7 @@ def test_debugger_memory_goes_through_the_mmu(machine: Machine) -> None:
     assert machine.read_memory(VA, 4) == bytes.fromhex("44332211")
 
 
-def test_watchpoints_see_virtual_addresses(machine: Machine) -> None:
+def test_watchpoints_see_virtual_addresses(machine: Board) -> None:
     h = machine.hart
     enter(h, PRV_U)
     h.set_watchpoints([("watch", VA + 4, 4)])
@@ -157,7 +157,7 @@ def test_watchpoints_see_virtual_addresses(machine: Machine) -> None:
     assert h.lw is h.fast["lw"]
 
 
-def test_pmp_denial_is_an_access_fault_with_the_virtual_address(machine: Machine) -> None:
+def test_pmp_denial_is_an_access_fault_with_the_virtual_address(machine: Board) -> None:
     h = machine.hart
     h.csr_poke(0x3B0, PAGE >> 2)  # NA4 at the page, no permissions, before the catch-all
     h.csr_poke(0x3B1, 0xFFFFFFFF)
@@ -178,7 +178,7 @@ def test_pmp_that_opens_everything_needs_no_checks() -> None:
     assert not p.open and p.applies(PRV_S)  # an earlier, narrower entry decides first
 
 
-def test_u_mode_with_bare_satp_and_open_pmp_runs_on_the_fast_path(machine: Machine) -> None:
+def test_u_mode_with_bare_satp_and_open_pmp_runs_on_the_fast_path(machine: Board) -> None:
     h = machine.hart
     h.csr_poke(0x180, 0)
     enter(h, PRV_U)

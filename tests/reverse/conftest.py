@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from rvirt.board.virt import Machine, MachineConfig
+from rvirt.board.virt import Board, BoardConfig
 from rvirt.debug.history import nonzero_pages
 from tests.examples.conftest import TARGET, _build
 from tests.tooling import BUILD, CROSS, LINKER_SCRIPT, MARCH, ROOT, assemble, need
@@ -59,14 +59,14 @@ def echo_elf() -> Path:
     return assemble(ECHO, "reverse_echo")
 
 
-def machine(elf: Path, output: Callable[[bytes], None] | None = None) -> Machine:
+def machine(elf: Path, output: Callable[[bytes], None] | None = None) -> Board:
     """A machine whose runs repeat exactly (fixed rng-seed and RTC)."""
-    cfg = MachineConfig(ram_size=150 << 20, bios=str(elf), rng_seed=bytes(32),
+    cfg = BoardConfig(ram_size=150 << 20, bios=str(elf), rng_seed=bytes(32),
                         rtc_epoch_ns=0)
-    return Machine(cfg, console=output or (lambda data: None))
+    return Board(cfg, console=output or (lambda data: None))
 
 
-def fingerprint(m: Machine) -> tuple[int, int, tuple[int, ...], str]:
+def fingerprint(m: Board) -> tuple[int, int, tuple[int, ...], str]:
     """Position, pc, x0-x31 and a digest of all of RAM."""
     h = m.hart
     digest = hashlib.sha1()
@@ -75,7 +75,7 @@ def fingerprint(m: Machine) -> tuple[int, int, tuple[int, ...], str]:
     return m.position, h.pc, tuple(h.x[:32]), digest.hexdigest()
 
 
-def run_to(m: Machine, pos: int) -> None:
+def run_to(m: Board, pos: int) -> None:
     """Run machine m (history off) forward to position pos exactly."""
     m.pos_limit = pos
     try:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rvirt.board.virt import Machine
+from rvirt.board.virt import Board
 from rvirt.debug.frontend import make_debugger
 from rvirt.debug.frontend.commands import execute
 from rvirt.debug.frontend.session import Debugger
@@ -33,7 +33,7 @@ BREAKS = {"split": ["break split.rs:42", "break split.rs:44"],
           "c": [f"break reverse_loop.c:{LOOP_C_COUNTER_LINE}", "break bump"]}
 
 
-def _debugger(elf: Path) -> tuple[Machine, Debugger, list[str]]:
+def _debugger(elf: Path) -> tuple[Board, Debugger, list[str]]:
     m = machine(elf)
     t = MachineTarget(m)
     out: list[str] = []

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from rvirt.board.virt import Machine
+from rvirt.board.virt import Board
 from rvirt.debug.gdbstub import GdbServer
 from rvirt.debug.machine_target import MachineTarget
 from tests.reverse.conftest import fingerprint, forward_only, machine
@@ -95,7 +95,7 @@ def random_session(seed: int, moves: int, first: list[str]) -> list[str]:
     return commands
 
 
-def check_session(m: Machine, elf: Path, out: str, checks: list[Fingerprint],
+def check_session(m: Board, elf: Path, out: str, checks: list[Fingerprint],
                   minimum: int, inputs: list[tuple[int, bytes]] | None = None) -> None:
     assert len(checks) >= minimum, out
     views = gdb_registers(out)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from rvirt.board.virt import Machine
+from rvirt.board.virt import Board
 from rvirt.debug.machine_target import MachineTarget
 from tests.reverse.conftest import LOOP_C_COUNTER_LINE, machine, row_starts
 from tests.reverse.test_gdb import Fingerprint, check_session, gdb_session, with_checkpoints
@@ -33,7 +33,7 @@ def _breakpoints(out: str) -> set[int]:
     return {int(a, 16) for a in re.findall(r"^Breakpoint \d+ at 0x([0-9a-f]+)", out, re.M)}
 
 
-def _run(elf: Path, commands: list[str]) -> tuple[Machine, str, list[Fingerprint]]:
+def _run(elf: Path, commands: list[str]) -> tuple[Board, str, list[Fingerprint]]:
     m = machine(elf)
     t = MachineTarget(m)
     t.enable_history()

@@ -3,7 +3,9 @@ shares: gdb's refusal of a command, and limits."""
 
 from __future__ import annotations
 
-MASK = 0xFFFFFFFF
+from rvirt.isa.xlen import MASK
+
+__all__ = ["MASK", "MAX_VALUE_SIZE", "CommandError"]
 MAX_VALUE_SIZE = 65536  # gdb's `set max-value-size`: a bigger value is refused
 
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from rvirt.debug.dwarf import Field, Type
 from rvirt.debug.frontend import ctype
 from rvirt.debug.frontend.ctype import c_decl
+from rvirt.isa.xlen import MASK
 
-MASK = 0xFFFFFFFF
 REPEAT_THRESHOLD = 10  # gdb's `set print repeats`: longer runs are folded
 PRINT_MAX = 200  # gdb's `set print elements`
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rvirt.cpu.triggers import TINFO
+from rvirt.isa.csrs import CSR_NAMES
 
 if TYPE_CHECKING:
     from rvirt.cpu.hart import Hart
@@ -96,10 +97,11 @@ def build_csrs(h: Hart) -> dict[int, Csr]:
     regs: dict[int, Csr] = {}
     c = h.csr  # plain storage by name
 
-    def add(num: int, name: str, read: Callable[[], int] | None = None,
+    def add(num: int, read: Callable[[], int] | None = None,
             write: Callable[[int], None] | None = None, *, wmask: int | None = None,
             reset: int = 0, predicate: Callable[[int], bool] | None = None,
             rmw_base: Callable[[], int] | None = None) -> None:
+        name = CSR_NAMES[num]
         if read is None:
             c.setdefault(name, reset)
             read = lambda: c[name]  # noqa: E731
@@ -108,56 +110,56 @@ def build_csrs(h: Hart) -> dict[int, Csr]:
                     c[_n] = (c[_n] & ~_m) | (v & _m)
         regs[num] = Csr(num, name, read, write, predicate, rmw_base)
 
-    def const(num: int, name: str, value: int) -> None:
-        add(num, name, lambda: value)
+    def const(num: int, value: int) -> None:
+        add(num, lambda: value)
 
     # --- machine information (read-only) ---
-    const(0xF11, "mvendorid", 0)
-    const(0xF12, "marchid", QEMU_VERSION_ID)
-    const(0xF13, "mimpid", QEMU_VERSION_ID)
-    const(0xF14, "mhartid", 0)
-    const(0xF15, "mconfigptr", 0)
+    const(0xF11, 0)
+    const(0xF12, QEMU_VERSION_ID)
+    const(0xF13, QEMU_VERSION_ID)
+    const(0xF14, 0)
+    const(0xF15, 0)
     # --- machine trap setup ---
-    add(0x300, "mstatus", h.read_mstatus, h.write_mstatus)
-    add(0x301, "misa", lambda: MISA, lambda v: None)  # writes dropped, as on QEMU
-    add(0x302, "medeleg", wmask=MEDELEG_WMASK)
-    add(0x303, "mideleg", wmask=MIDELEG_WMASK, write=h.csr_writer("mideleg", MIDELEG_WMASK))
-    add(0x304, "mie", wmask=MIE_WMASK, write=h.csr_writer("mie", MIE_WMASK))
-    add(0x305, "mtvec", write=h.tvec_writer("mtvec"))
-    add(0x306, "mcounteren", wmask=0xFFFFFFFF)
-    add(0x30A, "menvcfg", wmask=1)  # FIOM only: rvirt has none of CBO/Sstc/Svpbmt
-    add(0x31A, "menvcfgh", wmask=0)
-    add(0x310, "mstatush", wmask=0)  # MBE/SBE are 0: little-endian only
-    add(0x320, "mcountinhibit", wmask=0xFFFFFFFD)
+    add(0x300, h.read_mstatus, h.write_mstatus)
+    add(0x301, lambda: MISA, lambda v: None)  # writes dropped, as on QEMU
+    add(0x302, wmask=MEDELEG_WMASK)
+    add(0x303, wmask=MIDELEG_WMASK, write=h.csr_writer("mideleg", MIDELEG_WMASK))
+    add(0x304, wmask=MIE_WMASK, write=h.csr_writer("mie", MIE_WMASK))
+    add(0x305, write=h.tvec_writer("mtvec"))
+    add(0x306, wmask=0xFFFFFFFF)
+    add(0x30A, wmask=1)  # FIOM only: rvirt has none of CBO/Sstc/Svpbmt
+    add(0x31A, wmask=0)
+    add(0x310, wmask=0)  # MBE/SBE are 0: little-endian only
+    add(0x320, wmask=0xFFFFFFFD)
     # --- machine trap handling ---
-    add(0x340, "mscratch", wmask=0xFFFFFFFF)
+    add(0x340, wmask=0xFFFFFFFF)
     # Spec: mepc/sepc bit 0 is always zero with IALIGN=16; QEMU 7.2 keeps it
     # (documented difference, docs/differences.md).
-    add(0x341, "mepc", wmask=0xFFFFFFFE)
-    add(0x342, "mcause", wmask=0xFFFFFFFF)
-    add(0x343, "mtval", wmask=0xFFFFFFFF)
-    add(0x344, "mip", h.read_mip, lambda v: h.write_mip(v, MIP_WMASK),
+    add(0x341, wmask=0xFFFFFFFE)
+    add(0x342, wmask=0xFFFFFFFF)
+    add(0x343, wmask=0xFFFFFFFF)
+    add(0x344, h.read_mip, lambda v: h.write_mip(v, MIP_WMASK),
         rmw_base=lambda: c["mip"])
     # --- PMP (16 entries, 4-byte granularity; WARL and lock rules in pmp.py) ---
     for i in range(4):
-        add(0x3A0 + i, f"pmpcfg{i}", write=lambda v, i=i: h.pmp.write_cfg(i, v))
+        add(0x3A0 + i, write=lambda v, i=i: h.pmp.write_cfg(i, v))
     for i in range(16):
-        add(0x3B0 + i, f"pmpaddr{i}", write=lambda v, i=i: h.pmp.write_addr(i, v))
+        add(0x3B0 + i, write=lambda v, i=i: h.pmp.write_addr(i, v))
     # --- debug triggers (QEMU 7.2 debug.c; behaviour in triggers.py) ---
     t = h.triggers
-    add(0x7A0, "tselect", lambda: t.select, t.write_select)
-    add(0x7A1, "tdata1", lambda: t.tdata1[t.select], t.write_tdata1)
-    add(0x7A2, "tdata2", lambda: t.tdata2[t.select], t.write_tdata2)
-    add(0x7A3, "tdata3", lambda: 0, lambda v: None)  # QEMU 7.2: "tdata3 is not supported"
-    const(0x7A4, "tinfo", TINFO)
+    add(0x7A0, lambda: t.select, t.write_select)
+    add(0x7A1, lambda: t.tdata1[t.select], t.write_tdata1)
+    add(0x7A2, lambda: t.tdata2[t.select], t.write_tdata2)
+    add(0x7A3, lambda: 0, lambda v: None)  # QEMU 7.2: "tdata3 is not supported"
+    const(0x7A4, TINFO)
     # --- counters ---
-    add(0xB00, "mcycle", lambda: h.counter("cycle") & 0xFFFFFFFF,
+    add(0xB00, lambda: h.counter("cycle") & 0xFFFFFFFF,
         lambda v: h.set_counter("cycle", v, False))
-    add(0xB80, "mcycleh", lambda: h.counter("cycle") >> 32,
+    add(0xB80, lambda: h.counter("cycle") >> 32,
         lambda v: h.set_counter("cycle", v, True))
-    add(0xB02, "minstret", lambda: h.counter("instret") & 0xFFFFFFFF,
+    add(0xB02, lambda: h.counter("instret") & 0xFFFFFFFF,
         lambda v: h.set_counter("instret", v, False))
-    add(0xB82, "minstreth", lambda: h.counter("instret") >> 32,
+    add(0xB82, lambda: h.counter("instret") >> 32,
         lambda v: h.set_counter("instret", v, True))
     # mhpmcounter3..18 hold what is written and never count: QEMU 7.2 `-cpu rv32` has 16
     # programmable counters (pmu-num=16).  OpenSBI finds them by writing 1 and reading it
@@ -167,33 +169,33 @@ def build_csrs(h: Hart) -> dict[int, Csr]:
     # counting when its event selects cycles or instructions (docs/differences.md).
     for i in range(3, 32):
         mask = 0xFFFFFFFF if i < 3 + HPM_COUNTERS else 0
-        add(0xB00 + i, f"mhpmcounter{i}", wmask=mask)
-        add(0xB80 + i, f"mhpmcounter{i}h", wmask=mask)
-        add(0x320 + i, f"mhpmevent{i}", wmask=0xFFFFFFFF)
+        add(0xB00 + i, wmask=mask)
+        add(0xB80 + i, wmask=mask)
+        add(0x320 + i, wmask=0xFFFFFFFF)
     for bit, name in ((0, "cycle"), (1, "time"), (2, "instret")):
         ok = _counter_ok(h, bit)
-        add(0xC00 + bit, name, lambda n=name: h.counter(n) & 0xFFFFFFFF, predicate=ok)
-        add(0xC80 + bit, name + "h", lambda n=name: h.counter(n) >> 32, predicate=ok)
+        add(0xC00 + bit, lambda n=name: h.counter(n) & 0xFFFFFFFF, predicate=ok)
+        add(0xC80 + bit, lambda n=name: h.counter(n) >> 32, predicate=ok)
     for i in range(3, 32):  # the user-level views of mhpmcounter3..31 (spec 2.8 Zihpm)
         ok = _counter_ok(h, i)
-        add(0xC00 + i, f"hpmcounter{i}", lambda n=f"mhpmcounter{i}": c[n], predicate=ok)
-        add(0xC80 + i, f"hpmcounter{i}h", lambda n=f"mhpmcounter{i}h": c[n], predicate=ok)
+        add(0xC00 + i, lambda n=f"mhpmcounter{i}": c[n], predicate=ok)
+        add(0xC80 + i, lambda n=f"mhpmcounter{i}h": c[n], predicate=ok)
     # --- supervisor ---
-    add(0x100, "sstatus", lambda: h.read_mstatus() & SSTATUS_MASK,
+    add(0x100, lambda: h.read_mstatus() & SSTATUS_MASK,
         lambda v: h.write_mstatus((h.read_mstatus() & ~SSTATUS_MASK) | (v & SSTATUS_MASK)))
-    add(0x104, "sie", lambda: c["mie"] & c["mideleg"],
+    add(0x104, lambda: c["mie"] & c["mideleg"],
         lambda v: h.csr_writer("mie", c["mideleg"])(v))
-    add(0x105, "stvec", write=h.tvec_writer("stvec"))
-    add(0x106, "scounteren", wmask=0xFFFFFFFF)
-    add(0x10A, "senvcfg", wmask=1)
-    add(0x140, "sscratch", wmask=0xFFFFFFFF)
-    add(0x141, "sepc", wmask=0xFFFFFFFE)
-    add(0x142, "scause", wmask=0xFFFFFFFF)
-    add(0x143, "stval", wmask=0xFFFFFFFF)
-    add(0x144, "sip", lambda: h.read_mip() & c["mideleg"],
+    add(0x105, write=h.tvec_writer("stvec"))
+    add(0x106, wmask=0xFFFFFFFF)
+    add(0x10A, wmask=1)
+    add(0x140, wmask=0xFFFFFFFF)
+    add(0x141, wmask=0xFFFFFFFE)
+    add(0x142, wmask=0xFFFFFFFF)
+    add(0x143, wmask=0xFFFFFFFF)
+    add(0x144, lambda: h.read_mip() & c["mideleg"],
         lambda v: h.write_mip(v, SIP_WMASK & c["mideleg"]),
         rmw_base=lambda: c["mip"] & c["mideleg"])
     # satp: Sv32 (MODE bit 31), 9-bit ASID, 22-bit PPN; TVM traps S-mode accesses.
-    add(0x180, "satp", write=h.write_satp,
+    add(0x180, write=h.write_satp,
         predicate=lambda p: not (p == PRV_S and c["mstatus"] & MSTATUS_TVM))
     return regs

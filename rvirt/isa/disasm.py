@@ -12,41 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rvirt.isa.csrs import CSR_NAMES
 from rvirt.isa.decode import decode, extract
 from rvirt.isa.table import BY_NAME, TABLE, Op
 
 ABI = ("zero ra sp gp tp t0 t1 t2 s0 s1 a0 a1 a2 a3 a4 a5 a6 a7 "
        "s2 s3 s4 s5 s6 s7 s8 s9 s10 s11 t3 t4 t5 t6").split()
-
-# CSR names objdump knows (binutils riscv-opc / encoding.h), for the CSRs rvirt's
-# users meet; others print as hex.
-CSR_NAMES = {
-    0x001: "fflags", 0x002: "frm", 0x003: "fcsr",
-    0xC00: "cycle", 0xC01: "time", 0xC02: "instret",
-    0xC80: "cycleh", 0xC81: "timeh", 0xC82: "instreth",
-    0x100: "sstatus", 0x104: "sie", 0x105: "stvec", 0x106: "scounteren",
-    0x10A: "senvcfg",
-    0x140: "sscratch", 0x141: "sepc", 0x142: "scause", 0x143: "stval", 0x144: "sip",
-    0x180: "satp",
-    0xF11: "mvendorid", 0xF12: "marchid", 0xF13: "mimpid", 0xF14: "mhartid",
-    0xF15: "mconfigptr",
-    0x300: "mstatus", 0x301: "misa", 0x302: "medeleg", 0x303: "mideleg", 0x304: "mie",
-    0x305: "mtvec", 0x306: "mcounteren", 0x30A: "menvcfg", 0x310: "mstatush",
-    0x31A: "menvcfgh", 0x320: "mcountinhibit",
-    0x340: "mscratch", 0x341: "mepc", 0x342: "mcause", 0x343: "mtval", 0x344: "mip",
-    0x34A: "mtinst", 0x34B: "mtval2",
-    0xB00: "mcycle", 0xB02: "minstret", 0xB80: "mcycleh", 0xB82: "minstreth",
-    0x7A0: "tselect", 0x7A1: "tdata1", 0x7A2: "tdata2", 0x7A3: "tdata3",
-    0x7B0: "dcsr", 0x7B1: "dpc", 0x7B2: "dscratch0", 0x7B3: "dscratch1",
-}
-CSR_NAMES.update({0x3A0 + i: f"pmpcfg{i}" for i in range(16)})
-CSR_NAMES.update({0x3B0 + i: f"pmpaddr{i}" for i in range(64)})
-CSR_NAMES.update({0xC00 + i: f"hpmcounter{i}" for i in range(3, 32)})
-CSR_NAMES.update({0xC80 + i: f"hpmcounter{i}h" for i in range(3, 32)})
-CSR_NAMES.update({0xB00 + i: f"mhpmcounter{i}" for i in range(3, 32)})
-CSR_NAMES.update({0xB80 + i: f"mhpmcounter{i}h" for i in range(3, 32)})
-CSR_NAMES.update({0x320 + i: f"mhpmevent{i}" for i in range(3, 32)})
-
 
 def _fence_set(bits: int) -> str:
     return "".join(c for c, b in zip("iorw", (8, 4, 2, 1), strict=True) if bits & b) or "0"
@@ -85,7 +56,7 @@ def disassemble(w: int, pc: int = 0) -> str:
 
 # disas/riscv.c csr_name(): objdump's names without the newer CSRs, plus the vector,
 # user-level-interrupt, hypervisor-draft and legacy names QEMU still carries.
-_QEMU_CSR_DROPPED = {0x10A, 0x30A, 0x310, 0x31A, 0x34A, 0x34B, 0x7B3, 0xF15,
+_QEMU_CSR_DROPPED = {0x10A, 0x30A, 0x310, 0x31A, 0x34A, 0x34B, 0x7A4, 0x7B3, 0xF15,
                      *range(0xC03, 0xC20), *range(0xC83, 0xCA0)}
 QEMU_CSR_NAMES: dict[int, str] = {
     k: v for k, v in CSR_NAMES.items() if k not in _QEMU_CSR_DROPPED}

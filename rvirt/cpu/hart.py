@@ -102,6 +102,8 @@ class Hart:
         # there calls on_watched_write(physical address, size) once it has landed.
         self.watch_pages = bytearray(len(self.code_pages))
         self.on_watched_write: Callable[[int, int], None] = lambda pa, n: None
+        # fence.i (Zifencei): a block tier drops what it translated.
+        self.on_fence_i: Callable[[], None] = lambda: None
         # Observers of the diagnostics (-d int, hints, the profile), called on cold paths
         # only: before a trap is taken (epc = pc, the old privilege), after an mret or
         # sret (with the new pc), and for functionality rvirt (like QEMU) leaves out.
@@ -406,7 +408,9 @@ class Hart:
         self.mmu.flush()
 
     def fence_i(self) -> None:
-        """Nothing to drop: the interpreter caches decoded instructions by their bits."""
+        # The interpreter caches decoded instructions by their bits, so has nothing to
+        # drop; a block tier drops its translations (on_fence_i).
+        self.on_fence_i()
 
     # --- memory ---------------------------------------------------------------------------
     def _install_accessors(self) -> None:

@@ -48,23 +48,15 @@ from __future__ import annotations
 import mmap
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from rvirt.cpu.hart import Hart
 from rvirt.cpu.mmu import FETCH
 from rvirt.cpu.trap import Trap
 from rvirt.exec import interp
-from rvirt.exec.semantics import CONSTANTS, XLEN, is_control
 from rvirt.isa.decode import decode
-from rvirt.isa.table import (
-    BRANCHES,
-    DIRECT_JUMPS,
-    JUMPS,
-    LOAD_WIDTHS,
-    STORE_WIDTHS,
-    Op,
-    semantics,
-)
+from rvirt.isa.table import DIRECT, JUMPS, Op, base_name, ends_block, is_plain
 from rvirt.isa.xlen import MASK
 
 THRESHOLD = 8  # executions of a block's first instruction before it is translated
@@ -77,57 +69,39 @@ COLD = -(1 << 40)  # hit count of an address that cannot be translated
 # changing, since blocks of mappings gone are not dropped one by one.
 MAX_BLOCKS = 1 << 14
 
-# Inlined RAM accesses, made from the table's widths and signs: alignment test, the read
-# (given `o`, the RAM offset) or the write, through the RAM views by width.
-_VIEW = {4: ("not o & 3", "r32[o >> 2]"), 2: ("not o & 1", "r16[o >> 1]"), 1: ("", "ram[o]")}
+@dataclass(slots=True)
+class Insn:
+    """One instruction of a scanned block, with what the trace learned about it."""
+
+    pc: int
+    bits: int
+    op: Op
+    f: dict[str, int]  # the decoded fields
+    target: int | None = None  # a jalr whose target the trace fixed (`jal ra, f ... ret`)
+    skip: int = 0  # a forward branch inlined as an if: how many instructions it skips
+    # A call of its own function's entry that closes the block: a new frame for the
+    # profile, not a loop.
+    self_call: bool = False
+
+    @property
+    def name(self) -> str:
+        """The row that holds its facts (a compressed instruction's base row)."""
+        return base_name(self.op)
+
+    def jump_target(self) -> int | None:
+        """Where it goes if it jumps or its branch is taken, when that is known here."""
+        if self.target is not None:
+            return self.target
+        if self.name in DIRECT:
+            return (self.pc + self.f["imm"]) & MASK
+        return None
 
 
-def _load_code(width: int, signed: bool) -> tuple[str, str]:
-    align, read = _VIEW[width]
-    if signed:
-        sign = hex(1 << (8 * width - 1))
-        read = f"(({read} ^ {sign}) - {sign}) & {CONSTANTS['MASK']}"
-    return align, read
-
-
-def _store_code(width: int) -> tuple[str, str, int]:
-    align, cell = _VIEW[width]
-    bits = 8 * width
-    value = "{v}" if bits == XLEN else "{v} & " + hex((1 << bits) - 1)
-    return align, f"{cell} = {value}", width
-
-
-_LOADS = {name: _load_code(n, signed) for name, (n, signed) in LOAD_WIDTHS.items()}
-_STORES = {name: _store_code(n) for name, n in STORE_WIDTHS.items()}
-_SIZE = {**{name: n for name, (n, _) in LOAD_WIDTHS.items()}, **STORE_WIDTHS}
-_DIRECT = BRANCHES | DIRECT_JUMPS
-
-Insn = tuple[int, int, Op, dict[str, int]]  # pc, bits, row, fields
-
-
-def _base(op: Op) -> str:
-    return op.base or op.name
-
-
-# Calls into the hart after which the block goes on (unless the call ended the batch):
-# they can trap, read the counters or change what interrupts are enabled, which the
-# block is exact for, but they change neither the pc nor how code is fetched or run
-# without ending the batch (Hart.BATCH_END_CSRS).
-_GOES_ON = frozenset({"csrrw", "csrrs", "csrrc", "csrrwi", "csrrsi", "csrrci", "lr.w", "sc.w",
-                      "amoswap.w", "amoadd.w", "amoxor.w", "amoand.w", "amoor.w",
-                      "amomin.w", "amomax.w", "amominu.w", "amomaxu.w"})
-
-
-def _ends_block(op: Op) -> bool:
-    """Control flow, or a system instruction (ecall, ebreak, fence.i, wfi, sfence.vma):
-    what changes the pc or how code runs."""
-    if is_control(op):
-        return True
-    sem = semantics(op)
-    base = _base(op)
-    return base not in _LOADS and base not in _STORES and base not in _GOES_ON and (
-        "h." in sem or "raise" in sem)
-
+def is_loop(insns: list[Insn]) -> bool:
+    """Does the block end by going back to its start: then the tiers run it as a loop in
+    place.  (A call of its own function's entry is not one: the profile sees it.)"""
+    last = insns[-1]
+    return not last.self_call and last.jump_target() == insns[0].pc
 
 class Space:
     """The blocks of one kind of code, with the warm-up counts of what is not (yet)
@@ -183,11 +157,11 @@ class Translator:
         # What makes code of a scanned block: Python functions unless a subclass says.
         self.codegen = self.make_codegen()
         h.on_code_write = self.code_written
-        h.fence_i = self.flush  # type: ignore[method-assign]
+        h.on_fence_i = self.flush
 
     def make_codegen(self) -> Codegen:
-        from rvirt.exec.pygen import PyCodegen  # pygen builds on this module
-        return PyCodegen(self)
+        """The code generator of the tier (rvirt.exec.pygen, rvirt.exec.native)."""
+        raise NotImplementedError
 
     # --- mode -----------------------------------------------------------------------------
     def mode(self) -> Space | None:
@@ -330,10 +304,9 @@ class Translator:
             if found is None:
                 return None
             op, f = found
-            sem = semantics(op)
-            if is_control(op) or "h." in sem or "raise" in sem:
+            if not is_plain(op):
                 return None
-            out.append((pc, w, op, f))
+            out.append(Insn(pc, w, op, f))
             pc += op.length
         return out if pc == end and out else None
 
@@ -377,45 +350,44 @@ class Translator:
             if found is None:
                 break
             op, f = found
-            out.append((pc, w, op, f))
+            insn = Insn(pc, w, op, f)
+            out.append(insn)
             seen.add(pc)
-            base = _base(op)
+            base = insn.name
             nxt = pc + op.length
             if trace and base == "jalr" and f["rs1"] in known:
                 # A return (or call) through a register set earlier in this trace, as
                 # `jal ra, f ... ret`: its target is fixed, so the trace goes on there.
-                f["_target"] = target = (known[f["rs1"]] + f["imm"]) & (MASK - 1)
+                insn.target = target = (known[f["rs1"]] + f["imm"]) & (MASK - 1)
                 _track(known, op, f, pc)
                 if target == start:
-                    if start == home and f.get("rd"):
-                        f["_exit"] = 1  # a call of itself, not a loop: the profile's to see
+                    insn.self_call = start == home and bool(f.get("rd"))
                     break
                 if target in seen or not self._in_scope(target):
                     break
                 pc = target
                 continue
             _track(known, op, f, pc)
-            if not trace or base not in _DIRECT:
-                if _ends_block(op):
+            if not trace or base not in DIRECT:
+                if ends_block(op):
                     break
                 pc = nxt
                 continue
             target = (pc + f["imm"]) & MASK
             if target == start:
-                if start == home and f.get("rd"):
-                    f["_exit"] = 1  # a call of itself, not a loop: the profile's to see
-                break  # a loop: the block repeats itself in place
+                insn.self_call = start == home and bool(f.get("rd"))
+                break  # a loop, which repeats in place (or a call of itself)
             region = None
             if base != "jal" and target not in seen and nxt < target:
                 region = self._region(nxt, target, CAP - len(out))
             if region is not None:
                 # `if (c) x = y;`: a forward branch over a few plain ALU instructions
                 # becomes an if in the block and the path goes on where both meet.
-                f["_skip"] = len(region)
+                insn.skip = len(region)
                 out.extend(region)
-                seen.update(i[0] for i in region)
-                for *_, rf in region:  # path-dependent from here on
-                    known.pop(rf.get("rd", 0), None)
+                seen.update(i.pc for i in region)
+                for i in region:  # path-dependent from here on
+                    known.pop(i.f.get("rd", 0), None)
                 pc = target
             elif base == "jal" or (target not in seen and self._in_scope(target) and (
                     target < pc or hits.get(target + delta, 0) > hits.get(nxt + delta, 0))):
@@ -440,15 +412,15 @@ class Translator:
         if sum(len(s.blocks) for s in self.spaces) >= self.max_blocks:
             self.flush()
         insns = self.scan(pc)
-        if not insns or any(not self._in_scope(i[0] + i[2].length - 1) for i in insns):
+        if not insns or any(not self._in_scope(i.pc + i.op.length - 1) for i in insns):
             return None
         fn = self.codegen.compile(insns, space, key, pc)
         # Physical addresses of its instructions, which stores are checked against.
         to_pa = (key >> 32) + h.ram_base if space.mapped else 0
-        fn.spans = [(i[0] + to_pa, i[0] + to_pa + i[2].length) for i in insns]
+        fn.spans = [(i.pc + to_pa, i.pc + to_pa + i.op.length) for i in insns]
         fn.length = len(insns)
-        fn.pcs = [i[0] for i in insns]
-        fn.words = [i[1] for i in insns]
+        fn.pcs = [i.pc for i in insns]
+        fn.words = [i.bits for i in insns]
         fn.space = space
         fn.key = key
         space.blocks[key] = fn
@@ -705,7 +677,7 @@ def executing_pc() -> int | None:
     return None
 
 
-def _stored(h: Hart, a: int, n: int) -> None:
+def inlined_store(h: Hart, a: int, n: int) -> None:
     """An inlined store landed in a page flagged as translated code or device-watched:
     the notifications the hart's own store accessors make."""
     o = a - h.ram_base
@@ -720,7 +692,7 @@ def _track(known: dict[int, int], op: Op, f: dict[str, int], pc: int) -> None:
     rd = f.get("rd", 0)
     if not rd:
         return
-    base = _base(op)
+    base = base_name(op)
     if base in JUMPS:
         known[rd] = pc + op.length
     elif base == "lui":

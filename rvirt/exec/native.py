@@ -48,20 +48,11 @@ from typing import Any
 from rvirt.cpu.mmu import FETCH
 from rvirt.cpu.trap import Trap
 from rvirt.exec import interp
-from rvirt.exec.blocks import (
-    _DIRECT,
-    MASK,
-    SIDE_EXIT_CODES,
-    THRESHOLD,
-    Codegen,
-    Insn,
-    Space,
-    Translator,
-    _base,
-)
-from rvirt.exec.pygen import PyCodegen
+from rvirt.exec.blocks import SIDE_EXIT_CODES, THRESHOLD, Codegen, Insn, Space, is_loop
+from rvirt.exec.pygen import PyCodegen, PyTranslator
 from rvirt.exec.semantics import HELPERS, statement
 from rvirt.isa.table import JUMPS, LOAD_WIDTHS, STORE_WIDTHS
+from rvirt.isa.xlen import MASK
 
 HOT = 64  # entries of a Python block before it is compiled to native code
 HOTTER = 4096  # entries and iterations of a first-tier native block before its optimised
@@ -551,9 +542,9 @@ class _Block:
         self.ram_size = ram_size
         self.addrs = addrs
         self.ir = _Ir()
-        self.regs = sorted({f[k] for *_, f in insns for k in ("rd", "rs1", "rs2")
-                            if f.get(k)})
-        self.written = sorted({f["rd"] for *_, f in insns if f.get("rd")})
+        self.regs = sorted({i.f[k] for i in insns for k in ("rd", "rs1", "rs2")
+                            if i.f.get(k)})
+        self.written = sorted({i.f["rd"] for i in insns if i.f.get("rd")})
         self.k = 0
         self.sides: dict[int, str] = {}  # instruction index -> its side-exit label
         self.native_len = len(insns)  # instructions before the first one left to Python
@@ -721,12 +712,10 @@ class _Block:
     def generate(self, name: str) -> str:
         insns = self.insns
         ir = self.ir
-        start = insns[0][0]
+        start = insns[0].pc
         n = len(insns)
-        last_pc, _, last_op, last_f = insns[-1]
-        loop = not last_f.get("_exit") and (
-            (_base(last_op) in _DIRECT and (last_pc + last_f["imm"]) & MASK == start)
-            or last_f.get("_target") == start)  # (_exit: a function's entry, profiled)
+        fall = insns[-1].pc + insns[-1].op.length  # after the last instruction
+        loop = is_loop(insns)
         head = [f"define i32 @{name}(ptr %st) {{", "entry:"]
         ir.lines = []
         self.p_pc = self.gep(1)
@@ -774,33 +763,33 @@ class _Block:
         ir.label("run")
         region: tuple[int, int, str] | None = None  # last index, skip, join label
         finished = False
-        for k, (pc, _, op, f) in enumerate(insns):
+        for k, insn in enumerate(insns):
+            pc, op, f = insn.pc, insn.op, insn.f
             if region is not None and k > region[0]:
                 ir.emit(f"br label %{region[2]}")
                 ir.label(region[2])
                 region = None
             self.k = k
             nxt = pc + op.length
-            base = _base(op)
+            base = insn.name
             last = k == n - 1
-            fields = {key: v for key, v in f.items() if not key.startswith("_")}
-            lw = _Lower(ir, fields, pc, self)
+            lw = _Lower(ir, f, pc, self)
             mark = len(ir.lines)
             try:
-                if base in _DIRECT or "_target" in f:
-                    if self.branch(k, op, f, fields, lw, last, loop, start, n, nxt):
+                if insn.jump_target() is not None:
+                    if self.branch(k, insn, lw, last, loop, start, n, nxt):
                         finished = True
                         break
-                    if "_skip" in f:
+                    if insn.skip:
                         join = ir.fresh("join")[1:]
-                        region = (k + f["_skip"], f["_skip"], join)
+                        region = (k + insn.skip, insn.skip, join)
                         # taken: the skipped instructions do not retire
                         c = self._cond
                         body, skip = ir.fresh("body")[1:], ir.fresh("skip")[1:]
                         ir.emit(f"br i1 {c}, label %{skip}, label %{body}")
                         ir.label(skip)
                         ic = ir.op("load i64, ptr %ic")
-                        ic2 = ir.op(f"sub i64 {ic}, {f['_skip']}")
+                        ic2 = ir.op(f"sub i64 {ic}, {insn.skip}")
                         ir.emit(f"store i64 {ic2}, ptr %ic")
                         ir.emit(f"br label %{join}")
                         ir.label(body)
@@ -825,14 +814,14 @@ class _Block:
             ir.label(region[2])
             after = region[0] + 1  # the path that skipped goes on there
             if after < n:
-                self.exit_to(after, insns[after][0])
+                self.exit_to(after, insns[after].pc)
             else:
-                self.exit_to(n, last_pc + last_op.length)
+                self.exit_to(n, fall)
         elif not finished:
-            self.exit_to(n, last_pc + last_op.length)
+            self.exit_to(n, fall)
         for k, label in self.sides.items():
             ir.label(label)
-            self.leave(k, insns[k][0], str(insns[k][1]))
+            self.leave(k, insns[k].pc, str(insns[k].bits))
         self.exit_block()
         return "\n".join(head + ir.lines + ["}"]) + "\n"
 
@@ -902,14 +891,14 @@ class _Block:
         ir.emit(f"store i64 {self.fid}, ptr {p_fid}")
         ir.emit("br label %run")
 
-    def branch(self, k: int, op: Any, f: dict[str, int], fields: dict[str, int], lw: _Lower,
-               last: bool, loop: bool, start: int, n: int, nxt: int) -> bool:
+    def branch(self, k: int, insn: Insn, lw: _Lower, last: bool, loop: bool, start: int,
+               n: int, nxt: int) -> bool:
         """A direct jump or branch (or a return with a known target) of the path.  True
         when it ends the function."""
         ir = self.ir
-        pc = self.insns[k][0]
-        base = _base(op)
-        target = f.get("_target", (pc + f.get("imm", 0)) & MASK)
+        op = insn.op
+        base = insn.name
+        target = insn.jump_target()
         sem = statement(op, "rd")
         if base in JUMPS:
             lw.statements(sem)  # the link register; npc is known
@@ -933,10 +922,10 @@ class _Block:
             ir.label(out)
             self.exit_to(k + 1, nxt)
             return True
-        if "_skip" in f:
+        if insn.skip:
             return False
         on, off = ir.fresh("on")[1:], ir.fresh("off")[1:]
-        if not last and self.insns[k + 1][0] == target != nxt:
+        if not last and self.insns[k + 1].pc == target != nxt:
             ir.emit(f"br i1 {cond}, label %{on}, label %{off}")  # the path goes on taken
             ir.label(off)
             self.exit_to(k + 1, nxt)
@@ -999,7 +988,7 @@ class NativeCodegen:
     native code, and a native block entered HOTTER times (from Python or another
     block) is compiled again at OPT_HOT."""
 
-    def __init__(self, tr: Translator) -> None:
+    def __init__(self, tr: PyTranslator) -> None:
         self.tr = tr
         self.py = PyCodegen(tr)
         h = tr.h
@@ -1049,10 +1038,7 @@ class NativeCodegen:
             return self.py.compile(insns, space, key, pc)
         slot = len(self.heat)
         hot = getattr(tr, "hot", HOT)
-        last_pc, _, last_op, last_f = insns[-1]
-        if not last_f.get("_exit") and (
-                (_base(last_op) in _DIRECT and (last_pc + last_f["imm"]) & MASK == pc)
-                or last_f.get("_target") == pc):
+        if is_loop(insns):
             # A loop: one entry runs up to a whole batch in Python, so it is hot sooner,
             # and it is compiled optimised at once (it will stay hot).
             hot = max(1, hot >> 5)
@@ -1179,7 +1165,7 @@ class NativeCodegen:
         return self._install(fn, insns, OPT_HOT if slot in self.loops else OPT_FIRST)
 
     def _install(self, old: Callable[..., int], insns: list[Insn], opt: int) -> bool:
-        pc = insns[0][0]
+        pc = insns[0].pc
         space: Space = old.space  # type: ignore[attr-defined]
         addr = self.native(insns, pc, opt, space.mapped)
         if addr is None:
@@ -1205,7 +1191,7 @@ class NativeCodegen:
         compile_insn = interp.compile_insn
         codegen = self
         watch = self.tr.watch
-        start = insns[0][0]
+        start = insns[0].pc
         fid = None if watch is None else watch.function(start)
         entry = fid == start
 
@@ -1277,7 +1263,7 @@ class NativeCodegen:
             self._install(fn, insns, OPT_HOT)
 
 
-class NativeTranslator(Translator):
+class NativeTranslator(PyTranslator):
     """The translator of `-accel native`: Python blocks after `threshold` entries, native
     code after `hot` entries of a Python block."""
 

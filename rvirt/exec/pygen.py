@@ -6,7 +6,7 @@ A path that comes back to its start becomes a `while` loop.  Constants are folde
 the path, and accesses off one base register share one range check.
 
 
-Registers live in locals (`x5 = (x6 + 12) & 0xffffffff`, writes to x0 dropped) and are
+Registers live in locals (`x5 = (x6 + 12) & MASK`, writes to x0 dropped) and are
 written back at every exit and before any call that can trap or observe them.  RAM loads
 and stores are inlined; everything else goes through the hart's accessors (`h.lw`...), so
 MMIO is exactly the interpreter's.
@@ -20,25 +20,43 @@ from typing import Any
 
 from rvirt.cpu.mmu import LOAD, STORE
 from rvirt.cpu.trap import Trap
-from rvirt.exec.blocks import (
-    _DIRECT,
-    _GOES_ON,
-    _LOADS,
-    _SIZE,
-    _STORES,
-    MASK,
-    PAGE_BITS,
-    Insn,
-    Space,
-    Translator,
-    _base,
-    _stored,
+from rvirt.exec.blocks import PAGE_BITS, Codegen, Insn, Space, Translator, inlined_store, is_loop
+from rvirt.exec.semantics import CONSTANTS, HELPERS, INLINE, is_control, statement
+from rvirt.isa.table import (
+    JUMPS,
+    LOAD_WIDTHS,
+    STORE_WIDTHS,
+    Op,
+    goes_on_after_call,
 )
-from rvirt.exec.semantics import HELPERS, is_control, statement
-from rvirt.isa.table import JUMPS, Op
+from rvirt.isa.xlen import MASK, XLEN
 
 _FIELD_RE = re.compile(r"\b(rd|rs1|rs2|imm|shamt|csr|zimm|aq|rl|fm|pred|succ|pc)\b")
 _REG_RE = re.compile(r"\bx(\d+)\b")
+
+# Inlined RAM accesses, made from the table's widths and signs: alignment test, the read
+# (given `o`, the RAM offset) or the write, through the RAM views by width.
+_VIEW = {4: ("not o & 3", "r32[o >> 2]"), 2: ("not o & 1", "r16[o >> 1]"), 1: ("", "ram[o]")}
+
+
+def _load_code(width: int, signed: bool) -> tuple[str, str]:
+    align, read = _VIEW[width]
+    if signed:
+        sign = hex(1 << (8 * width - 1))
+        read = f"(({read} ^ {sign}) - {sign}) & {CONSTANTS['MASK']}"
+    return align, read
+
+
+def _store_code(width: int) -> tuple[str, str, int]:
+    align, cell = _VIEW[width]
+    bits = 8 * width
+    value = "{v}" if bits == XLEN else "{v} & " + hex((1 << bits) - 1)
+    return align, f"{cell} = {value}", width
+
+
+_LOADS = {name: _load_code(n, signed) for name, (n, signed) in LOAD_WIDTHS.items()}
+_STORES = {name: _store_code(n) for name, n in STORE_WIDTHS.items()}
+_SIZE = {**{name: n for name, (n, _) in LOAD_WIDTHS.items()}, **STORE_WIDTHS}
 
 
 def _literal(v: int) -> str:
@@ -105,17 +123,25 @@ class _Gen:
                 self.consts[r] = value
 
 
+_M = re.escape(CONSTANTS["MASK"])
+
+
+def _inline(name: str) -> tuple[re.Pattern[str], str]:
+    """A call of a helper of semantics.INLINE -> its expression."""
+    return (re.compile(rf"\b{name}\((\w+), (\w+)\)"),
+            INLINE[name].format(a=r"\1", b=r"\2"))
+
+
 _SIMPLIFY = [
-    # registers are always in 0..2**32-1: adding 0 or masking again changes nothing
-    (re.compile(r"\((x\d+) \+ 0x0\) & 0xffffffff"), r"\1"),
-    (re.compile(r"\(0 \+ (x\d+)\) & 0xffffffff"), r"\1"),
-    (re.compile(r"(x\d+) & (0x[0-9a-f]+) & 0xffffffff"), r"\1 & \2"),
-    # or/xor with a non-negative literal stays within 32 bits (a negative one is
+    # registers are always in 0..MASK: adding 0 or masking again changes nothing
+    (re.compile(rf"\((x\d+) \+ 0x0\) & {_M}"), r"\1"),
+    (re.compile(rf"\(0 \+ (x\d+)\) & {_M}"), r"\1"),
+    (re.compile(rf"(x\d+) & (0x[0-9a-f]+) & {_M}"), r"\1 & \2"),
+    # or/xor with a non-negative literal stays within XLEN bits (a negative one is
     # sign-extended, `(-5)`, and keeps its mask)
-    (re.compile(r"\((x\d+) ([|^]) (0x[0-9a-f]+)\) & 0xffffffff"), r"\1 \2 \3"),
-    # the unsigned helpers of semantics.py, spelled out to save a call
-    (re.compile(r"\bREMU\((\w+), (\w+)\)"), r"(\1 % \2 if \2 else \1)"),
-    (re.compile(r"\bDIVU\((\w+), (\w+)\)"), r"(\1 // \2 if \2 else 0xffffffff)"),
+    (re.compile(rf"\((x\d+) ([|^]) (0x[0-9a-f]+)\) & {_M}"), r"\1 \2 \3"),
+    # the helpers of semantics.py that are spelled out to save a call
+    *(_inline(name) for name in INLINE),
 ]
 
 
@@ -153,11 +179,12 @@ def _shared_checks(insns: list[Insn], written: set[int], mapped: bool
     loads and stores look up different dicts, so they make separate windows."""
     gen: dict[int, int] = {}
     groups: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
-    for k, (_, _, op, f) in enumerate(insns):
-        size = _SIZE.get(_base(op))
+    for k, insn in enumerate(insns):
+        f = insn.f
+        size = _SIZE.get(insn.name)
         rs1 = f.get("rs1", 0)
         if size and rs1 and f["imm"] % size == 0:
-            kind = mapped and _base(op) in _LOADS
+            kind = mapped and insn.name in _LOADS
             groups.setdefault((rs1, gen.get(rs1, 0), kind), []).append((k, f["imm"], size))
         rd = f.get("rd", 0)
         if rd:
@@ -168,7 +195,7 @@ def _shared_checks(insns: list[Insn], written: set[int], mapped: bool
     for (b, _, _), accesses in groups.items():
         if len(accesses) < 2:
             continue
-        kinds = {_base(insns[k][2]) in _LOADS for k, _, _ in accesses}
+        kinds = {insns[k].name in _LOADS for k, _, _ in accesses}
         check = (b, min(i for _, i, _ in accesses), max(i + n for _, i, n in accesses),
                  max(n for _, _, n in accesses) - 1, True in kinds, False in kinds)
         for k, _, _ in accesses:
@@ -207,31 +234,29 @@ def generate(insns: list[Insn], ram_base: int, ram_size: int, mapped: bool = Fal
     if given, receives the instruction index of each source line (0 for the entry lines:
     nothing of the block has run there), which tells the dispatcher where an exception
     was raised."""
-    start = insns[0][0]
+    start = insns[0].pc
     n = len(insns)
-    last_pc, _, last_op, last_f = insns[-1]
-    loop = not last_f.get("_exit") and (
-        (_base(last_op) in _DIRECT and (last_pc + last_f["imm"]) & MASK == start)
-        or last_f.get("_target") == start)  # (_exit: a function's entry, profiled)
-    g = _Gen(loop, {f["rd"] for _, _, _, f in insns if f.get("rd")})
+    loop = is_loop(insns)
+    g = _Gen(loop, {i.f["rd"] for i in insns if i.f.get("rd")})
     member, before, entry = _shared_checks(insns, g.all_written, mapped)
     finished = False
     # an open inlined if: last index, length, registers written, lines before its body
     region: tuple[int, int, set[int], int] | None = None
-    for k, (pc, _, op, f) in enumerate(insns):
+    for k, insn in enumerate(insns):
+        pc, op, f = insn.pc, insn.op, insn.f
         if region is not None and k > region[0]:
             _close(g, region)
             region = None
         g.k = k
         nxt = pc + op.length
-        base = _base(op)
+        base = insn.name
         for check in before.get(k, ()):
             for line in _check_lines(check, ram_base, ram_size, mapped):
                 g.use(line.partition(" = ")[2])
                 g.emit(line)
         rs1 = f.get("rs1", 0)
         imm = f.get("imm", 0)
-        addr = f"(x{rs1} + {_literal(imm)}) & 0xffffffff" if rs1 else hex(imm & MASK)
+        addr = f"(x{rs1} + {_literal(imm)}) & {MASK:#x}" if rs1 else hex(imm & MASK)
         if imm == 0 and rs1:
             addr = f"x{rs1}"
         # RAM offset of the address without its wrap to 32 bits: when x + imm wraps, the
@@ -321,8 +346,8 @@ def generate(insns: list[Insn], ram_base: int, ram_size: int, mapped: bool = Fal
             g.emit(f"h.instret = ic + {k + 1}", 2)
             g.emit(f"return {nxt:#x} | 1", 2)
             continue
-        if base in _DIRECT or "_target" in f:
-            target = f.get("_target", (pc + imm) & MASK)
+        target = insn.jump_target()
+        if target is not None:
             last = k == n - 1
             if base in JUMPS:
                 rd = f.get("rd", 0)
@@ -334,8 +359,7 @@ def generate(insns: list[Insn], ram_base: int, ram_size: int, mapped: bool = Fal
                 cond = "True"
                 after = hex(target)
             else:
-                m = _COND_RE.match(_spliced(op, {k: v for k, v in f.items() if k != "_target"},
-                                            pc))
+                m = _COND_RE.match(_spliced(op, f, pc))
                 assert m, op.name
                 cond = g.fold(m.group(1))
                 g.use(cond)
@@ -350,15 +374,15 @@ def generate(insns: list[Insn], ram_base: int, ram_size: int, mapped: bool = Fal
                 g.exit(0, k + 1, hex(target))
                 finished = True
                 break
-            elif "_skip" in f:
+            elif insn.skip:
                 # Not taken: the instructions up to the target run, inside the if; taken,
                 # they do not retire, so the count goes back by as many (_close).
-                skip = f["_skip"]
+                skip = insn.skip
                 g.emit(f"if not ({cond}):")
                 g.depth += 1
-                region = (k + skip, skip, {i[3].get("rd", 0) for i in insns[k + 1:k + 1 + skip]},
+                region = (k + skip, skip, {i.f.get("rd", 0) for i in insns[k + 1:k + 1 + skip]},
                           len(g.lines))
-            elif not last and insns[k + 1][0] == target != nxt:
+            elif not last and insns[k + 1].pc == target != nxt:
                 g.emit(f"if not ({cond}):")  # the trace goes on at the target
                 g.exit(1, k + 1, hex(nxt))
             else:
@@ -391,7 +415,7 @@ def generate(insns: list[Insn], ram_base: int, ram_size: int, mapped: bool = Fal
             if eq and lhs.startswith("x"):
                 g.wrote(int(lhs[1:]), value)
         control = is_control(op)
-        if calls and base in _GOES_ON:
+        if calls and goes_on_after_call(op):
             g.emit("if h.ending:")
             g.exit(1, k + 1, f"{nxt:#x} | 1")
         elif control or calls:
@@ -401,7 +425,7 @@ def generate(insns: list[Insn], ram_base: int, ram_size: int, mapped: bool = Fal
     if region is not None:
         _close(g, region)
     if not finished:
-        g.exit(0, n, hex(last_pc + last_op.length))
+        g.exit(0, n, hex(insns[-1].pc + insns[-1].op.length))
     head = [f"def b_{start:x}(h, X, ic, end):"]
     if prologue:  # statements run on entry (the profile's block hook, the native tier's heat)
         head += ["    " + line for line in prologue.splitlines()]
@@ -442,7 +466,7 @@ class PyCodegen:
         fast = h.mmu.fast
         self.namespace: dict[str, Any] = {
             "Trap": Trap, **HELPERS, "ram": h.ram, "r16": h.r16, "r32": h.r32,
-            "cw": tr.words, "watch": h.watch_pages, "ON_STORE": _stored,
+            "cw": tr.words, "watch": h.watch_pages, "ON_STORE": inlined_store,
             "LT": fast[LOAD].get, "ST": fast[STORE].get,
         }
 
@@ -479,3 +503,10 @@ class PyCodegen:
 
     def flush(self) -> None:
         pass
+
+
+class PyTranslator(Translator):
+    """The translator of `-accel tcg`: blocks made into Python functions."""
+
+    def make_codegen(self) -> Codegen:
+        return PyCodegen(self)

@@ -47,6 +47,11 @@ def _remu(a: int, b: int) -> int:
 
 
 HELPERS = {"DIV": _div, "DIVU": _divu, "REM": _rem, "REMU": _remu}
+# The helpers simple enough to spell out where they are called (the Python block tier
+# does, to save a call), as expressions of their arguments {a} and {b}: each must equal
+# its function above.
+INLINE = {"DIVU": "({a} // {b} if {b} else " + CONSTANTS["MASK"] + ")",
+          "REMU": "({a} % {b} if {b} else {a})"}
 
 
 def statement(op: Op, rd_name: str = "RD") -> str:

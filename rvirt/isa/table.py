@@ -296,3 +296,37 @@ STORE_WIDTHS: dict[str, int] = {op.name: op.width for op in BASE if op.kind == "
 BRANCHES: frozenset[str] = frozenset(op.name for op in BASE if op.kind == "branch")
 DIRECT_JUMPS: frozenset[str] = frozenset(op.name for op in BASE if op.kind == "jump")
 JUMPS: frozenset[str] = DIRECT_JUMPS | {op.name for op in BASE if op.kind == "ijump"}
+DIRECT: frozenset[str] = BRANCHES | DIRECT_JUMPS  # targets known from the encoding
+
+
+def base_name(op: Op) -> str:
+    """The name of the row that holds op's facts (a compressed row's base row)."""
+    return op.base or op.name
+
+
+def kind(op: Op) -> str:
+    return facts(op).kind
+
+
+# What the block tiers ask of a kind (rvirt.exec.blocks, pygen, native):
+# - control flow, and system instructions (ecall, ebreak, xRET, wfi, fence.i, sfence.vma),
+#   which change the pc or how code is fetched and run, end a block;
+# - CSR accesses and atomics call into the hart and can trap or change which interrupts
+#   are enabled, but the block goes on after them (the batch ends if they say so);
+# - plain ALU operations and fences touch neither memory nor the hart: a short run of
+#   them may be inlined as the body of an `if`.
+_ENDS_BLOCK = frozenset({"branch", "jump", "ijump", "system"})
+_GOES_ON = frozenset({"csr", "amo"})
+_PLAIN = frozenset({"alu", "fence"})
+
+
+def ends_block(op: Op) -> bool:
+    return kind(op) in _ENDS_BLOCK
+
+
+def goes_on_after_call(op: Op) -> bool:
+    return kind(op) in _GOES_ON
+
+
+def is_plain(op: Op) -> bool:
+    return kind(op) in _PLAIN

@@ -62,10 +62,13 @@ def _run_time_imports(tree: ast.AST, module: str) -> set[str]:
                 name = ".".join(base + ([node.module] if node.module else []))
             else:
                 name = node.module or ""
-            found.add(name)
-            for alias in node.names:  # `from rvirt.board import memmap` names a module
-                if (PACKAGE.parent / (name.replace(".", "/") + f"/{alias.name}.py")).exists():
-                    found.add(f"{name}.{alias.name}")
+            # `from rvirt.board import memmap` names a module: that module is what is
+            # imported (its package's __init__ runs first, but is not depended on)
+            subs = {f"{name}.{alias.name}" for alias in node.names
+                    if (PACKAGE.parent / (name.replace(".", "/") + f"/{alias.name}.py")).exists()}
+            found.update(subs)
+            if len(subs) < len(node.names):
+                found.add(name)
         for child in ast.iter_child_nodes(node):
             visit(child)
 
@@ -93,6 +96,53 @@ def upward_imports() -> set[tuple[str, str]]:
             if theirs is not None and theirs > mine:
                 found.add((module, imported))
     return found
+
+
+def import_cycles() -> list[list[str]]:
+    """Groups of modules that import each other, directly or in a ring (deferred imports
+    included): the strongly connected components of the import graph."""
+    modules = _modules()
+    graph: dict[str, set[str]] = {}
+    for module, path in modules.items():
+        deps = set()
+        for imported in _run_time_imports(ast.parse(path.read_text()), module):
+            while imported and imported not in modules:  # `from m import name`
+                imported = imported.rpartition(".")[0]
+            if imported and imported != module:
+                deps.add(imported)
+        graph[module] = deps
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+
+    def visit(v: str) -> None:  # Tarjan's algorithm
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                cycles.append(sorted(group))
+
+    for v in graph:
+        if v not in index:
+            visit(v)
+    return cycles
+
+
+def test_no_import_cycles() -> None:
+    assert import_cycles() == []
 
 
 def test_every_package_has_a_layer() -> None:

@@ -13,6 +13,7 @@ import pytest
 
 from rvirt.board.virt import Board, BoardConfig
 from rvirt.exec import native
+from rvirt.exec.blocks import Insn
 from rvirt.exec.translate import Translator
 from rvirt.isa.decode import decode
 from tests.exec import programs as P
@@ -57,13 +58,13 @@ def test_a_store_into_native_code_drops_it() -> None:
     assert m.translator.dropped >= 1  # type: ignore[attr-defined]
 
 
-def _block(*words: int, pc: int = 0x80000000) -> list[tuple[int, int, object, dict[str, int]]]:
+def _block(*words: int, pc: int = 0x80000000) -> list[Insn]:
     out = []
     for w in words:
         found = decode(w)
         assert found is not None
         op, f = found
-        out.append((pc, w, op, f))
+        out.append(Insn(pc, w, op, f))
         pc += op.length
     return out
 
@@ -76,7 +77,7 @@ def test_the_table_lowers_to_ir() -> None:
     and a store: straight IR, with no call out of native code."""
     # div a0, a1, a2; mulhu a3, a1, a2; lw a4, 8(sp); sw a4, 12(sp)
     insns = _block(0x02C5C533, 0x02C5B6B3, 0x00812703, 0x00E12623)
-    ir = native.generate(insns, 0x80000000, 1 << 20, ADDRS)  # type: ignore[arg-type]
+    ir = native.generate(insns, 0x80000000, 1 << 20, ADDRS)
     assert ir is not None
     assert "sdiv i64" in ir and "mul i128" in ir
     assert "load i32" in ir and "store i32" in ir

@@ -179,6 +179,7 @@ def test_accel_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_constants_are_folded_into_the_block() -> None:
     """`li t2, 1103515245` (lui + addi) becomes one constant, and the multiply that
     follows uses it as a literal; a register read before any constant is set stays."""
+    from rvirt.exec.blocks import Insn
     from rvirt.exec.translate import generate
     from rvirt.isa.decode import decode
 
@@ -189,7 +190,7 @@ def test_constants_are_folded_into_the_block() -> None:
     for i, w in enumerate(words):
         found = decode(w)
         assert found is not None
-        insns.append((0x80000000 + 4 * i, w, *found))
+        insns.append(Insn(0x80000000 + 4 * i, w, *found))
     src = generate(insns, 0x80000000, 1 << 20)
     assert "x7 = 0x41c64e6d" in src and "0x41c65000" not in src
     assert "x28 = (x10 * 0x41c64e6d) & 0xffffffff" in src

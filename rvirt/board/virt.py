@@ -34,6 +34,7 @@ from rvirt.devices.virtio_stub import VirtioStub
 from rvirt.errors import MachineExit, MachineReset, RvirtError
 from rvirt.exec.interp import execute
 from rvirt.exec.translate import Translator
+from rvirt.isa.xlen import MASK, XLEN
 from rvirt.loader.elf import Image, load
 from rvirt.mem.bus import Bus
 
@@ -86,7 +87,7 @@ class BoardConfig:
 class Board:
     """A virt board with one rv32 hart, ready to run from the reset vector at 0x1000."""
 
-    xlen = 32
+    xlen = XLEN
     # The devices of the board's slots (rvirt.board.slots), set by _wire_devices.
     clint: Clint
     plic: Plic
@@ -639,7 +640,7 @@ class Board:
 
     def write_register(self, regnum: int, value: int) -> bool:
         h = self.hart
-        value &= 0xFFFFFFFF
+        value &= MASK
         if 0 <= regnum < 32:
             if regnum:
                 h.x[regnum] = value
@@ -667,7 +668,7 @@ class Board:
         out = []
         done = 0
         while done < length:
-            va = (addr + done) & 0xFFFFFFFF
+            va = (addr + done) & MASK
             n = min(length - done, 0x1000 - (va & 0xFFF))
             pa = debug_translate(self.hart, va)
             if pa is None:

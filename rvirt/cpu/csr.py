@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from rvirt.cpu.triggers import TINFO
 from rvirt.isa.csrs import CSR_NAMES
+from rvirt.isa.xlen import MASK
 
 if TYPE_CHECKING:
     from rvirt.cpu.hart import Hart
@@ -126,18 +127,18 @@ def build_csrs(h: Hart) -> dict[int, Csr]:
     add(0x303, wmask=MIDELEG_WMASK, write=h.csr_writer("mideleg", MIDELEG_WMASK))
     add(0x304, wmask=MIE_WMASK, write=h.csr_writer("mie", MIE_WMASK))
     add(0x305, write=h.tvec_writer("mtvec"))
-    add(0x306, wmask=0xFFFFFFFF)
+    add(0x306, wmask=MASK)
     add(0x30A, wmask=1)  # FIOM only: rvirt has none of CBO/Sstc/Svpbmt
     add(0x31A, wmask=0)
     add(0x310, wmask=0)  # MBE/SBE are 0: little-endian only
     add(0x320, wmask=0xFFFFFFFD)
     # --- machine trap handling ---
-    add(0x340, wmask=0xFFFFFFFF)
+    add(0x340, wmask=MASK)
     # Spec: mepc/sepc bit 0 is always zero with IALIGN=16; QEMU 7.2 keeps it
     # (documented difference, docs/differences.md).
     add(0x341, wmask=0xFFFFFFFE)
-    add(0x342, wmask=0xFFFFFFFF)
-    add(0x343, wmask=0xFFFFFFFF)
+    add(0x342, wmask=MASK)
+    add(0x343, wmask=MASK)
     add(0x344, h.read_mip, lambda v: h.write_mip(v, MIP_WMASK),
         rmw_base=lambda: c["mip"])
     # --- PMP (16 entries, 4-byte granularity; WARL and lock rules in pmp.py) ---
@@ -153,11 +154,11 @@ def build_csrs(h: Hart) -> dict[int, Csr]:
     add(0x7A3, lambda: 0, lambda v: None)  # QEMU 7.2: "tdata3 is not supported"
     const(0x7A4, TINFO)
     # --- counters ---
-    add(0xB00, lambda: h.counter("cycle") & 0xFFFFFFFF,
+    add(0xB00, lambda: h.counter("cycle") & MASK,
         lambda v: h.set_counter("cycle", v, False))
     add(0xB80, lambda: h.counter("cycle") >> 32,
         lambda v: h.set_counter("cycle", v, True))
-    add(0xB02, lambda: h.counter("instret") & 0xFFFFFFFF,
+    add(0xB02, lambda: h.counter("instret") & MASK,
         lambda v: h.set_counter("instret", v, False))
     add(0xB82, lambda: h.counter("instret") >> 32,
         lambda v: h.set_counter("instret", v, True))
@@ -168,13 +169,13 @@ def build_csrs(h: Hart) -> dict[int, Csr]:
     # registers hold what is written, as on QEMU, which (unlike rvirt) starts a counter
     # counting when its event selects cycles or instructions (docs/differences.md).
     for i in range(3, 32):
-        mask = 0xFFFFFFFF if i < 3 + HPM_COUNTERS else 0
+        mask = MASK if i < 3 + HPM_COUNTERS else 0
         add(0xB00 + i, wmask=mask)
         add(0xB80 + i, wmask=mask)
-        add(0x320 + i, wmask=0xFFFFFFFF)
+        add(0x320 + i, wmask=MASK)
     for bit, name in ((0, "cycle"), (1, "time"), (2, "instret")):
         ok = _counter_ok(h, bit)
-        add(0xC00 + bit, lambda n=name: h.counter(n) & 0xFFFFFFFF, predicate=ok)
+        add(0xC00 + bit, lambda n=name: h.counter(n) & MASK, predicate=ok)
         add(0xC80 + bit, lambda n=name: h.counter(n) >> 32, predicate=ok)
     for i in range(3, 32):  # the user-level views of mhpmcounter3..31 (spec 2.8 Zihpm)
         ok = _counter_ok(h, i)
@@ -186,12 +187,12 @@ def build_csrs(h: Hart) -> dict[int, Csr]:
     add(0x104, lambda: c["mie"] & c["mideleg"],
         lambda v: h.csr_writer("mie", c["mideleg"])(v))
     add(0x105, write=h.tvec_writer("stvec"))
-    add(0x106, wmask=0xFFFFFFFF)
+    add(0x106, wmask=MASK)
     add(0x10A, wmask=1)
-    add(0x140, wmask=0xFFFFFFFF)
+    add(0x140, wmask=MASK)
     add(0x141, wmask=0xFFFFFFFE)
-    add(0x142, wmask=0xFFFFFFFF)
-    add(0x143, wmask=0xFFFFFFFF)
+    add(0x142, wmask=MASK)
+    add(0x143, wmask=MASK)
     add(0x144, lambda: h.read_mip() & c["mideleg"],
         lambda v: h.write_mip(v, SIP_WMASK & c["mideleg"]),
         rmw_base=lambda: c["mip"] & c["mideleg"])

@@ -13,6 +13,7 @@ from __future__ import annotations
 import mmap
 import sys
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from rvirt.cpu import csr as C
 from rvirt.cpu.mmu import FETCH, SATP_SV32, Mmu, make_accessors
@@ -30,7 +31,7 @@ from rvirt.cpu.trap import (
 )
 from rvirt.cpu.triggers import Triggers
 from rvirt.isa.table import LOAD_WIDTHS, STORE_WIDTHS
-from rvirt.isa.xlen import MASK
+from rvirt.isa.xlen import MASK, XLEN
 from rvirt.mem.bus import Bus, BusError
 
 MASK32 = MASK  # registers, addresses and CSR values: XLEN bits
@@ -414,7 +415,8 @@ class Hart:
 
     # --- memory ---------------------------------------------------------------------------
     def _install_accessors(self) -> None:
-        """Install lb/lh/lw/lbu/lhu/sb/sh/sw and fetch helpers as closures over RAM."""
+        """Install the table's load and store accessors (h.lw, h.sb, ...) and the fetch
+        helpers as closures over RAM."""
         ram = self.ram
         base = self.ram_base
         size = len(ram)
@@ -459,61 +461,62 @@ class Hart:
                 raise Trap(STORE_ACCESS, e.addr) from None
             stored(a, n)
 
-        def lb(a: int) -> int:
-            o = a - base
-            v = ram[o] if 0 <= o < size else slow_load(a, 1)
-            return ((v ^ 0x80) - 0x80) & MASK32
+        # One load and one store accessor per row of the table (its name, width and
+        # sign: LOAD_WIDTHS, STORE_WIDTHS), each specialised to its width so the RAM
+        # path is one view lookup.
+        def make_load(n: int, signed: bool) -> Callable[[int], int]:
+            sign = 1 << (8 * n - 1)
+            if n == 1:
+                def load(a: int) -> int:
+                    o = a - base
+                    return ram[o] if 0 <= o < size else slow_load(a, 1)
 
-        def lbu(a: int) -> int:
-            o = a - base
-            return ram[o] if 0 <= o < size else slow_load(a, 1)
+                def load_s(a: int) -> int:
+                    o = a - base
+                    v = ram[o] if 0 <= o < size else slow_load(a, 1)
+                    return ((v ^ sign) - sign) & MASK
+            elif n == 2:
+                def load(a: int) -> int:
+                    o = a - base
+                    return r16[o >> 1] if 0 <= o < size and not o & 1 else slow_load(a, 2)
 
-        def lh(a: int) -> int:
-            o = a - base
-            v = r16[o >> 1] if 0 <= o < size and not o & 1 else slow_load(a, 2)
-            return ((v ^ 0x8000) - 0x8000) & MASK32
-
-        def lhu(a: int) -> int:
-            o = a - base
-            return r16[o >> 1] if 0 <= o < size and not o & 1 else slow_load(a, 2)
-
-        def lw(a: int) -> int:
-            o = a - base
-            return r32[o >> 2] if 0 <= o < size and not o & 3 else slow_load(a, 4)
-
-        def sb(a: int, v: int) -> None:
-            o = a - base
-            if 0 <= o < size:
-                ram[o] = v & 0xFF
-                if code[o >> 12]:
-                    self.on_code_write(a)
-                if watch[o >> 12]:
-                    self.on_watched_write(a, 1)
+                def load_s(a: int) -> int:
+                    o = a - base
+                    v = r16[o >> 1] if 0 <= o < size and not o & 1 else slow_load(a, 2)
+                    return ((v ^ sign) - sign) & MASK
             else:
-                slow_store(a, 1, v)
+                assert n == 4, f"a {n}-byte load on rv32"
 
-        def sh(a: int, v: int) -> None:
-            o = a - base
-            if 0 <= o < size and not o & 1:
-                r16[o >> 1] = v & 0xFFFF
-                if code[o >> 12]:
-                    self.on_code_write(a)
-                if watch[o >> 12]:
-                    self.on_watched_write(a, 2)
-            else:
-                slow_store(a, 2, v)
+                def load(a: int) -> int:
+                    o = a - base
+                    return r32[o >> 2] if 0 <= o < size and not o & 3 else slow_load(a, 4)
 
-        def sw(a: int, v: int) -> None:
-            o = a - base
-            if 0 <= o < size and not o & 3:
-                r32[o >> 2] = v
-                if code[o >> 12]:
-                    self.on_code_write(a)
-                if watch[o >> 12]:
-                    self.on_watched_write(a, 4)
-            else:
-                slow_store(a, 4, v)
+                def load_s(a: int) -> int:
+                    o = a - base
+                    v = r32[o >> 2] if 0 <= o < size and not o & 3 else slow_load(a, 4)
+                    return ((v ^ sign) - sign) & MASK
+            return load_s if signed and 8 * n < XLEN else load
 
+        def make_store(n: int) -> Callable[[int, int], None]:
+            view, shift, keep = {1: (ram, 0, 0xFF), 2: (r16, 1, 0xFFFF), 4: (r32, 2, MASK)}[n]
+            align = n - 1
+
+            def store(a: int, v: int) -> None:
+                o = a - base
+                if 0 <= o < size and not o & align:
+                    view[o >> shift] = v & keep
+                    if code[o >> 12]:
+                        self.on_code_write(a)
+                    if watch[o >> 12]:
+                        self.on_watched_write(a, n)
+                else:
+                    slow_store(a, n, v)
+            return store
+
+        fast: dict[str, Callable[..., Any]] = {
+            **{name: make_load(n, signed) for name, (n, signed) in LOAD_WIDTHS.items()},
+            **{name: make_store(n) for name, n in STORE_WIDTHS.items()}}
+        lw = fast["lw"]
 
         def parcel(pa: int, va: int) -> int:
             """The 16 bits at physical pa; an access fault with tval = va if unmapped."""
@@ -580,8 +583,7 @@ class Hart:
             except BusError:
                 raise Trap(STORE_ACCESS, a) from None
 
-        self.fast = dict(lb=lb, lbu=lbu, lh=lh, lhu=lhu, lw=lw, sb=sb, sh=sh, sw=sw,
-                         lr_w=lr_w, amo_load=amo_load)
+        self.fast = dict(fast, lr_w=lr_w, amo_load=amo_load)
         self.checked = make_accessors(self, mmu)
         self.accessors = self.fast  # the set in use: fast, or checked by MMU/PMP
         self.__dict__.update(self.fast)

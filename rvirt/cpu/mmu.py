@@ -23,7 +23,8 @@ from rvirt.cpu.trap import (
     STORE_PAGE,
     Trap,
 )
-from rvirt.isa.xlen import MASK
+from rvirt.isa.table import LOAD_WIDTHS, STORE_WIDTHS
+from rvirt.isa.xlen import MASK, XLEN
 from rvirt.mem.bus import BusError
 
 if TYPE_CHECKING:
@@ -194,8 +195,8 @@ class Mmu:
 
 
 def make_accessors(h: Hart, mmu: Mmu) -> dict[str, Callable[..., int | None]]:
-    """lb/lbu/lh/lhu/lw/sb/sh/sw, lr_w and amo_load that translate (when mmu.data_on)
-    and check PMP (when it applies at the effective privilege).  Faults carry the
+    """The table's loads and stores (lb, ..., sw), lr_w and amo_load that translate
+    (when mmu.data_on) and check PMP (when it applies at the effective privilege).  Faults carry the
     virtual address in tval (spec 4.3.2 step 2, QEMU 7.2)."""
     ram, base, size = h.ram, h.ram_base, len(h.ram)
     bus = h.bus
@@ -265,29 +266,15 @@ def make_accessors(h: Hart, mmu: Mmu) -> dict[str, Callable[..., int | None]]:
         except BusError as e:
             raise Trap(STORE_ACCESS, va + e.addr - pa & MASK32) from None
 
-    def lb(a: int) -> int:
-        return ((load(a, 1) ^ 0x80) - 0x80) & MASK32
+    # One accessor per load and store row of the table, from its width and sign.
+    def make_load(n: int, signed: bool) -> Callable[[int], int]:
+        sign = 1 << (8 * n - 1)
+        if signed and 8 * n < XLEN:
+            return lambda a: ((load(a, n) ^ sign) - sign) & MASK32
+        return lambda a: load(a, n)
 
-    def lbu(a: int) -> int:
-        return load(a, 1)
-
-    def lh(a: int) -> int:
-        return ((load(a, 2) ^ 0x8000) - 0x8000) & MASK32
-
-    def lhu(a: int) -> int:
-        return load(a, 2)
-
-    def lw(a: int) -> int:
-        return load(a, 4)
-
-    def sb(a: int, v: int) -> None:
-        store(a, 1, v)
-
-    def sh(a: int, v: int) -> None:
-        store(a, 2, v)
-
-    def sw(a: int, v: int) -> None:
-        store(a, 4, v)
+    def make_store(n: int) -> Callable[[int, int], None]:
+        return lambda a, v: store(a, n, v)
 
     def lr_w(a: int) -> int:
         if a & 3:
@@ -312,8 +299,9 @@ def make_accessors(h: Hart, mmu: Mmu) -> dict[str, Callable[..., int | None]]:
         except BusError:
             raise Trap(STORE_ACCESS, a) from None
 
-    return dict(lb=lb, lbu=lbu, lh=lh, lhu=lhu, lw=lw, sb=sb, sh=sh, sw=sw, lr_w=lr_w,
-                amo_load=amo_load)
+    return {**{name: make_load(n, signed) for name, (n, signed) in LOAD_WIDTHS.items()},
+            **{name: make_store(n) for name, n in STORE_WIDTHS.items()},
+            "lr_w": lr_w, "amo_load": amo_load}
 
 
 def debug_translate(h: Hart, va: int) -> int | None:

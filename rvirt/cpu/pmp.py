@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rvirt.isa.xlen import MASK
+
 PMP_R, PMP_W, PMP_X = 1, 2, 4
 PMP_A = 3 << 3
 PMP_L = 1 << 7
@@ -59,7 +61,7 @@ class Pmp:
             nxt = self.cfg(i + 1)
             if nxt & PMP_L and nxt >> 3 & 3 == A_TOR:
                 return
-        self.csr[f"pmpaddr{i}"] = value & 0xFFFFFFFF
+        self.csr[f"pmpaddr{i}"] = value & MASK
         self.rebuild()
 
     def rebuild(self) -> None:

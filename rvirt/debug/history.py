@@ -23,6 +23,7 @@ from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
 from rvirt.debug.target import Stop
+from rvirt.isa.xlen import MASK, XLEN
 
 if TYPE_CHECKING:
     from rvirt.board.virt import Board
@@ -775,7 +776,7 @@ class History:
         self._truncate()
         ok = self.m.write_register(regnum, value)
         if ok:
-            self._log("register", regnum, (value & 0xFFFFFFFF).to_bytes(4, "little"))
+            self._log("register", regnum, (value & MASK).to_bytes(XLEN // 8, "little"))
         return ok
 
     def write_memory(self, addr: int, data: bytes) -> bool:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from rvirt.isa.csrs import CSR_NAMES
 from rvirt.isa.decode import decode, extract
 from rvirt.isa.table import BY_NAME, TABLE, Op
+from rvirt.isa.xlen import MASK
 
 ABI = ("zero ra sp gp tp t0 t1 t2 s0 s1 a0 a1 a2 a3 a4 a5 a6 a7 "
        "s2 s3 s4 s5 s6 s7 s8 s9 s10 s11 t3 t4 t5 t6").split()
@@ -39,7 +40,7 @@ def disassemble(w: int, pc: int = 0) -> str:
         "imm": str(f.get("imm", 0)),
         "uimm": hex((f.get("imm", 0) >> 12) & 0xFFFFF),
         "cuimm": hex((f.get("imm", 0) >> 12) & 0xFFFFF),
-        "target": f"{(pc + f.get('imm', 0)) & 0xFFFFFFFF:x}",
+        "target": f"{(pc + f.get('imm', 0)) & MASK:x}",
         "shamt": hex(f.get("shamt", 0)),
         "csr": CSR_NAMES.get(f.get("csr", -1), hex(f.get("csr", 0))),
         "zimm": str(f.get("zimm", 0)),

@@ -23,7 +23,7 @@ from typing import TypeVar
 
 import pytest
 
-from tests.gdb.rspclient import RspClient
+from tests.debug.gdbstub.rspclient import RspClient
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "tests" / "_build"

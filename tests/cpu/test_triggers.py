@@ -1,6 +1,6 @@
 """Debug triggers (rvirt/cpu/triggers.py) at the unit level: WARL writes of tdata1, the
 CSR plumbing, the match checks, and that the block translator steps aside while any
-trigger is armed.  tests/priv/triggers.S compares the whole behaviour with QEMU 7.2."""
+trigger is armed.  tests/cpu/priv/triggers.S compares the whole behaviour with QEMU 7.2."""
 
 from __future__ import annotations
 

@@ -48,7 +48,7 @@ from rvirt.board.virt import Board
 from rvirt.cpu.hart import Hart
 from rvirt.cpu.pmp import PMP_R, PMP_W, PMP_X
 from rvirt.exec.translate import THRESHOLD, Space, Translator
-from tests.diff import randgen
+from tests.cpu.lockstep import randgen
 from tests.exec import harness
 
 # Sv32 PTE bits (priv spec 4.3.1), satp.MODE (4.1.11), mstatus bits (3.1.6)

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests import tooling
-from tests.diff import randgen
+from tests.cpu.lockstep import randgen
 from tests.exec.harness import assert_same
 from tests.isa import corpus
 

@@ -1,4 +1,4 @@
-"""The privileged test programs (tests/priv: modes, Sv32 in S and U mode, MPRV, PMP,
+"""The privileged test programs (tests/cpu/priv: modes, Sv32 in S and U mode, MPRV, PMP,
 faults, triggers) on the interpreter alone and on the translator: every observable must
 agree, and the programs that run code under Sv32 or PMP must run some of it as mapped
 blocks (the translator's second space, keyed by virtual pc and physical page)."""
@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.exec.harness import assert_same
-from tests.priv import programs
+from tests.cpu.priv import programs
 
 pytestmark = pytest.mark.tools
 

@@ -123,7 +123,7 @@ def test_without_llvmlite_one_note_and_python_blocks(monkeypatch: pytest.MonkeyP
 def test_code_under_sv32_or_pmp_runs_native(name: str) -> None:
     """Mapped blocks (keyed by virtual pc and physical page) become native too: their
     loads, stores and chaining read the native copy of the MMU's RAM fast path."""
-    from tests.priv import programs
+    from tests.cpu.priv import programs
 
     elf = programs.build(name)
     ref, _ = run(elf, "interp", BUDGET)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.diff import randgen
+from tests.cpu.lockstep import randgen
 from tests.isa import corpus
 from tests.tooling import CROSS, assemble, need
 

@@ -291,8 +291,10 @@ class Queue:
         self.inuse -= 1
 
     def push(self, elem: Element, length: int) -> None:
-        """virtqueue_push: the chain into the used ring with the bytes written."""
-        if not self.mapped:
+        """virtqueue_push: the chain into the used ring with the bytes written; a broken
+        device's completions go nowhere (virtqueue_fill/flush on a disabled device)."""
+        if not self.mapped or self.core.broken:
+            self.inuse -= 1
             return
         slot = self.used + 4 + 8 * (self.used_idx % self.num)
         self.core.dma.write(slot, elem.head.to_bytes(4, "little")
@@ -321,7 +323,7 @@ class Queue:
 
     def notify(self) -> None:
         """virtio_notify: the used-buffer interrupt, unless the driver suppressed it."""
-        if not self.mapped or not self.should_notify():
+        if not self.mapped or self.core.broken or not self.should_notify():
             return
         self.core.set_isr(1)
 

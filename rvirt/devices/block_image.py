@@ -69,6 +69,14 @@ class BlockImage:
             raise
         # snapshot=on: sector -> its bytes, as written by the guest since power-on
         self.overlay: dict[int, bytes] = {}
+        # Copy-on-write history of the guest's writes, for machine snapshots and reverse
+        # execution; kept from the first snapshot on (see position()).  Entries are
+        # (sector, old bytes or None, new bytes, image size before), immutable; `applied`
+        # of them are in effect.  A new write after going back starts a new list, so a
+        # snapshot's (list, count) always describes its disk.
+        self.journal: list[tuple[int, bytes | None, bytes, int]] | None = None
+        self.applied = 0
+        self.base_overlay: dict[int, bytes] = {}  # the overlay when the journal began
 
     def _lock(self, perm: set[int], unshared: set[int], what: str) -> None:
         fd = self.fd
@@ -120,17 +128,86 @@ class BlockImage:
     def write(self, offset: int, data: bytes) -> None:
         """Write whole sectors; with snapshot=on into the overlay.  PermissionError on a
         read-only image, OSError on a host I/O error."""
+        if self.readonly and not self.snapshot:
+            raise PermissionError("read-only image")
+        if self.journal is not None:
+            self._journal(offset, data)
+        self._put(offset, data)
+
+    def _journal(self, offset: int, data: bytes) -> None:
+        if self.applied < len(self.journal):  # type: ignore[arg-type]
+            self.journal = self.journal[:self.applied]  # type: ignore[index]
+        first = offset // SECTOR
+        for i in range(len(data) // SECTOR):
+            s = first + i
+            if self.snapshot:
+                old = self.overlay.get(s)
+            else:
+                old = os.pread(self.fd, SECTOR, s * SECTOR) if s * SECTOR < self.size else None
+            self.journal.append((s, old, data[i * SECTOR:(i + 1) * SECTOR],  # type: ignore[union-attr]
+                                 self.size))
+        self.applied = len(self.journal)  # type: ignore[arg-type]
+
+    def _put(self, offset: int, data: bytes) -> None:
         if self.snapshot:
             first = offset // SECTOR
             for i in range(len(data) // SECTOR):
                 self.overlay[first + i] = data[i * SECTOR:(i + 1) * SECTOR]
             return
-        if self.readonly:
-            raise PermissionError("read-only image")
         done = 0
         while done < len(data):
             done += os.pwrite(self.fd, data[done:], offset + done)
         self.size = max(self.size, offset + len(data))
+
+    # --- snapshots of the disk ----------------------------------------------------------
+    def position(self) -> tuple[object, int, object]:
+        """Where the disk is in the guest's writes: (journal, entries applied, identity),
+        cheap to take; the journal starts with the first call."""
+        if self.journal is None:
+            self.journal = []
+            self.applied = 0
+            self.base_overlay = dict(self.overlay)
+        return (self.journal, self.applied, (self, self.base_overlay))
+
+    def go_to(self, position: tuple[object, int, object]) -> bool:
+        """Put the disk where position() was taken: writes after it undone, those before
+        it redone.  False when that cannot be done (a position of another image written
+        in place)."""
+        journal, k, ident = position
+        entries: list[tuple[int, bytes | None, bytes, int]] = journal  # type: ignore[assignment]
+        if self.journal is None:
+            self.position()
+        mine = self.journal
+        assert mine is not None
+        if not isinstance(ident, tuple) or ident[0] is not self:
+            if not self.snapshot:
+                return False
+            # another machine's image: its overlay at the journal's start, then its writes
+            self.overlay = dict(ident[1])  # type: ignore[index]
+            for s, _, new, _ in entries[:k]:
+                self.overlay[s] = new
+            self.journal, self.applied = entries, k
+            return True
+        common = 0
+        limit = min(self.applied, k)
+        while common < limit and mine[common] is entries[common]:
+            common += 1
+        for s, old, _, size in reversed(mine[common:self.applied]):  # undo
+            if self.snapshot:
+                if old is None:
+                    self.overlay.pop(s, None)
+                else:
+                    self.overlay[s] = old
+            else:
+                if old is not None:
+                    self._put(s * SECTOR, old)
+                if size < self.size:
+                    os.ftruncate(self.fd, size)
+                    self.size = size
+        for s, _, new, _ in entries[common:k]:  # redo
+            self._put(s * SECTOR, new)
+        self.journal, self.applied = entries, k
+        return True
 
     def flush(self) -> None:
         """Make written data durable (a guest's FLUSH, and the machine's exit)."""

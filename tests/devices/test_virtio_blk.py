@@ -251,3 +251,56 @@ def test_ring_outside_ram_is_refused(image: Path) -> None:
     g.w(0x44, 1)
     g.w(0x50, 0)
     assert g.broken and g.errors == ["virtio-blk: Cannot map desc"]
+
+
+# --- the disk in machine snapshots (copy-on-write journal of written sectors) ----------
+
+def _sector(g: Guest, n: int) -> bytes:
+    assert request(g, B.T_IN, n) == B.S_OK
+    return g.peek(BUF, 512)
+
+
+@pytest.mark.parametrize("snapshot", [False, True], ids=["in place", "snapshot=on"])
+def test_going_back_and_forth_restores_the_disk(image: Path, snapshot: bool) -> None:
+    g = guest(image, snapshot=snapshot)
+    original = image.read_bytes()
+    s0 = g.dev.state()
+    request(g, B.T_OUT, 2, b"\xaa" * 512)
+    s1 = g.dev.state()
+    request(g, B.T_OUT, 2, b"\xbb" * 512)
+    request(g, B.T_OUT, SECTORS - 1, b"\xcc" * 512)
+    s2 = g.dev.state()
+    g.dev.set_state(s1)
+    assert _sector(g, 2) == b"\xaa" * 512 and _sector(g, SECTORS - 1) == original[-512:]
+    g.dev.set_state(s2)  # forward again: the writes redone
+    assert _sector(g, 2) == b"\xbb" * 512 and _sector(g, SECTORS - 1) == b"\xcc" * 512
+    g.dev.set_state(s1)
+    request(g, B.T_OUT, 3, b"\xdd" * 512)  # another future from s1
+    g.dev.set_state(s2)
+    assert _sector(g, 2) == b"\xbb" * 512 and _sector(g, 3) == original[3 * 512:4 * 512]
+    g.dev.set_state(s0)
+    assert _sector(g, 2) == original[1024:1536]
+    if not snapshot:
+        assert image.read_bytes() == original  # the file itself went back
+
+
+def test_another_machine_takes_a_snapshot_on_disk(image: Path) -> None:
+    a = guest(image, snapshot=True)
+    a.dev.state()
+    request(a, B.T_OUT, 4, b"\x44" * 512)
+    saved = a.dev.state()
+    b = guest(image, snapshot=True)  # snapshot=on images share the file
+    b.dev.set_state(saved)  # with the rest of the machine: RAM and the driver's place
+    b.ram[:] = a.ram
+    b.avail_idx = a.avail_idx
+    assert _sector(b, 4) == b"\x44" * 512
+
+
+def test_an_in_place_disk_of_another_machine_says_so(image: Path) -> None:
+    a = guest(image)
+    saved = a.dev.state()
+    a.dev.close()
+    b = guest(image)
+    b.dev.set_state(saved)
+    assert b.errors == [f"virtio-blk: {image} is written in place: its contents are not "
+                        f"those of the snapshot (snapshot=on keeps them)"]

@@ -35,13 +35,12 @@ class VirtioRng(Backend):
         return bytes(out)
 
     def set_status(self, status: int) -> None:
-        # QEMU's virtio_rng_set_status: a driver that becomes ready gets what it queued
-        became_ready = status & S_DRIVER_OK and not self.core.status & S_DRIVER_OK
-        if became_ready:
-            self.core.status = status
-            for q in self.core.queues:
-                if q.desc:
-                    self.handle(q)
+        # QEMU's virtio_rng_set_status: any status write looks at the queue again, so a
+        # driver that becomes ready gets what it queued before
+        self.core.status = status
+        for q in self.core.queues:
+            if q.desc:
+                self.handle(q)
 
     def handle(self, q: Queue) -> None:
         """virtio_rng_process and chr_read: every queued buffer filled."""

@@ -160,7 +160,8 @@ class Board:
         self.on_outside_write: list[Callable[[int, int], None]] = []
         # Where what the guest prints goes (a front end sharing the terminal may wrap it).
         self.print_out = console or stdout_write
-        self.dma = Dma(self._dma_read, self._dma_write, self._in_ram)
+        self.dma = Dma(MM.DRAM_BASE, config.ram_size, self._dma_read, self._dma_write,
+                       self._dma_other)
         self._wire_devices(self._output)
         try:
             self._plug_virtio()
@@ -258,21 +259,19 @@ class Board:
             self.virtio[bus].plug(backend)
 
     # --- guest memory for devices (DMA) -------------------------------------------------
-    def _in_ram(self, pa: int, n: int) -> bool:
-        return n >= 0 and MM.DRAM_BASE <= pa and pa + n <= MM.DRAM_BASE + self.config.ram_size
-
-    def _dma_read(self, pa: int, n: int) -> bytes | None:
-        if not self._in_ram(pa, n):
-            return None
+    def _dma_read(self, pa: int, n: int) -> bytes:
         o = pa - MM.DRAM_BASE
         return self.ram[o:o + n]
 
-    def _dma_write(self, pa: int, data: bytes) -> bool:
+    def _dma_other(self, pa: int, n: int) -> bytes:
+        """What a device reads outside RAM: the boot ROM's bytes, zeros elsewhere (QEMU
+        would read a device's registers; no guest has a reason to point a device there)."""
+        return self.bus.debug_read(pa, n) or bytes(n)
+
+    def _dma_write(self, pa: int, data: bytes) -> None:
         """A device's write to RAM: told to history (on_outside_write) and to the
         translator, so code a device wrote is fetched afresh, as a store of the hart."""
         n = len(data)
-        if not self._in_ram(pa, n):
-            return False
         for hook in self.on_outside_write:
             hook(pa, n)
         o = pa - MM.DRAM_BASE
@@ -285,7 +284,6 @@ class Board:
                 while h.code_pages[page] and a < end:
                     h.on_code_write(MM.DRAM_BASE + a)
                     a += 4
-        return True
 
     def close(self) -> None:
         """The machine ends: devices flush and close what they hold (disk images)."""

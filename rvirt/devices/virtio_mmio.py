@@ -78,15 +78,46 @@ DESC_SIZE = 16
 CHUNK = 1 << 20  # bytes copied at a time between guest memory and the host
 
 
-@dataclass(frozen=True)
 class Dma:
-    """The device's window on guest physical memory (the board's RAM).  `read` returns
-    None and `write` False when any byte of the range is outside RAM; `contains` says
-    whether a range lies wholly in RAM."""
+    """The device's window on guest physical memory.  RAM (`base`, `size`) is read and
+    written through `read(pa, n)` and `write(pa, data)`; any other address, as QEMU's
+    address_space_map does for memory it cannot map directly, through one bounce buffer
+    of at most a page: `other(pa, n)` gives what reads there see (ROM's bytes, zeros
+    where nothing or a device is), and writes there are dropped."""
 
-    read: Callable[[int, int], bytes | None]
-    write: Callable[[int, bytes], bool]
-    contains: Callable[[int, int], bool]
+    BOUNCE_SIZE = 4096  # TARGET_PAGE_SIZE: QEMU's bounce buffer
+
+    def __init__(self, base: int, size: int, read: Callable[[int, int], bytes],
+                 write: Callable[[int, bytes], None],
+                 other: Callable[[int, int], bytes] | None = None) -> None:
+        self.base, self.end = base, base + size
+        self._read, self._write = read, write
+        self._other = other or (lambda pa, n: bytes(n))
+        # QEMU has one bounce buffer: a second mapping of non-RAM memory fails while the
+        # first is held (until its request completes)
+        self.bounce_in_use = False
+
+    def contains(self, pa: int, n: int) -> bool:
+        return n >= 0 and self.base <= pa and pa + n <= self.end
+
+    def touches(self, pa: int, n: int) -> bool:
+        return pa < self.end and self.base < pa + n
+
+    def ram_run(self, pa: int, n: int) -> int:
+        """How many of the n bytes from pa lie in RAM before it ends (0: pa is not in RAM)."""
+        return max(0, min(n, self.end - pa)) if self.base <= pa else 0
+
+    def other_run(self, pa: int, n: int) -> int:
+        """How many of the n bytes from pa lie outside RAM before it starts."""
+        return min(n, self.base - pa) if pa < self.base else n
+
+    def read(self, pa: int, n: int) -> bytes:
+        """n bytes wholly in RAM or wholly outside it (the caller's mapping says which)."""
+        return self._read(pa, n) if self.contains(pa, n) else self._other(pa, n)
+
+    def write(self, pa: int, data: bytes) -> None:
+        if self.contains(pa, len(data)):
+            self._write(pa, data)
 
 
 class VirtioError(Exception):
@@ -101,6 +132,7 @@ class Element:
     head: int
     out: list[tuple[int, int]] = field(default_factory=list)
     in_: list[tuple[int, int]] = field(default_factory=list)
+    bounce: bool = False  # holds the bounce buffer (a piece outside RAM)
 
     def in_size(self) -> int:
         return sum(n for _, n in self.in_)
@@ -162,7 +194,9 @@ class Queue:
         self.map_rings()
 
     def map_rings(self) -> None:
-        """virtio_init_region_cache: the three rings must be in RAM."""
+        """virtio_init_region_cache: each ring must lie wholly in RAM or wholly outside it
+        (QEMU reads a ring outside RAM the slow way; one across the boundary it cannot
+        map)."""
         self.mapped = False
         if not self.desc:
             return
@@ -171,17 +205,14 @@ class Queue:
         for what, addr, size in (("desc", self.desc, n * DESC_SIZE),
                                  ("used", self.used, 4 + 8 * n + event),
                                  ("avail", self.avail, 4 + 2 * n + event)):
-            if not dma.contains(addr, size):
+            if dma.touches(addr, size) and not dma.contains(addr, size):
                 self.core.error(f"Cannot map {what}")
                 return
         self.mapped = True
 
     # --- guest memory ---------------------------------------------------------------
     def _read(self, addr: int, n: int) -> bytes:
-        data = self.core.dma.read(addr, n)
-        if data is None:  # the rings were checked; a buffer or table was not
-            raise VirtioError("virtio: bogus descriptor or out of resources")
-        return data
+        return self.core.dma.read(addr, n)
 
     def _put16(self, addr: int, value: int) -> None:
         self.core.dma.write(addr, (value & 0xFFFF).to_bytes(2, "little"))
@@ -225,13 +256,15 @@ class Queue:
         guest broke the protocol: the device is broken then)."""
         if self.empty():
             return None
+        elem = Element(0)
         try:
-            return self._pop()
+            return self._pop(elem)
         except VirtioError as e:
+            self._unmap(elem)
             self.core.error(str(e))
             return None
 
-    def _pop(self) -> Element:
+    def _pop(self, elem: Element) -> Element:
         num = self.num
         if self.inuse >= num:
             raise VirtioError("Virtqueue size exceeded")
@@ -240,26 +273,27 @@ class Queue:
         head = _u16(self._read(self.avail + 4 + 2 * (idx % num), 2))
         if head >= num:
             raise VirtioError(f"Guest says index {head} is available")
+        elem.head = head
         if self.core.has(F_EVENT_IDX):
             self.set_avail_event(self.last_avail_idx)
+        dma = self.core.dma
         table, limit, i = self.desc, num, head
         addr, length, flags, nxt = self._desc(table, i)
         if flags & DESC_F_INDIRECT:
             if not length or length % DESC_SIZE:
                 raise VirtioError("Invalid size for indirect buffer table")
-            if not self.core.dma.contains(addr, length):
+            if dma.touches(addr, length) and not dma.contains(addr, length):
                 raise VirtioError("Cannot map indirect buffer")
             table, limit, i = addr, length // DESC_SIZE, 0
             addr, length, flags, nxt = self._desc(table, i)
-        elem = Element(head)
         entries = 0
         while True:
             if flags & DESC_F_WRITE:
-                self._map(elem.in_, QUEUE_SIZE_MAX - len(elem.out), addr, length)
+                self._map(elem, elem.in_, QUEUE_SIZE_MAX - len(elem.out), addr, length)
             else:
                 if elem.in_:
                     raise VirtioError("Incorrect order for descriptors")
-                self._map(elem.out, QUEUE_SIZE_MAX, addr, length)
+                self._map(elem, elem.out, QUEUE_SIZE_MAX, addr, length)
             entries += 1
             if entries > limit:  # more buffers than descriptors: a loop
                 raise VirtioError("Looped descriptor")
@@ -276,23 +310,39 @@ class Queue:
         return (int.from_bytes(d[0:8], "little"), int.from_bytes(d[8:12], "little"),
                 _u16(d, 12), _u16(d, 14))
 
-    def _map(self, sg: list[tuple[int, int]], limit: int, addr: int, length: int) -> None:
-        """virtqueue_map_desc: a buffer of guest RAM, never empty."""
+    def _map(self, elem: Element, sg: list[tuple[int, int]], limit: int, addr: int,
+             length: int) -> None:
+        """virtqueue_map_desc: a buffer, never empty, in as many pieces as it takes: RAM
+        directly, anything else through the one bounce buffer, a page at most."""
         if not length:
             raise VirtioError("virtio: zero sized buffers are not allowed")
-        if len(sg) >= limit:
-            raise VirtioError("virtio: too many write descriptors in indirect table")
-        if not self.core.dma.contains(addr, length):
-            raise VirtioError("virtio: bogus descriptor or out of resources")
-        sg.append((addr, length))
+        dma = self.core.dma
+        while length:
+            if len(sg) >= limit:
+                raise VirtioError("virtio: too many write descriptors in indirect table")
+            n = dma.ram_run(addr, length)
+            if not n:
+                if dma.bounce_in_use:
+                    raise VirtioError("virtio: bogus descriptor or out of resources")
+                dma.bounce_in_use = elem.bounce = True
+                n = min(dma.other_run(addr, length), Dma.BOUNCE_SIZE)
+            sg.append((addr, n))
+            addr, length = addr + n, length - n
+
+    def _unmap(self, elem: Element) -> None:
+        """The element's mappings let go (QEMU's virtqueue_unmap_sg)."""
+        if elem.bounce:
+            self.core.dma.bounce_in_use = elem.bounce = False
 
     def detach(self, elem: Element) -> None:
         """virtqueue_detach_element: given back with no used entry."""
+        self._unmap(elem)
         self.inuse -= 1
 
     def push(self, elem: Element, length: int) -> None:
         """virtqueue_push: the chain into the used ring with the bytes written; a broken
         device's completions go nowhere (virtqueue_fill/flush on a disabled device)."""
+        self._unmap(elem)
         if not self.mapped or self.core.broken:
             self.inuse -= 1
             return

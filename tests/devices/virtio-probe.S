@@ -7,7 +7,7 @@
 #           QueueReady, status after DRIVER_OK
 #   21, 22  the configuration space's words at 0x100..0x13c (57 bytes, then all ones)
 #   23      a byte at 0x139 and a half-word at 0x13a (past the end)
-#   30..37  requests: status byte, used length, used id, interrupt status, avail_event,
+#   30..3a  requests (3a: a buffer outside RAM): status byte, used length, used id, interrupt status, avail_event,
 #           used index
 #   131, 133, 135: the first words and the sum of the sector read by 31, 33, 35
 #   136     the first word of GET_ID's buffer
@@ -233,6 +233,13 @@ _start:
     DESC s6, 2, st, 1, WRITE, 0
     call kick
     SHOW 0x39
+    # 3a: read sector 0 into memory that is not RAM (QEMU's bounce buffer)
+    HDR 0, 0
+    DESC s6, 0, hdr, 16, NEXT, 1
+    DESC s6, 1, 0x50000000, 512, WRITE | NEXT, 2
+    DESC s6, 2, st, 1, WRITE, 0
+    call kick
+    SHOW 0x3a
 
     # --- virtio-rng: 16 bytes ------------------------------------------------------------
     beqz s1, 8f

@@ -22,7 +22,8 @@ class Guest:
                  features: int = (1 << 28) | (1 << 29)) -> None:
         self.ram = bytearray(RAM_SIZE)
         self.errors: list[str] = []
-        dma = Dma(self._read, self._write, self._contains)
+        self.rom = bytes(range(256)) * 16  # "ROM" at 0x1000, what reads outside RAM see
+        dma = Dma(RAM_BASE, RAM_SIZE, self._read, self._write, self._other)
         self.dev = VirtioMmio(dma, legacy=not modern, warn=self.errors.append)
         self.dev.plug(backend)
         self.modern = modern
@@ -33,22 +34,23 @@ class Guest:
     def _contains(self, pa: int, n: int) -> bool:
         return n >= 0 and RAM_BASE <= pa and pa + n <= RAM_BASE + RAM_SIZE
 
-    def _read(self, pa: int, n: int) -> bytes | None:
-        return bytes(self.ram[pa - RAM_BASE:pa - RAM_BASE + n]) if self._contains(pa, n) else None
+    def _read(self, pa: int, n: int) -> bytes:
+        return bytes(self.ram[pa - RAM_BASE:pa - RAM_BASE + n])
 
-    def _write(self, pa: int, data: bytes) -> bool:
-        if not self._contains(pa, len(data)):
-            return False
+    def _other(self, pa: int, n: int) -> bytes:
+        o = pa - 0x1000
+        return self.rom[o:o + n] if 0 <= o and o + n <= len(self.rom) else bytes(n)
+
+    def _write(self, pa: int, data: bytes) -> None:
         self.ram[pa - RAM_BASE:pa - RAM_BASE + len(data)] = data
-        return True
 
     def poke(self, pa: int, data: bytes) -> None:
-        assert self._write(pa, data)
+        assert self._contains(pa, len(data))
+        self._write(pa, data)
 
     def peek(self, pa: int, n: int) -> bytes:
-        data = self._read(pa, n)
-        assert data is not None
-        return data
+        assert self._contains(pa, n)
+        return self._read(pa, n)
 
     # registers
     def r(self, off: int) -> int:

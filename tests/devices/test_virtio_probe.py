@@ -29,12 +29,13 @@ KEY_LINES = {
         0x32: "00000000 00000001 00000000 00000001 00000003 00000003",
         0x36: "00000000 00000015 00000000 00000001 00000007 00000007",
         0x3A: "00000000 00000201 00000000 00000001 0000000b 0000000b",  # outside RAM
-        0x50: "00000007 00000000 0000000b 00000000",  # broken, quietly
+        0x3B: "00000007 0000002a",  # the code the device wrote runs
+        0x50: "00000007 00000000 0000000c 00000000",  # broken, quietly
     },
     True: {  # modern
         0x17: "74726976 00000002 00000002 554d4551",
         0x20: "30006e54 00000101 00000400 0000000b 00000001 0000000f",
-        0x50: "0000004f 00000003 0000000b 00000001",  # NEEDS_RESET, config interrupt
+        0x50: "0000004f 00000003 0000000c 00000001",  # NEEDS_RESET, config interrupt
     },
 }
 
@@ -50,6 +51,8 @@ def disk(path: Path) -> None:
     img[p:p + 16] = (bytes([0x80, 0, 1, 0, 0x83, 3, 16, 0]) + (1).to_bytes(4, "little")
                      + (60).to_bytes(4, "little"))
     img[510:512] = b"\x55\xaa"
+    # sector 7: code the probe reads over a function (li a0, 42; ret)
+    img[7 * 512:7 * 512 + 6] = (0x02A00513).to_bytes(4, "little") + (0x8082).to_bytes(2, "little")
     path.write_bytes(bytes(img))
 
 

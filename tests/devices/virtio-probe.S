@@ -11,6 +11,7 @@
 #           used index
 #   131, 133, 135: the first words and the sum of the sector read by 31, 33, 35
 #   136     the first word of GET_ID's buffer
+#   3b      a function's result, then after the device read new code over it
 #   40      virtio-rng: features 0, used length, interrupt status
 #   50      a zero-sized buffer: status, interrupt status, used index, config generation
 #   51      after reset: status, interrupt status
@@ -240,6 +241,27 @@ _start:
     DESC s6, 2, st, 1, WRITE, 0
     call kick
     SHOW 0x3a
+    # 3b: code the device overwrites runs anew (no fence.i: QEMU drops its translations
+    # on DMA, rvirt as on a store): the value the code returns, hot, then after the read
+    li s8, 100
+9:  call code
+    addi s8, s8, -1
+    bnez s8, 9b
+    mv s9, a0
+    HDR 0, 7
+    DESC s6, 0, hdr, 16, NEXT, 1
+    DESC s6, 1, code, 512, WRITE | NEXT, 2
+    DESC s6, 2, st, 1, WRITE, 0
+    call kick
+    call code
+    mv s8, a0
+    li a0, 0x3b
+    call puthex
+    mv a0, s9
+    call puthex
+    mv a0, s8
+    call puthex
+    call newline
 
     # --- virtio-rng: 16 bytes ------------------------------------------------------------
     beqz s1, 8f
@@ -462,6 +484,13 @@ clear_buf:
 
 SKIP_TRAP_HANDLER
 PROBE_HELPERS
+
+    .section .data
+    .align 9
+code:                           /* sector 7 of the disk holds: li a0, 42; ret */
+    li a0, 7
+    ret
+    .space 512 - 6
 
     .section .bss
     .align 12

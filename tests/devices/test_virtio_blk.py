@@ -283,3 +283,17 @@ def test_buffers_outside_ram_go_through_one_bounce_buffer(image: Path) -> None:
            (ST, 1, WRITE, 0))
     g.post(count=2)  # the first read holds the buffer until the notify ends
     assert g.broken and g.errors == ["virtio-blk: virtio: bogus descriptor or out of resources"]
+
+
+def test_indirect_chain_longer_than_an_element_holds(image: Path) -> None:
+    """An indirect table may be longer than the queue, but one element holds at most
+    1024 buffers (VIRTQUEUE_MAX_SIZE)."""
+    g = guest(image)
+    table = DATA + 0x400
+    n = 1025
+    for i in range(n):
+        g.desc(i, HDR, 16, NEXT if i < n - 1 else 0, i + 1, table=table)
+    g.desc(0, table, 16 * n, INDIRECT)
+    g.post()
+    assert g.broken
+    assert g.errors == ["virtio-blk: virtio: too many write descriptors in indirect table"]

@@ -77,6 +77,7 @@ class BlockImage:
         self.journal: list[tuple[int, bytes | None, bytes, int]] | None = None
         self.applied = 0
         self.base_overlay: dict[int, bytes] = {}  # the overlay when the journal began
+        self.token = os.urandom(8)  # tells this image's positions from another's
 
     def _lock(self, perm: set[int], unshared: set[int], what: str) -> None:
         fd = self.fd
@@ -160,37 +161,40 @@ class BlockImage:
         self.size = max(self.size, offset + len(data))
 
     # --- snapshots of the disk ----------------------------------------------------------
-    def position(self) -> tuple[object, int, object]:
-        """Where the disk is in the guest's writes: (journal, entries applied, identity),
-        cheap to take; the journal starts with the first call."""
+    def position(self) -> tuple[list[tuple[int, bytes | None, bytes, int]], int, bytes,
+                                dict[int, bytes]]:
+        """Where the disk is in the guest's writes, as plain data that pickles: (journal,
+        entries applied, this image's token, the overlay when the journal began).  Cheap:
+        the journal is shared, not copied.  The journal starts with the first call."""
         if self.journal is None:
             self.journal = []
             self.applied = 0
             self.base_overlay = dict(self.overlay)
-        return (self.journal, self.applied, (self, self.base_overlay))
+        return (self.journal, self.applied, self.token, self.base_overlay)
 
-    def go_to(self, position: tuple[object, int, object]) -> bool:
+    def go_to(self, position: tuple[list[tuple[int, bytes | None, bytes, int]], int, bytes,
+                                    dict[int, bytes]]) -> bool:
         """Put the disk where position() was taken: writes after it undone, those before
         it redone.  False when that cannot be done (a position of another image written
         in place)."""
-        journal, k, ident = position
-        entries: list[tuple[int, bytes | None, bytes, int]] = journal  # type: ignore[assignment]
+        entries, k, token, base = position
         if self.journal is None:
             self.position()
         mine = self.journal
         assert mine is not None
-        if not isinstance(ident, tuple) or ident[0] is not self:
+        if token != self.token:
             if not self.snapshot:
                 return False
-            # another machine's image: its overlay at the journal's start, then its writes
-            self.overlay = dict(ident[1])  # type: ignore[index]
+            # another machine's image: its overlay when its journal began, then its writes
+            self.overlay = dict(base)
             for s, _, new, _ in entries[:k]:
                 self.overlay[s] = new
-            self.journal, self.applied = entries, k
+            self.journal, self.applied, self.base_overlay = list(entries), k, dict(base)
             return True
         common = 0
         limit = min(self.applied, k)
-        while common < limit and mine[common] is entries[common]:
+        while common < limit and (mine[common] is entries[common]
+                                  or mine[common] == entries[common]):
             common += 1
         for s, old, _, size in reversed(mine[common:self.applied]):  # undo
             if self.snapshot:

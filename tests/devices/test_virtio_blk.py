@@ -5,6 +5,7 @@ protocol (QEMU's virtio_error: broken, NEEDS_RESET with virtio 1; never a host e
 from __future__ import annotations
 
 import os
+import pickle
 import struct
 from pathlib import Path
 
@@ -297,3 +298,12 @@ def test_indirect_chain_longer_than_an_element_holds(image: Path) -> None:
     g.post()
     assert g.broken
     assert g.errors == ["virtio-blk: virtio: too many write descriptors in indirect table"]
+
+
+def test_disk_state_is_plain_data_that_pickles(image: Path) -> None:
+    g = guest(image)
+    request(g, B.T_OUT, 2, b"\xaa" * 512)
+    saved = pickle.loads(pickle.dumps(g.dev.state()))
+    request(g, B.T_OUT, 2, b"\xbb" * 512)
+    g.dev.set_state(saved)
+    assert image.read_bytes()[1024:1536] == b"\xaa" * 512

@@ -484,7 +484,13 @@ class VirtioCore:
 
     def set_isr(self, bits: int) -> None:
         self.isr |= bits
-        self.irq.set(self.isr != 0)
+        self.update_irq()
+
+    def update_irq(self) -> None:
+        """virtio_notify_vector: the line follows the interrupt status, except that a
+        broken device's line is left as it was until reset."""
+        if not self.broken:
+            self.irq.set(self.isr != 0)
 
     def error(self, msg: str) -> None:
         """virtio_error: the device stops processing until reset; a virtio 1 driver is
@@ -737,7 +743,7 @@ class VirtioMmio(Device):
                 core.notify(value)
         elif offset == INTERRUPT_ACK:
             core.isr &= ~value
-            core.irq.set(core.isr != 0)
+            core.update_irq()
         elif offset == STATUS:
             if not legacy and value & S_FEATURES_OK:
                 core.set_features(self.guest_features[1] << 32 | self.guest_features[0])

@@ -14,7 +14,8 @@
 #   3b      a function's result, then after the device read new code over it
 #   40      virtio-rng: features 0, used length, interrupt status
 #   50      a zero-sized buffer: status, interrupt status, used index, config generation
-#   51      after reset: status, interrupt status
+#   52      after acknowledging: interrupt status, PLIC pending bits
+#   51      after reset: status, interrupt status, PLIC pending bits
 #include "probe.h"
 #define VIRTIO0 0x10001000
 #define NUM 8                    /* queue size the driver chooses */
@@ -306,12 +307,25 @@ _start:
     lw a0, 0xfc(s0)
     call puthex
     call newline
+    li t0, 3                    # acknowledge: the interrupt status clears ...
+    sw t0, 0x64(s0)
+    li a0, 0x52
+    call puthex
+    lw a0, 0x60(s0)
+    call puthex
+    li t0, 0x0c001000           # ... but a broken device's line stays as it was
+    lw a0, 0(t0)
+    call puthex
+    call newline
     sw zero, 0x70(s0)           # reset
     li a0, 0x51
     call puthex
     lw a0, 0x70(s0)
     call puthex
     lw a0, 0x60(s0)
+    call puthex
+    li t0, 0x0c001000
+    lw a0, 0(t0)
     call puthex
     call newline
 done:

@@ -129,7 +129,7 @@ class BlockImage:
     def write(self, offset: int, data: bytes) -> None:
         """Write whole sectors; with snapshot=on into the overlay.  PermissionError on a
         read-only image, OSError on a host I/O error."""
-        if self.readonly and not self.snapshot:
+        if self.readonly:  # readonly=on wins over snapshot=on: the device is read-only
             raise PermissionError("read-only image")
         if self.journal is not None:
             self._journal(offset, data)

@@ -7,10 +7,11 @@ dropped.  With a backend (virtio-blk, virtio-rng) the registers of the virtio 1.
 section 4.2.2 (modern, version 2) or 4.2.4 (legacy, version 1, QEMU's
 `force-legacy=true` default) drive it.
 
-The guest is not trusted: a ring or buffer outside RAM, a loop, a chain longer than the
-queue, a write-only buffer before a read-only one, end in QEMU's `virtio_error` (the
-device is marked broken and, with VIRTIO_F_VERSION_1, its status gets NEEDS_RESET) or in
-the status the device's protocol gives; never in an exception of the host.  Buffers are
+The guest is not trusted: a ring across the end of RAM, a second buffer outside RAM
+while QEMU's one bounce buffer is held, a loop, a chain longer than the queue, a
+write-only buffer before a read-only one, end in QEMU's `virtio_error` (the device is
+marked broken and, with VIRTIO_F_VERSION_1, its status gets NEEDS_RESET) or in the
+status the device's protocol gives; never in an exception of the host.  Buffers are
 never read whole: a descriptor only names guest memory that the device copies in
 bounded chunks.
 """

@@ -38,7 +38,7 @@ Devices (virtio-mmio transports at 0x10001000..0x10008000, PLIC sources 1..8):
                             snapshot=on keeps the guest's writes in memory)
   -drive file=F,format=raw,if=virtio
                             the image on a virtio-blk-device of its own
-  -device virtio-blk-device,drive=ID[,bus=virtio-mmio-bus.N]
+  -device virtio-blk-device,drive=ID[,bus=virtio-mmio-bus.N][,serial=S]
   -device virtio-rng-device[,bus=virtio-mmio-bus.N]
                             a device on transport N (default: the free one at the
                             highest address, as QEMU); rng bytes are seeded, repeatable
@@ -281,7 +281,8 @@ def parse_drive(o: Options, spec: str) -> None:
         raise RvirtError(f"-drive {spec}: rvirt supports if=none and if=virtio only")
 
 
-DEVICE_PROPS = {"virtio-blk-device": ("drive", "bus"), "virtio-rng-device": ("bus",)}
+DEVICE_PROPS = {"virtio-blk-device": ("drive", "bus", "serial"),
+                "virtio-rng-device": ("bus",)}
 
 
 def parse_device(o: Options, spec: str) -> None:
@@ -326,9 +327,11 @@ def virtio_specs(o: Options):  # noqa: ANN201
     specs = []
     used: set[str] = set()
 
-    def image(d: dict[str, str], kind: str, bus: int | None, what: str) -> VirtioSpec:
+    def image(d: dict[str, str], kind: str, bus: int | None, what: str,
+              serial: str = "") -> VirtioSpec:
         return VirtioSpec(kind, bus, d["file"], d.get("readonly") == "on",
-                          d.get("snapshot") == "on", d.get("cache", "writeback"), what)
+                          d.get("snapshot") == "on", d.get("cache", "writeback"), serial,
+                          what)
 
     for driver, props in o.devices:
         what = f"-device {props['spec']}"
@@ -345,7 +348,7 @@ def virtio_specs(o: Options):  # noqa: ANN201
                 raise RvirtError(f"{what}: Property 'virtio-blk-device.drive' can't take "
                                  f"value '{drive_id}', it's in use")
             used.add(drive_id)
-            specs.append(image(o.drives[drive_id], driver, n, what))
+            specs.append(image(o.drives[drive_id], driver, n, what, props.get("serial", "")))
         else:
             specs.append(VirtioSpec(driver, n, what=what))
     for d in o.virtio_drives:

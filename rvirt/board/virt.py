@@ -65,6 +65,7 @@ class VirtioSpec:
     readonly: bool = False
     snapshot: bool = False
     cache: str = "writeback"
+    serial: str = ""  # virtio-blk's serial (what GET_ID answers)
     what: str = "-device"  # the option that made it, for messages
 
 
@@ -250,7 +251,7 @@ class Board:
                 image = BlockImage(spec.file, readonly=spec.readonly, snapshot=spec.snapshot,
                                    cache=spec.cache, what=spec.what)
                 try:
-                    backend: VirtioBlk | VirtioRng = VirtioBlk(image)
+                    backend: VirtioBlk | VirtioRng = VirtioBlk(image, spec.serial)
                 except BaseException:
                     image.close()
                     raise

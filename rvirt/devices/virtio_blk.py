@@ -84,8 +84,9 @@ class VirtioBlk(Backend):
     name = "virtio-blk"
     queue_sizes = (QUEUE_SIZE,)
 
-    def __init__(self, image: BlockImage) -> None:
+    def __init__(self, image: BlockImage, serial: str = "") -> None:
         self.image = image
+        self.serial = serial.encode()
         self.geometry = geometry(image)  # fixed when the device is made, as QEMU's
         self.wce = image.write_cache
 
@@ -207,9 +208,10 @@ class VirtioBlk(Backend):
         if t == T_FLUSH:
             return _Done(elem, self._flush())
         if t == T_GET_ID:
-            # QEMU's serial "" and its NUL, cut to the buffer and to 20 bytes
-            n = min(1, in_size, ID_BYTES)
-            q.scatter(data_in, bytes(n))
+            # the serial and its NUL, cut to the buffer and to 20 bytes (so the NUL is
+            # there only when the serial is shorter)
+            ident = self.serial + b"\0"
+            q.scatter(data_in, ident[:min(len(ident), in_size, ID_BYTES)])
             self._complete(q, elem, S_OK)
             return None
         if t in (T_DISCARD & ~T_OUT, T_WRITE_ZEROES & ~T_OUT):

@@ -320,3 +320,10 @@ def test_a_broken_devices_line_stays_until_reset(image: Path) -> None:
     assert g.r(0x60) == 0 and g.dev.irq.level
     g.w(0x70, 0)
     assert not g.dev.irq.level
+
+
+def test_get_id_of_a_long_serial_has_no_nul(image: Path) -> None:
+    g = Guest(B.VirtioBlk(BlockImage(str(image)), serial="0123456789abcdefghijXYZ"))
+    g.poke(BUF, b"\xaa" * 24)
+    assert request(g, B.T_GET_ID, 0, n=24) == B.S_OK
+    assert g.peek(BUF, 24) == b"0123456789abcdefghij" + b"\xaa" * 4

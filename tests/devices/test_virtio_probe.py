@@ -98,3 +98,17 @@ def test_virtio_probe_against_qemu(probe: Path, on_qemu: dict[bool, tuple[dict[i
     # the guest error is reported, as QEMU reports it, in one line
     assert r.stderr.decode().splitlines() == [
         "rvirt: virtio-blk: virtio: zero sized buffers are not allowed"]
+
+
+def test_serial_against_qemu(probe: Path, tmp_path: Path) -> None:
+    """GET_ID answers the -device's serial= with its NUL, as QEMU does."""
+    out = []
+    for run in (run_qemu, run_rvirt):
+        image = tmp_path / f"{run.__name__}.img"
+        disk(image)
+        args = _args(probe, image, False)
+        args[args.index("virtio-blk-device,drive=d0")] += ",serial=abc"
+        r = run(*args)
+        assert r.returncode == 0, r.stderr
+        out.append(probes.lines(r.stdout)[0x136])
+    assert out == ["00636261", "00636261"]

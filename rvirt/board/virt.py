@@ -164,11 +164,6 @@ class Board:
         self.dma = Dma(MM.DRAM_BASE, config.ram_size, self._dma_read, self._dma_write,
                        self._dma_other)
         self._wire_devices(self._output)
-        try:
-            self._plug_virtio()
-        except BaseException:
-            self.close()
-            raise
         self.images: list[Image] = []
         # (address, bytes) of every image piece that lands in RAM or ROM, copied in at
         # each reset; `dropped` describes the segment content that landed nowhere.
@@ -198,6 +193,11 @@ class Board:
         # resume() stops when `position` reaches this (None: no such bound): how a
         # replay stops at a recorded event or snapshot.
         self.pos_limit: int | None = None
+        try:  # last, so that nothing after it can fail with disk images left open
+            self._plug_virtio()
+        except BaseException:
+            self.close()
+            raise
         self.reset()
 
     # --- construction ----------------------------------------------------------------

@@ -327,3 +327,11 @@ def test_get_id_of_a_long_serial_has_no_nul(image: Path) -> None:
     g.poke(BUF, b"\xaa" * 24)
     assert request(g, B.T_GET_ID, 0, n=24) == B.S_OK
     assert g.peek(BUF, 24) == b"0123456789abcdefghij" + b"\xaa" * 4
+
+
+def test_a_board_that_fails_lets_its_images_go(image: Path) -> None:
+    from rvirt.board.virt import Board, BoardConfig, VirtioSpec
+    spec = VirtioSpec("virtio-blk-device", file=str(image))
+    with pytest.raises(RvirtError, match='Failed to get "write" lock'):
+        Board(BoardConfig(bios="none", virtio=(spec, spec)), console=lambda data: None)
+    BlockImage(str(image)).close()  # the first device's image was closed again

@@ -395,6 +395,7 @@ class Machine:
             self._last_pc = self._board.hart.pc
             self._last_instret = self._board.hart.retired()
             self._last_priv = self.priv
+            self._board.close()  # disk images flushed and unlocked
         self._board = None
         self._target = None
 

@@ -32,6 +32,19 @@ Images:
   -bios FILE|none           firmware: an ELF loaded by physical address, or a raw image
                             at 0x80000000; execution starts at 0x80000000 after the ROM
   -kernel FILE              a kernel image (its address is passed in fw_dynamic_info)
+Devices (virtio-mmio transports at 0x10001000..0x10008000, PLIC sources 1..8):
+  -drive file=F,format=raw,if=none,id=ID[,readonly=on][,snapshot=on][,cache=MODE]
+                            a raw disk image for a -device (locked as QEMU locks it;
+                            snapshot=on keeps the guest's writes in memory)
+  -drive file=F,format=raw,if=virtio
+                            the image on a virtio-blk-device of its own
+  -device virtio-blk-device,drive=ID[,bus=virtio-mmio-bus.N][,serial=S]
+  -device virtio-rng-device[,bus=virtio-mmio-bus.N]
+                            a device on transport N (default: the free one at the
+                            highest address, as QEMU); rng bytes are seeded, repeatable
+  -global virtio-mmio.force-legacy=on|off
+                            legacy (version 1, the default) or modern (version 2)
+                            transports
 Debugging:
   -s                        gdb stub on 127.0.0.1:1234 (shorthand for -gdb tcp::1234)
   -S                        do not start the CPU: wait at 0x1000 for gdb to continue
@@ -96,6 +109,10 @@ class Options:
     debugger: bool = False  # -debugger: the built-in debugger instead of the gdb stub
     serial_file: str | None = None  # -serial file:PATH
     dumpdtb: str | None = None  # -machine dumpdtb=FILE: write the device tree and exit
+    drives: dict[str, dict[str, str]] = field(default_factory=dict)  # -drive if=none, by id
+    virtio_drives: list[dict[str, str]] = field(default_factory=list)  # -drive if=virtio
+    devices: list[tuple[str, dict[str, str]]] = field(default_factory=list)  # -device
+    virtio_legacy: bool = True  # -global virtio-mmio.force-legacy
     extra: list[str] = field(default_factory=list)
 
 
@@ -205,6 +222,140 @@ def parse_machine(o: Options, spec: str) -> None:
         MACHINE_PROPERTIES[name](o, name, text)
 
 
+def _opts(flag: str, spec: str) -> tuple[str, dict[str, str]]:
+    """QEMU's option syntax: `first,key=value,...`, a comma doubled to stand for itself.
+    The first part is returned on its own when it has no `=`."""
+    parts = [p.replace("\0", ",") for p in spec.replace(",,", "\0").split(",")]
+    first = ""
+    if parts and "=" not in parts[0]:
+        first = parts.pop(0)
+    props: dict[str, str] = {}
+    for part in parts:
+        if not part:
+            continue
+        name, eq, text = part.partition("=")
+        if not eq:
+            raise RvirtError(f"{flag} {spec}: Expected '=' after parameter '{name}'")
+        props[name] = text
+    return first, props
+
+
+DRIVE_KEYS = ("file", "if", "format", "id", "readonly", "snapshot", "cache", "media")
+
+
+def parse_drive(o: Options, spec: str) -> None:
+    """-drive: raw images only, for -device virtio-blk-device (if=none) or a virtio-blk
+    of their own (if=virtio)."""
+    first, props = _opts("-drive", spec)
+    if first:
+        props.setdefault("file", first)
+    for k in props:
+        if k not in DRIVE_KEYS:
+            raise RvirtError(f"-drive {spec}: rvirt does not support the option '{k}' "
+                             f"(it has {', '.join(DRIVE_KEYS)})")
+    for k in ("readonly", "snapshot"):
+        if k in props:
+            props[k] = "on" if _bool(k, props[k]) else "off"
+    if "file" not in props:
+        raise RvirtError(f"-drive {spec}: rvirt needs file=IMAGE (it has no empty drives)")
+    if props.get("format") != "raw":
+        raise RvirtError(f"-drive {spec}: give format=raw (rvirt reads raw images only, "
+                         f"and does not guess formats)")
+    if props.get("media", "disk") != "disk":
+        raise RvirtError(f"-drive {spec}: rvirt has disks only (media=disk)")
+    kind = props.get("if")
+    props["spec"] = spec
+    if kind == "none":
+        drive_id = props.get("id")
+        if not drive_id:
+            raise RvirtError(f"-drive {spec}: if=none needs id=NAME for a -device to use")
+        if drive_id in o.drives:
+            raise RvirtError(f"-drive {spec}: Duplicate ID '{drive_id}' for drive")
+        o.drives[drive_id] = props
+    elif kind == "virtio":
+        o.virtio_drives.append(props)
+    elif kind is None:
+        raise RvirtError(f"-drive {spec}: machine type does not support if=ide,bus=0,unit=0 "
+                         f"(give if=none with a -device, or if=virtio)")
+    else:
+        raise RvirtError(f"-drive {spec}: rvirt supports if=none and if=virtio only")
+
+
+DEVICE_PROPS = {"virtio-blk-device": ("drive", "bus", "serial"),
+                "virtio-rng-device": ("bus",)}
+
+
+def parse_device(o: Options, spec: str) -> None:
+    driver, props = _opts("-device", spec)
+    driver = props.pop("driver", driver)
+    if driver not in DEVICE_PROPS:
+        raise RvirtError(f"-device {spec}: '{driver}' is not a valid device model name "
+                         f"(rvirt has {', '.join(DEVICE_PROPS)})")
+    for k in props:
+        if k not in DEVICE_PROPS[driver]:
+            raise RvirtError(f"-device {spec}: rvirt's {driver} has no property '{k}' "
+                             f"(it has {', '.join(DEVICE_PROPS[driver])})")
+    bus = props.get("bus")
+    if bus is not None and not re.fullmatch(r"virtio-mmio-bus\.\d+", bus):
+        raise RvirtError(f"-device {spec}: Bus '{bus}' not found (the buses are "
+                         f"virtio-mmio-bus.0 to virtio-mmio-bus.7)")
+    props["spec"] = spec
+    o.devices.append((driver, props))
+
+
+def parse_global(o: Options, spec: str) -> None:
+    """-global DRIVER.PROP=VALUE (or driver=,property=,value=): only virtio-mmio's
+    force-legacy, the one rvirt honours."""
+    if spec.startswith("driver="):
+        _, props = _opts("-global", spec)
+        driver, prop, text = props.get("driver", ""), props.get("property", ""), \
+            props.get("value", "")
+    else:
+        target, eq, text = spec.partition("=")
+        driver, _, prop = target.rpartition(".")
+        if not eq or not driver:
+            raise RvirtError(f"-global {spec}: expected DRIVER.PROPERTY=VALUE")
+    if (driver, prop) != ("virtio-mmio", "force-legacy"):
+        raise RvirtError(f"-global {spec}: rvirt honours only virtio-mmio.force-legacy")
+    o.virtio_legacy = _bool("force-legacy", text)
+
+
+def virtio_specs(o: Options):  # noqa: ANN201
+    """The board's virtio devices: -device in order, then -drive if=virtio, as QEMU
+    creates them."""
+    from rvirt.board.virt import VirtioSpec
+    specs = []
+    used: set[str] = set()
+
+    def image(d: dict[str, str], kind: str, bus: int | None, what: str,
+              serial: str = "") -> VirtioSpec:
+        return VirtioSpec(kind, bus, d["file"], d.get("readonly") == "on",
+                          d.get("snapshot") == "on", d.get("cache", "writeback"), serial,
+                          what)
+
+    for driver, props in o.devices:
+        what = f"-device {props['spec']}"
+        bus = props.get("bus")
+        n = int(bus.rsplit(".", 1)[1]) if bus is not None else None
+        if driver == "virtio-blk-device":
+            drive_id = props.get("drive")
+            if drive_id is None:
+                raise RvirtError(f"{what}: drive property not set")
+            if drive_id not in o.drives:
+                raise RvirtError(f"{what}: Property 'virtio-blk-device.drive' can't find "
+                                 f"value '{drive_id}'")
+            if drive_id in used:
+                raise RvirtError(f"{what}: Property 'virtio-blk-device.drive' can't take "
+                                 f"value '{drive_id}', it's in use")
+            used.add(drive_id)
+            specs.append(image(o.drives[drive_id], driver, n, what, props.get("serial", "")))
+        else:
+            specs.append(VirtioSpec(driver, n, what=what))
+    for d in o.virtio_drives:
+        specs.append(image(d, "virtio-blk-device", None, f"-drive {d['spec']}"))
+    return tuple(specs)
+
+
 def parse_accel(o: Options, v: str) -> None:
     o.accel = v.split(",", 1)[0]  # QEMU takes tcg,thread=...: options ignored
     if o.accel not in ("native", "tcg", "interp"):
@@ -298,6 +449,12 @@ def parse_args(argv: list[str]) -> Options:
             check_path(o.profile)
         elif flag == "-accel":
             parse_accel(o, value(a))
+        elif flag == "-drive":
+            parse_drive(o, value(a))
+        elif flag == "-device":
+            parse_device(o, value(a))
+        elif flag == "-global":
+            parse_global(o, value(a))
         else:
             what = "unknown option" if a.startswith("-") else "unexpected argument"
             raise RvirtError(f"{what} '{a}' (see rvirt --help)")
@@ -323,7 +480,13 @@ def build_machine(o: Options, console_out: Callable[[bytes], None] | None = None
         o.bios = "none"  # rvirt has no OpenSBI: -kernel alone boots the kernel directly
         # (QEMU would load OpenSBI first)
     cfg = BoardConfig(ram_size=o.ram_size, bios=o.bios, kernel=o.kernel,
-                        icount_shift=o.icount_shift, no_reboot=o.no_reboot, clock=o.clock)
+                      icount_shift=o.icount_shift, no_reboot=o.no_reboot, clock=o.clock,
+                      virtio=virtio_specs(o), virtio_legacy=o.virtio_legacy)
+    if o.virtio_drives:
+        # QEMU 7.2 puts an if=virtio drive on virtio-blk-pci (the virt board's PCIe
+        # host), which rvirt does not have
+        print("rvirt: -drive if=virtio: the disk is a virtio-blk-device on a virtio-mmio "
+              "transport (QEMU puts it on PCI, which rvirt has not)", file=sys.stderr)
     if o.accel is not None:
         cfg.accel = o.accel
     return Board(cfg, console=console_out)
@@ -368,6 +531,7 @@ def _dump_dtb(o: Options) -> int:
     """-machine dumpdtb=FILE: the device tree the guest would get, then exit (QEMU 7.2
     says so on stderr and exits 0)."""
     machine = build_machine(o)
+    machine.close()
     try:
         with open(o.dumpdtb, "wb") as f:  # type: ignore[arg-type]
             f.write(machine.dtb)
@@ -441,6 +605,7 @@ def run(o: Options) -> int:
         print("rvirt: terminating on signal 2", file=sys.stderr)
         return 0
     finally:
+        machine.close()  # disk images flushed and unlocked
         if server is not None:
             server.close()
         if log is not None:
@@ -458,6 +623,7 @@ def _run_debugger(o: Options, machine, hints, log) -> int:  # noqa: ANN001
     try:
         return run_debugger(MachineTarget(machine), hints=hints)
     finally:
+        machine.close()
         if log is not None:
             log.close()
         if machine.profile is not None and o.profile is not None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from rvirt.board import memmap as MM
 from rvirt.cpu import csr as C
-from rvirt.devices import clint, goldfish_rtc, plic, sifive_test, uart16550, virtio_stub
+from rvirt.devices import clint, goldfish_rtc, plic, sifive_test, uart16550, virtio_mmio
 from rvirt.devices.base import Device, IrqLine
 from rvirt.fdt import Node
 
@@ -58,8 +58,9 @@ SLOTS: tuple[Slot, ...] = (
          lambda m: plic.Plic(MM.PLIC_NUM_SOURCES, _mip_line(m, C.MEIP), _mip_line(m, C.SEIP)),
          lambda r: plic.fdt_node(r.base, r.size, PHANDLE_PLIC, PHANDLE_CPU_INTC,
                                  ndev=MM.PLIC_NUM_SOURCES)),
-    *(Slot("virtio", region, lambda m: virtio_stub.VirtioStub(),
-           lambda r: virtio_stub.fdt_node(r.base, r.size, _irq(r), PHANDLE_PLIC))
+    *(Slot("virtio", region,
+           lambda m: virtio_mmio.VirtioMmio(m.dma, legacy=m.config.virtio_legacy, warn=m.notice),
+           lambda r: virtio_mmio.fdt_node(r.base, r.size, _irq(r), PHANDLE_PLIC))
       for region in MM.VIRTIO),
     Slot("test", MM.TEST, lambda m: sifive_test.SifiveTest(),
          lambda r: sifive_test.fdt_node(r.base, r.size, PHANDLE_TEST)),

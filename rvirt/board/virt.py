@@ -30,7 +30,7 @@ from rvirt.devices.htif import Htif
 from rvirt.devices.plic import Plic
 from rvirt.devices.sifive_test import SifiveTest
 from rvirt.devices.uart16550 import Uart16550
-from rvirt.devices.virtio_stub import VirtioStub
+from rvirt.devices.virtio_mmio import Dma, VirtioMmio
 from rvirt.errors import MachineExit, MachineReset, RvirtError
 from rvirt.exec.interp import execute
 from rvirt.exec.translate import Translator
@@ -54,6 +54,25 @@ IDLE_SLICE_NS = 50_000_000  # a real-time idle wait returns to the run loop this
 HOST_CLOCK_BATCH = 4096  # with -clock host, instructions between looks at the timer
 
 
+@dataclass(frozen=True)
+class VirtioSpec:
+    """One virtio device: `kind` is QEMU's driver name (virtio-blk-device,
+    virtio-rng-device); `bus` the virtio-mmio-bus.N it goes on (None: the one QEMU picks,
+    the free transport at the highest address); a block device's raw image and options."""
+
+    kind: str
+    bus: int | None = None
+    file: str | None = None
+    readonly: bool = False
+    snapshot: bool = False
+    cache: str = "writeback"
+    serial: str = ""  # virtio-blk's serial (what GET_ID answers)
+    what: str = "-device"  # the option that made it, for messages
+
+
+VIRTIO_KINDS = ("virtio-blk-device", "virtio-rng-device")
+
+
 @dataclass
 class BoardConfig:
     ram_size: int = 128 << 20  # QEMU's default for -machine virt
@@ -75,6 +94,11 @@ class BoardConfig:
     # bytes and the host's time, as QEMU.
     rng_seed: bytes | None = None
     rtc_epoch_ns: int | None = None
+    # virtio devices on the virtio-mmio transports, in the order QEMU creates them
+    # (-device in command-line order), and the transports' version: legacy (1) as
+    # QEMU 7.2's virtio-mmio.force-legacy=true default, else modern (2).
+    virtio: tuple[VirtioSpec, ...] = ()
+    virtio_legacy: bool = True
 
     def __post_init__(self) -> None:
         if self.clock not in ("virtual", "host"):
@@ -138,6 +162,8 @@ class Board:
         self.on_outside_write: list[Callable[[int, int], None]] = []
         # Where what the guest prints goes (a front end sharing the terminal may wrap it).
         self.print_out = console or stdout_write
+        self.dma = Dma(MM.DRAM_BASE, config.ram_size, self._dma_read, self._dma_write,
+                       self._dma_other)
         self._wire_devices(self._output)
         self.images: list[Image] = []
         # (address, bytes) of every image piece that lands in RAM or ROM, copied in at
@@ -168,6 +194,11 @@ class Board:
         # resume() stops when `position` reaches this (None: no such bound): how a
         # replay stops at a recorded event or snapshot.
         self.pos_limit: int | None = None
+        try:  # last, so that nothing after it can fail with disk images left open
+            self._plug_virtio()
+        except BaseException:
+            self.close()
+            raise
         self.reset()
 
     # --- construction ----------------------------------------------------------------
@@ -175,13 +206,13 @@ class Board:
         """Every slot of the board's table (rvirt.board.slots): the device on the bus at
         its window, its interrupt on its PLIC source."""
         self.console_out = console
-        self.virtio: list[VirtioStub] = []
+        self.virtio: list[VirtioMmio] = []
         self.devices: list[Device] = []
         for slot in SLOTS:
             dev = slot.make(self)
             region = slot.region
             self.bus.add_device(region.name, region.base, region.decode, dev)
-            line = getattr(dev, "irq", None)  # (an empty virtio slot never interrupts)
+            line = getattr(dev, "irq", None)
             if region.irq is not None and line is not None:
                 line.connect(self.plic.source(region.irq))
             if slot.attr == "virtio":
@@ -189,6 +220,77 @@ class Board:
             else:
                 setattr(self, slot.attr, dev)
             self.devices.append(dev)
+
+    def _plug_virtio(self) -> None:
+        """Each virtio device on its transport.  QEMU 7.2 plugs a -device with no bus=
+        onto the first free virtio-mmio bus of its search, which meets the transports
+        last created first: the highest address (virtio-mmio-bus.7 at 0x10008000) fills
+        first."""
+        from rvirt.devices.block_image import BlockImage
+        from rvirt.devices.virtio_blk import VirtioBlk
+        from rvirt.devices.virtio_rng import VirtioRng
+        for spec in self.config.virtio:
+            if spec.kind not in VIRTIO_KINDS:
+                raise RvirtError(f"{spec.what}: '{spec.kind}' is not a virtio device rvirt "
+                                 f"has ({', '.join(VIRTIO_KINDS)})")
+            if spec.bus is None:
+                free = [i for i, t in enumerate(self.virtio) if t.core is None]
+                if not free:
+                    raise RvirtError(f"{spec.what}: No 'virtio-bus' bus found for device "
+                                     f"'{spec.kind}' (all {len(self.virtio)} transports "
+                                     f"are in use)")
+                bus = free[-1]
+            else:
+                bus = spec.bus
+                if not 0 <= bus < len(self.virtio):
+                    raise RvirtError(f"{spec.what}: Bus 'virtio-mmio-bus.{bus}' not found")
+                if self.virtio[bus].core is not None:
+                    raise RvirtError(f"{spec.what}: Bus 'virtio-mmio-bus.{bus}' is full")
+            if spec.kind == "virtio-blk-device":
+                if spec.file is None:
+                    raise RvirtError(f"{spec.what}: drive property not set")
+                image = BlockImage(spec.file, readonly=spec.readonly, snapshot=spec.snapshot,
+                                   cache=spec.cache, what=spec.what)
+                try:
+                    backend: VirtioBlk | VirtioRng = VirtioBlk(image, spec.serial)
+                except BaseException:
+                    image.close()
+                    raise
+            else:
+                backend = VirtioRng()
+            self.virtio[bus].plug(backend)
+
+    # --- guest memory for devices (DMA) -------------------------------------------------
+    def _dma_read(self, pa: int, n: int) -> bytes:
+        o = pa - MM.DRAM_BASE
+        return self.ram[o:o + n]
+
+    def _dma_other(self, pa: int, n: int) -> bytes:
+        """What a device reads outside RAM: the boot ROM's bytes, zeros elsewhere (QEMU
+        would read a device's registers; no guest has a reason to point a device there)."""
+        return self.bus.debug_read(pa, n) or bytes(n)
+
+    def _dma_write(self, pa: int, data: bytes) -> None:
+        """A device's write to RAM: told to history (on_outside_write) and to the
+        translator, so code a device wrote is fetched afresh, as a store of the hart."""
+        n = len(data)
+        for hook in self.on_outside_write:
+            hook(pa, n)
+        o = pa - MM.DRAM_BASE
+        self.ram[o:o + n] = data
+        h = self.hart
+        if n:
+            for page in range(o >> 12, ((o + n - 1) >> 12) + 1):
+                a = max(o, page << 12) & ~3
+                end = min(o + n, (page + 1) << 12)
+                while h.code_pages[page] and a < end:
+                    h.on_code_write(MM.DRAM_BASE + a)
+                    a += 4
+
+    def close(self) -> None:
+        """The machine ends: devices flush and close what they hold (disk images)."""
+        for t in self.virtio:
+            t.close()
 
     def _load_images(self) -> None:
         """-bios and -kernel as QEMU 7.2 (hw/riscv/boot.c, virt-rv32.md 2.4)."""

@@ -174,7 +174,7 @@ def build(path: str, ram_size: int) -> MemoryMap:
     regions = [Box("region", name, r.base, r.base + r.size, what) for r, name, what in BOARD]
     regions.insert(len(regions), Box("region", "virtio", MM.VIRTIO[0].base,
                                      MM.VIRTIO[-1].base + MM.VIRTIO[-1].size,
-                                     f"{len(MM.VIRTIO)} virtio-mmio slots, no devices"))
+                                     f"{len(MM.VIRTIO)} virtio-mmio slots"))
     ram = Box("region", "ram", MM.DRAM_BASE, ram_end, f"RAM (-m {_m(ram_size)})")
     regions.append(ram)
     vector_box = Box("part", "reset vector", MM.MROM.base, MM.MROM.base + RESET_VECTOR_SIZE,

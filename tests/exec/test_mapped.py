@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.exec.harness import assert_same
 from tests.cpu.priv import programs
+from tests.exec.harness import assert_same
 
 pytestmark = pytest.mark.tools
 

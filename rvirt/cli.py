@@ -27,7 +27,12 @@ Machine:
                             refused in one line where it cannot
   -cpu rv32                 the hart: RV32IMAC + Zicsr + Zifencei, M/S/U
   -m SIZE                   RAM size; MiB by default, or with a K/M/G/T suffix (default 128M)
-  -smp 1                    one hart
+  -smp N | -smp cpus=N      N harts (1..8), run in turns of a fixed number of
+                            instructions in virtual time: the same interleaving and
+                            output every run, on every tier (maxcpus, cores, threads
+                            ... as QEMU; one socket)
+  -smp-quantum N            instructions a hart runs before the next one's turn
+                            (default 4096); another value gives another interleaving
 Images:
   -bios FILE|none           firmware: an ELF loaded by physical address, or a raw image
                             at 0x80000000; execution starts at 0x80000000 after the ROM
@@ -93,6 +98,8 @@ class Options:
     machine: str = "virt"
     cpu: str = "rv32"
     ram_size: int = 128 << 20
+    harts: int = 1  # -smp
+    quantum: int = 1 << 12  # -smp-quantum: a hart's turn, in instructions
     bios: str | None = None
     kernel: str | None = None
     gdb: str | None = None
@@ -356,6 +363,35 @@ def virtio_specs(o: Options):  # noqa: ANN201
     return tuple(specs)
 
 
+def parse_smp(spec: str) -> int:
+    """QEMU's `-smp [cpus=]N[,maxcpus=N][,sockets=S][,dies=D][,clusters=C][,cores=C]
+    [,threads=T]`: the number of harts (QEMU's virt board puts them in one socket
+    unless told otherwise; rvirt has one socket, and no hot-plug)."""
+    parts = spec.split(",")
+    fields: dict[str, str] = {}
+    for k, part in enumerate(parts):
+        name, eq, v = part.partition("=")
+        if not eq and k == 0:
+            name, v = "cpus", part
+        if name not in ("cpus", "maxcpus", "sockets", "dies", "clusters", "cores",
+                        "threads") or not v.isdigit():
+            raise RvirtError(f"-smp {spec}: expected [cpus=]N with maxcpus, sockets, dies, "
+                             f"clusters, cores or threads =N")
+        fields[name] = v
+    topo = [int(fields.get(n, "1")) for n in ("sockets", "dies", "clusters", "cores",
+                                                "threads")]
+    product = topo[0] * topo[1] * topo[2] * topo[3] * topo[4]
+    cpus = int(fields["cpus"]) if "cpus" in fields else product
+    if int(fields.get("sockets", "1")) != 1:
+        raise RvirtError(f"-smp {spec}: rvirt's virt board has one socket")
+    if any(n in fields for n in ("dies", "clusters", "cores", "threads")) and product != cpus:
+        raise RvirtError(f"-smp {spec}: cpus={cpus} is not sockets*dies*clusters*cores*"
+                         f"threads = {product}")
+    if int(fields.get("maxcpus", cpus)) != cpus:
+        raise RvirtError(f"-smp {spec}: rvirt has no CPU hot-plug (maxcpus must be cpus)")
+    return cpus
+
+
 def parse_accel(o: Options, v: str) -> None:
     o.accel = v.split(",", 1)[0]  # QEMU takes tcg,thread=...: options ignored
     if o.accel not in ("native", "tcg", "interp"):
@@ -393,9 +429,12 @@ def parse_args(argv: list[str]) -> Options:
         elif flag == "-m":
             o.ram_size = parse_size(value(a))
         elif flag == "-smp":
+            o.harts = parse_smp(value(a))
+        elif flag == "-smp-quantum":
             v = value(a)
-            if v.split(",", 1)[0] not in ("1", "cpus=1"):
-                raise RvirtError(f"-smp {v}: rvirt has a single hart (-smp 1)")
+            if not v.isdigit() or int(v) < 1:
+                raise RvirtError(f"-smp-quantum {v}: expected a number of instructions >= 1")
+            o.quantum = int(v)
         elif flag == "-bios":
             o.bios = value(a)
         elif flag == "-kernel":
@@ -481,7 +520,8 @@ def build_machine(o: Options, console_out: Callable[[bytes], None] | None = None
         # (QEMU would load OpenSBI first)
     cfg = BoardConfig(ram_size=o.ram_size, bios=o.bios, kernel=o.kernel,
                       icount_shift=o.icount_shift, no_reboot=o.no_reboot, clock=o.clock,
-                      virtio=virtio_specs(o), virtio_legacy=o.virtio_legacy)
+                      virtio=virtio_specs(o), virtio_legacy=o.virtio_legacy,
+                      harts=o.harts, quantum=o.quantum)
     if o.virtio_drives:
         # QEMU 7.2 puts an if=virtio drive on virtio-blk-pci (the virt board's PCIe
         # host), which rvirt does not have
@@ -557,6 +597,10 @@ def run(o: Options) -> int:
     if o.profile is not None:
         from rvirt.diag.profile import Profile
         Profile(machine).attach()
+    if (o.debugger or o.gdb is not None) and o.harts > 1:
+        # History, reverse execution and the stub's registers follow one hart today.
+        raise RvirtError(f"-smp {o.harts}: rvirt's debuggers (-s, -gdb, -debugger) see one "
+                         f"hart; use -smp 1 to debug")
     if o.debugger:
         return _run_debugger(o, machine, hints, log)
     server = None

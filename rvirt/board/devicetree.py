@@ -1,11 +1,11 @@
 """The virt board's device tree, built from the memory-map table (no dtc at run time).
 
 Reproduces what QEMU 7.2 `hw/riscv/virt.c` (`create_fdt*`) generates for
-`-machine virt -cpu rv32`, node for node and property for property, in the same order
-and with the same phandles (cpu 1, cpu interrupt controller 2, PLIC 3, test 4), for the
-devices rvirt models; `OMITTED_NODES` and `DIFFERENCES` list where it departs.  Each
-device module owns its own node (`fdt_node`); this module owns the root, /chosen,
-/memory, /cpus and /soc and puts them together.
+`-machine virt -cpu rv32 [-smp N]`, node for node and property for property, in the same
+order and with the same phandles (rvirt.board.slots.Phandles), for the devices rvirt
+models; `OMITTED_NODES` and `DIFFERENCES` list where it departs.  Each device module
+owns its own node (`fdt_node`); this module owns the root, /chosen, /memory, /cpus and
+/soc and puts them together.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 
 from rvirt.board import memmap
-from rvirt.board.slots import PHANDLE_CPU, PHANDLE_CPU_INTC, PHANDLE_TEST, SLOTS
+from rvirt.board.slots import SLOTS, Phandles
 from rvirt.devices import sifive_test
 from rvirt.fdt import Node, build_dtb, u64
 
@@ -38,34 +38,36 @@ DIFFERENCES: tuple[str, ...] = (
 RNG_SEED_SIZE = 32
 
 
-def _cpus_node(isa: str) -> Node:
-    cpu = Node("cpu@0", [
-        ("phandle", PHANDLE_CPU),
-        ("device_type", "cpu"),
-        ("reg", 0),
-        ("status", "okay"),
-        ("compatible", "riscv"),
-        ("riscv,isa", isa),
-        ("mmu-type", "riscv,sv32"),
-    ], [
-        Node("interrupt-controller", [
-            ("#interrupt-cells", 1),
-            ("interrupt-controller", True),
-            ("compatible", "riscv,cpu-intc"),
-            ("phandle", PHANDLE_CPU_INTC),
-        ]),
-    ])
+def _cpus_node(isa: str, ph: Phandles) -> Node:
+    def cpu(i: int) -> Node:
+        return Node(f"cpu@{i}", [
+            ("phandle", ph.cpu(i)),
+            ("device_type", "cpu"),
+            ("reg", i),
+            ("status", "okay"),
+            ("compatible", "riscv"),
+            ("riscv,isa", isa),
+            ("mmu-type", "riscv,sv32"),
+        ], [
+            Node("interrupt-controller", [
+                ("#interrupt-cells", 1),
+                ("interrupt-controller", True),
+                ("compatible", "riscv,cpu-intc"),
+                ("phandle", ph.intc(i)),
+            ]),
+        ])
+    harts = range(ph.harts)
     cpu_map = Node("cpu-map", children=[
-        Node("cluster0", children=[Node("core0", [("cpu", PHANDLE_CPU)])]),
+        Node("cluster0", children=[Node(f"core{i}", [("cpu", ph.cpu(i))]) for i in harts]),
     ])
     return Node("cpus", [
         ("#address-cells", 1),
         ("#size-cells", 0),
         ("timebase-frequency", memmap.TIMEBASE_FREQ),
-    ], [cpu, cpu_map])
+    ], [*(cpu(i) for i in harts), cpu_map])
 
 
-def _soc_node() -> Node:
+def _soc_node(ph: Phandles) -> Node:
     soc = Node("soc", [
         ("#address-cells", 2),
         ("#size-cells", 2),
@@ -73,12 +75,12 @@ def _soc_node() -> Node:
         ("ranges", True),
     ])
     # The board's slots in QEMU's creation order; libfdt puts each new node first.
-    soc.add(*(slot.node(slot.region) for slot in reversed(SLOTS)))
+    soc.add(*(slot.node(slot.region, ph) for slot in reversed(SLOTS)))
     return soc
 
 
 def virt_tree(ram_size: int, isa: str = DEFAULT_ISA, rng_seed: bytes | None = None,
-              bootargs: str | None = None) -> Node:
+              bootargs: str | None = None, harts: int = 1) -> Node:
     """The virt board's tree as `Node`s (see `virt_device_tree` for the blob)."""
     if ram_size <= 0:
         raise ValueError(f"RAM size must be positive, not {ram_size}")
@@ -105,16 +107,17 @@ def virt_tree(ram_size: int, isa: str = DEFAULT_ISA, rng_seed: bytes | None = No
         ("compatible", "riscv-virtio"),
         ("model", "riscv-virtio,qemu"),
     ])
-    root.add(chosen, *sifive_test.fdt_syscon_nodes(PHANDLE_TEST), memory, _cpus_node(isa),
-             _soc_node())
+    ph = Phandles(harts)
+    root.add(chosen, *sifive_test.fdt_syscon_nodes(ph.test), memory, _cpus_node(isa, ph),
+             _soc_node(ph))
     return root
 
 
 def virt_device_tree(ram_size: int, isa: str = DEFAULT_ISA, rng_seed: bytes | None = None,
-                     bootargs: str | None = None) -> bytes:
+                     bootargs: str | None = None, harts: int = 1) -> bytes:
     """The DTB the virt board hands the guest in a1 (ref virt-rv32.md section 4).
 
     `rng_seed` (32 bytes) defaults to fresh random bytes; pass one for reproducible
     output.  `bootargs` becomes /chosen/bootargs when non-empty (-append).
     """
-    return build_dtb(virt_tree(ram_size, isa, rng_seed, bootargs))
+    return build_dtb(virt_tree(ram_size, isa, rng_seed, bootargs, harts))

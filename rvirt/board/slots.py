@@ -23,13 +23,34 @@ from rvirt.fdt import Node
 
 if TYPE_CHECKING:
     from rvirt.board.virt import Board
+    from rvirt.cpu.hart import Hart
 
-# Phandles as QEMU 7.2 hands them out for one hart: cpu, its interrupt controller,
-# the PLIC, the test device.
-PHANDLE_CPU = 1
-PHANDLE_CPU_INTC = 2
-PHANDLE_PLIC = 3
-PHANDLE_TEST = 4
+@dataclass(frozen=True)
+class Phandles:
+    """Phandles as QEMU 7.2 hands them out (create_fdt_socket_cpus goes from the last
+    hart down to hart 0, each cpu then its interrupt controller; then the PLIC and the
+    test device): with one hart cpu 1, its controller 2, PLIC 3, test 4."""
+
+    harts: int
+
+    def cpu(self, hart: int) -> int:
+        return 2 * (self.harts - 1 - hart) + 1
+
+    def intc(self, hart: int) -> int:
+        return self.cpu(hart) + 1
+
+    @property
+    def intcs(self) -> list[int]:
+        """Every hart's interrupt controller, in hart order."""
+        return [self.intc(i) for i in range(self.harts)]
+
+    @property
+    def plic(self) -> int:
+        return 2 * self.harts + 1
+
+    @property
+    def test(self) -> int:
+        return 2 * self.harts + 2
 
 
 @dataclass(frozen=True)
@@ -37,12 +58,14 @@ class Slot:
     attr: str  # the board's attribute for the device; "virtio" slots make a list
     region: MM.Region  # the window (and PLIC source, if the device interrupts)
     make: Callable[[Board], Device]  # the device, wired to the board's clocks and lines
-    node: Callable[[MM.Region], Node]  # its node under /soc
+    node: Callable[[MM.Region, Phandles], Node]  # its node under /soc
 
 
-def _mip_line(m: Board, bit: int) -> IrqLine:
-    h = m.hart
-    return IrqLine(lambda level: h.set_irq(bit, level))
+def _mip_lines(m: Board, bit: int) -> list[IrqLine]:
+    """One line per hart, into its mip bit."""
+    def line(h: Hart) -> IrqLine:
+        return IrqLine(lambda level: h.set_irq(bit, level))
+    return [line(h) for h in m.harts]
 
 
 def _irq(region: MM.Region) -> int:
@@ -52,21 +75,22 @@ def _irq(region: MM.Region) -> int:
 
 SLOTS: tuple[Slot, ...] = (
     Slot("clint", MM.CLINT,
-         lambda m: clint.Clint(m.mtime, _mip_line(m, C.MSIP), _mip_line(m, C.MTIP)),
-         lambda r: clint.fdt_node(r.base, r.size, PHANDLE_CPU_INTC)),
+         lambda m: clint.Clint(m.mtime, _mip_lines(m, C.MSIP), _mip_lines(m, C.MTIP)),
+         lambda r, ph: clint.fdt_node(r.base, r.size, ph.intcs)),
     Slot("plic", MM.PLIC,
-         lambda m: plic.Plic(MM.PLIC_NUM_SOURCES, _mip_line(m, C.MEIP), _mip_line(m, C.SEIP)),
-         lambda r: plic.fdt_node(r.base, r.size, PHANDLE_PLIC, PHANDLE_CPU_INTC,
-                                 ndev=MM.PLIC_NUM_SOURCES)),
+         lambda m: plic.Plic(MM.PLIC_NUM_SOURCES, _mip_lines(m, C.MEIP),
+                             _mip_lines(m, C.SEIP)),
+         lambda r, ph: plic.fdt_node(r.base, r.size, ph.plic, ph.intcs,
+                                     ndev=MM.PLIC_NUM_SOURCES)),
     *(Slot("virtio", region,
            lambda m: virtio_mmio.VirtioMmio(m.dma, legacy=m.config.virtio_legacy, warn=m.notice),
-           lambda r: virtio_mmio.fdt_node(r.base, r.size, _irq(r), PHANDLE_PLIC))
+           lambda r, ph: virtio_mmio.fdt_node(r.base, r.size, _irq(r), ph.plic))
       for region in MM.VIRTIO),
     Slot("test", MM.TEST, lambda m: sifive_test.SifiveTest(),
-         lambda r: sifive_test.fdt_node(r.base, r.size, PHANDLE_TEST)),
+         lambda r, ph: sifive_test.fdt_node(r.base, r.size, ph.test)),
     Slot("uart", MM.UART0, lambda m: uart16550.Uart16550(m.console_out, clock_ns=m.virtual_ns),
-         lambda r: uart16550.fdt_node(r.base, r.size, _irq(r), PHANDLE_PLIC)),
+         lambda r, ph: uart16550.fdt_node(r.base, r.size, _irq(r), ph.plic)),
     Slot("rtc", MM.RTC,
          lambda m: goldfish_rtc.GoldfishRtc(lambda: m.host_epoch_ns + m.virtual_ns()),
-         lambda r: goldfish_rtc.fdt_node(r.base, r.size, _irq(r), PHANDLE_PLIC)),
+         lambda r, ph: goldfish_rtc.fdt_node(r.base, r.size, _irq(r), ph.plic)),
 )

@@ -52,6 +52,7 @@ NATIVE_SLICE = 1 << 20
 NS_PER_TICK = 1_000_000_000 // MM.TIMEBASE_FREQ  # 100 ns per mtime tick (10 MHz)
 IDLE_SLICE_NS = 50_000_000  # a real-time idle wait returns to the run loop this often
 HOST_CLOCK_BATCH = 4096  # with -clock host, instructions between looks at the timer
+MAX_HARTS = 8
 
 
 @dataclass(frozen=True)
@@ -99,8 +100,16 @@ class BoardConfig:
     # QEMU 7.2's virtio-mmio.force-legacy=true default, else modern (2).
     virtio: tuple[VirtioSpec, ...] = ()
     virtio_legacy: bool = True
+    # -smp: harts, run in turns of `quantum` instructions each (deterministic: the same
+    # interleaving every run, on every tier).
+    harts: int = 1
+    quantum: int = 1 << 12
 
     def __post_init__(self) -> None:
+        if not 1 <= self.harts <= MAX_HARTS:
+            raise RvirtError(f"-smp {self.harts}: rvirt's virt board has 1 to {MAX_HARTS} harts")
+        if self.quantum < 1:
+            raise RvirtError(f"a hart's turn must be at least 1 instruction, not {self.quantum}")
         if self.clock not in ("virtual", "host"):
             raise RvirtError(f"-clock {self.clock}: expected virtual or host")
         if self.accel not in ACCELS:
@@ -109,7 +118,8 @@ class BoardConfig:
 
 
 class Board:
-    """A virt board with one rv32 hart, ready to run from the reset vector at 0x1000."""
+    """A virt board with its rv32 harts (-smp), ready to run from the reset vector at
+    0x1000.  `hart` is hart 0, the one a debugger looks at."""
 
     xlen = XLEN
     # The devices of the board's slots (rvirt.board.slots), set by _wire_devices.
@@ -136,7 +146,18 @@ class Board:
         self.ram = mmap.mmap(-1, config.ram_size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
         self.bus = Bus()
         self.bus.add_ram("dram", MM.DRAM_BASE, self.ram)
-        self.hart = Hart(self.bus, MM.DRAM_BASE, self.ram)
+        # Per-hart state hangs off each hart; the harts share RAM and, so that a store by
+        # one drops what any translated from that code, the flags of code and watched
+        # pages (the board fans the notifications out: _code_written, _watched_write).
+        self.harts = [Hart(self.bus, MM.DRAM_BASE, self.ram, hartid=i)
+                      for i in range(config.harts)]
+        self.hart = self.harts[0]
+        self.tiers: list[Translator | None] = [None] * config.harts  # each hart's blocks
+        self.turn = 0  # the hart whose turn it is
+        self._turn_left = config.quantum
+        for h in self.harts[1:]:
+            h.code_pages = self.hart.code_pages
+            h.watch_pages = self.hart.watch_pages
         self.idle_ns = 0  # virtual time skipped while the hart waited in wfi
         # Idle waits with a person at the console (set_input_wait): how wfi waits for the
         # console's input instead of skipping to its next timer at once.
@@ -149,7 +170,8 @@ class Board:
         self.host_t0 = time.monotonic_ns()
         self.host_epoch_ns = (time.time_ns() if config.rtc_epoch_ns is None
                               else config.rtc_epoch_ns)
-        self.hart.clock = self.mtime
+        for h in self.harts:
+            h.clock = self.mtime
         # Declared hooks for observers from higher layers (history's recorder):
         # replaying: the machine re-runs recorded history, so what the guest prints is
         #   not printed again and idle waits take no real time (the log says when input
@@ -351,10 +373,10 @@ class Board:
             return
         htif = Htif(tohost, fromhost, self.bus.debug_read, self._device_write,
                     self.uart.output)  # the same console as UART0
-        h = self.hart
         for a in (tohost, tohost + 7, fromhost, fromhost + 7):
-            h.watch_pages[(a - MM.DRAM_BASE) >> 12] = 1
-        h.on_watched_write = htif.stored
+            self.hart.watch_pages[(a - MM.DRAM_BASE) >> 12] = 1  # (shared by the harts)
+        for h in self.harts:
+            h.on_watched_write = htif.stored
         self.htif = htif
         self.devices.append(htif)  # type: ignore[arg-type]
     # --- HTIF (end) --------------------------------------------------------------------
@@ -415,7 +437,9 @@ class Board:
         if again:
             # instret starts again from 0: what it had counted moves into traps, so
             # position goes on counting
-            self.hart.traps += self.hart.retired() + (1 if step else 0)
+            for h in self.harts:
+                h.traps += h.retired()
+            self.hart.traps += 1 if step else 0
             for hook in self.on_ram_rewritten:
                 hook()
         self.drop_translations()  # RAM is about to be rewritten behind the translator
@@ -440,8 +464,11 @@ class Board:
             # QEMU's RTC keeps running across a system reset while virtual time restarts
             self.host_epoch_ns += self.virtual_ns()
         self.booted = True
-        self.hart.reset()
-        self.hart.instret = 0
+        for h in self.harts:  # every hart starts at the ROM, which reads its mhartid
+            h.reset()
+            h.instret = 0
+        self.turn = 0
+        self._turn_left = self.config.quantum
         self.idle_ns = 0
         self.host_t0 = time.monotonic_ns()
         for dev in self.devices:
@@ -455,7 +482,14 @@ class Board:
         host time since the last reset."""
         if self.host_clock:
             return time.monotonic_ns() - self.host_t0
-        return (self.hart.retired() << self.config.icount_shift) + self.idle_ns
+        return (self.retired() << self.config.icount_shift) + self.idle_ns
+
+    def retired(self) -> int:
+        """Instructions retired by all harts since reset: what virtual time counts (as
+        QEMU's -icount, which runs the harts in turns and counts them all)."""
+        if len(self.harts) == 1:
+            return self.hart.retired()
+        return sum(h.retired() for h in self.harts)
 
     def mtime(self) -> int:
         return self.virtual_ns() // NS_PER_TICK
@@ -471,7 +505,7 @@ class Board:
         need_ns = ns - self.idle_ns
         shift = self.config.icount_shift
         target = -(-need_ns // (1 << shift))
-        return max(1, target - self.hart.retired())
+        return max(1, target - self.retired())
 
     def _skip_to(self, tick: int) -> None:
         self._skip_to_ns(tick * NS_PER_TICK)
@@ -531,18 +565,27 @@ class Board:
     def idle(self) -> bool:
         """The hart waits in wfi and only outside input (console, debugger) can wake it
         (not while it waits, in real time, for a timer: see set_input_wait)."""
-        return self.hart.waiting and not self._paced
+        return all(h.waiting for h in self.harts) and not self._paced
 
     def _poll_devices(self) -> None:
         self.clint.update()
         self.uart.update()
         self.rtc.update()
 
+    def _wake(self) -> bool:
+        """Wake the harts waiting in wfi that an interrupt is pending for; True if any
+        hart can run."""
+        running = False
+        for h in self.harts:
+            if h.waiting and h.read_mip() & h.csr["mie"]:
+                h.waiting = False
+            running = running or not h.waiting
+        return running
+
     def _wake_from_wfi(self) -> bool:
-        """wfi: skip virtual time to the next timer event; False if nothing will come."""
-        h = self.hart
-        if h.read_mip() & h.csr["mie"]:
-            h.waiting = False
+        """Every hart waits in wfi: skip virtual time to the next timer event; False if
+        nothing will come."""
+        if self._wake():
             return True
         self._paced = False
         deadline = self.clint.next_deadline()
@@ -557,43 +600,28 @@ class Board:
         else:  # (a replay never waits: the log says when input came)
             self._skip_to(deadline)
         self._poll_devices()
-        if h.read_mip() & h.csr["mie"]:
-            h.waiting = False
-            return True
-        return False
+        return self._wake()
 
     def resume(self, max_instructions: int) -> Stop | None:
         """Run until a breakpoint, watchpoint or exit, or until `max_instructions` have
         run (also stopping where `pos_limit` says); None means the budget ran out with no
         stop.  A breakpoint at the current pc does not stop the first instruction, so
-        continuing from a breakpoint makes progress."""
-        h = self.hart
+        continuing from a breakpoint makes progress.  The harts run in turns of
+        `quantum` instructions, in hart order, skipping those that wait in wfi."""
         self.progress = 0
         self._max = max_instructions
         skip_bp = True
-        blocks: Translator | None = None
-        if self.config.accel != "interp" or self.chunk_hooks:
-            blocks = self.__dict__.get("translator")
-            if blocks is None:
-                blocks = self.translator = self._make_translator()
-                if self.interpret_blocks or (self.chunk_hooks
-                                             and self.config.accel == "interp"):
-                    blocks.threshold = 1 << 62  # the dispatcher only interprets, by blocks
-            if self.chunk_hooks:
-                blocks.on_chunk = self._chunk
-            if self.profile is not None and blocks.watch is not self.profile:
-                # Blocks report themselves, one function each; those made before could
-                # not, so they go.
-                blocks.flush()
-                blocks.watch = self.profile
-            blocks.proceed = self._between_batches
         limit = self.pos_limit
         try:
             while self.progress < max_instructions:
-                if limit is not None and h.instret + h.traps >= limit:
+                if limit is not None and self._at() >= limit:
                     return None
-                if h.waiting and not self._wake_from_wfi():
-                    return None
+                h = self._pick()
+                if h is None:
+                    if not self._wake_from_wfi():
+                        return None
+                    continue
+                blocks = self._tier(self.turn)
                 n = self._next_batch()
                 bps = self.breakpoints
                 if skip_bp and bps and h.pc in bps:
@@ -619,40 +647,116 @@ class Board:
             return self._guest_request(e)
         return None
 
+    def _pick(self) -> Hart | None:
+        """The hart to run now: the one whose turn it is, until its quantum is used or
+        it waits in wfi; then the next in hart order that can run (an interrupt pending
+        for a waiting hart wakes it).  None when every hart waits."""
+        harts = self.harts
+        h = harts[self.turn]
+        if len(harts) == 1:
+            return None if h.waiting else h
+        if self._turn_left > 0 and not h.waiting:
+            return h
+        n = len(harts)
+        for k in range(1, n + 1):
+            i = (self.turn + k) % n
+            c = harts[i]
+            if c.waiting and c.read_mip() & c.csr["mie"]:
+                c.waiting = False
+            if not c.waiting:
+                self.turn = i
+                self._turn_left = self.config.quantum
+                # Other harts may have stored to its reserved address meanwhile: its SC
+                # fails and its LR/SC loop tries again (a spurious failure, which the A
+                # extension allows, 8.2), so no store of theirs is ever missed.
+                c.reservation = None
+                return c
+        return None
+
+    def _at(self) -> int:
+        """position, at a batch boundary (where instret is exact)."""
+        if len(self.harts) == 1:
+            h = self.hart
+            return h.instret + h.traps
+        return sum(h.instret + h.traps for h in self.harts)
+
     @property
     def position(self) -> int:
         """The point of the run the machine is at: instructions retired plus steps that
-        retire nothing (traps taken, guest resets) since power-on.  Each instruction or
-        trap moves it by one, so it names one machine state of a run exactly."""
-        h = self.hart
-        return h.retired() + h.traps
+        retire nothing (traps taken, guest resets) since power-on, over all harts.  Each
+        instruction or trap moves it by one, so it names one machine state of a run
+        exactly (the harts' turns are fixed by it too)."""
+        return sum(h.retired() + h.traps for h in self.harts)
 
-    def _make_translator(self) -> Translator:
+    @property
+    def translator(self) -> Translator | None:
+        """Hart 0's block tier (None until it first runs, or on the interp tier)."""
+        return self.tiers[0]
+
+    @translator.setter
+    def translator(self, blocks: Translator) -> None:
+        self.tiers[0] = blocks
+
+    def _tier(self, i: int) -> Translator | None:
+        """Hart i's block tier, made when it first runs; None when only the interpreter
+        runs."""
+        if self.config.accel == "interp" and not self.chunk_hooks:
+            return None
+        blocks = self.tiers[i]
+        if blocks is None:
+            blocks = self.tiers[i] = self._make_translator(self.harts[i])
+            if self.interpret_blocks or (self.chunk_hooks and self.config.accel == "interp"):
+                blocks.threshold = 1 << 62  # the dispatcher only interprets, by blocks
+            if len(self.harts) > 1:
+                # Code pages are shared: a store by any hart reaches every hart's
+                # translations, and no tier clears a page another still translates.
+                blocks.clears_pages = False
+                for h in self.harts:
+                    h.on_code_write = self._code_written
+        if self.chunk_hooks:
+            blocks.on_chunk = self._chunk
+        if self.profile is not None and blocks.watch is not self.profile:
+            # Blocks report themselves, one function each; those made before could
+            # not, so they go.
+            blocks.flush()
+            blocks.watch = self.profile
+        blocks.proceed = self._between_batches
+        return blocks
+
+    def _code_written(self, pa: int) -> None:
+        for blocks in self.tiers:
+            if blocks is not None:
+                blocks.code_written(pa)
+
+    def _make_translator(self, h: Hart) -> Translator:
         """The block tier -accel asks for; native only where llvmlite is installed (it
         is imported when the first block gets hot, not here)."""
         if self.config.accel == "native":
             from rvirt.exec import native
             if native.available():
                 self.slice = NATIVE_SLICE
-                return native.NativeTranslator(self.hart)
+                return native.NativeTranslator(h)
             self.notice("-accel native: llvmlite is not installed; running hot code as "
                         "Python blocks (-accel tcg)")
-        return Translator(self.hart)
+        return Translator(h)
 
     def _next_batch(self) -> int:
         """Before a batch: take an interrupt that is pending and enabled, and size the
-        batch so that it ends where the next timer or device event falls (or at SLICE),
-        so where a device's time-driven interrupt lands does not depend on how a run is
-        cut into resume() calls: replays and forward runs see it at the same point."""
-        h = self.hart
+        batch so that it ends where the next timer or device event falls (or at SLICE,
+        or where the hart's turn ends), so where a device's time-driven interrupt lands
+        does not depend on how a run is cut into resume() calls: replays and forward
+        runs see it at the same point."""
+        h = self.harts[self.turn]
         limit = self.pos_limit
-        if limit is not None and h.instret + h.traps >= limit:
+        if limit is not None and self._at() >= limit:
             self._batch_start = h.instret
             return 0  # at the point asked for: not even an interrupt is taken
         cause = h.pending_interrupt()
         if cause is not None:
             h.take_trap(cause, 0, interrupt=True)
         n = min(self._max - self.progress, self.slice)
+        if len(self.harts) > 1:
+            n = min(n, self._turn_left)
         deadline = self.clint.next_deadline()
         if deadline is not None:
             n = min(n, self._insns_until(deadline))
@@ -665,25 +769,29 @@ class Board:
         if ns is not None:
             n = min(n, self._insns_until_ns(ns))
         if limit is not None:
-            n = min(n, limit - h.instret - h.traps)
+            n = min(n, limit - self._at())
         self._batch_start = h.instret
         return n
 
     def _count_batch(self) -> None:
         """After a batch: count it (a trapping instruction is progress too, so a trap
         storm ends) and let the devices look at the time and the console."""
-        self.progress += max(1, self.hart.instret - self._batch_start)
+        done = max(1, self.harts[self.turn].instret - self._batch_start)
+        self.progress += done
+        self._turn_left -= done
         self._poll_devices()
 
     def _between_batches(self) -> int | None:
         """The translator's `proceed`: resume's loop from one batch to the next, in the
         same order (count, poll, then stop or take an interrupt and size the next
-        batch).  The end (instret) of the next batch, or None to return to resume."""
+        batch).  The end (instret) of the next batch, or None to return to resume (which
+        also hands the turn on)."""
         self._count_batch()
-        h = self.hart
+        h = self.harts[self.turn]
         if (self.progress >= self._max or h.waiting or self.breakpoints
                 or self.watchpoints or self.pos_limit is not None
-                and h.instret + h.traps >= self.pos_limit):
+                and self._at() >= self.pos_limit
+                or len(self.harts) > 1 and self._turn_left <= 0):
             return None
         return h.instret + self._next_batch()
 
@@ -820,10 +928,10 @@ class Board:
             self.print_out(data)
 
     def drop_translations(self) -> None:
-        """Forget translated code (RAM is rewritten behind the translator)."""
-        blocks = self.__dict__.get("translator")
-        if blocks is not None:
-            blocks.flush()
+        """Forget translated code (RAM is rewritten behind the translators)."""
+        for blocks in self.tiers:
+            if blocks is not None:
+                blocks.flush()
 
     def add_breakpoint(self, addr: int) -> None:
         self.breakpoints.add(addr)
@@ -834,17 +942,20 @@ class Board:
     def add_watchpoint(self, kind: str, addr: int, length: int) -> None:
         """kind is "watch" (write), "rwatch" (read) or "awatch" (either)."""
         self.watchpoints.append((kind, addr, length))
-        self.hart.set_watchpoints(self.watchpoints)
+        for h in self.harts:
+            h.set_watchpoints(self.watchpoints)
 
     def remove_watchpoint(self, kind: str, addr: int, length: int) -> None:
         if (kind, addr, length) in self.watchpoints:
             self.watchpoints.remove((kind, addr, length))
-        self.hart.set_watchpoints(self.watchpoints)
+        for h in self.harts:
+            h.set_watchpoints(self.watchpoints)
 
     def clear_breakpoints(self) -> None:
         self.breakpoints.clear()
         self.watchpoints.clear()
-        self.hart.set_watchpoints([])
+        for h in self.harts:
+            h.set_watchpoints([])
 
     def kill(self) -> None:
         self.killed = True

@@ -118,7 +118,7 @@ def build_csrs(h: Hart) -> dict[int, Csr]:
     const(0xF11, 0)
     const(0xF12, QEMU_VERSION_ID)
     const(0xF13, QEMU_VERSION_ID)
-    const(0xF14, 0)
+    const(0xF14, h.hartid)
     const(0xF15, 0)
     # --- machine trap setup ---
     add(0x300, h.read_mstatus, h.write_mstatus)

@@ -63,11 +63,13 @@ class WatchHit(Exception):  # noqa: N818 - a debugger stop, not an error
 class Hart:
     xlen = 32
 
-    def __init__(self, bus: Bus, ram_base: int, ram: bytearray | mmap.mmap) -> None:
+    def __init__(self, bus: Bus, ram_base: int, ram: bytearray | mmap.mmap,
+                 hartid: int = 0) -> None:
         assert sys.byteorder == "little", "the RAM fast path uses host-endian views"
         self.bus = bus
         self.ram_base = ram_base
         self.ram = ram
+        self.hartid = hartid  # mhartid
         self.x: list[int] = [0] * 33
         self.pc = RESET_VECTOR
         self.priv = C.PRV_M

@@ -1,14 +1,14 @@
 """CLINT at 0x2000000: machine software interrupt (MSWI) and machine timer (MTIMER).
 
-Follows QEMU 7.2 `hw/intc/riscv_aclint.c` as the virt board instantiates it for one
-hart (ref virt-rv32.md 3.3): msip at 0x0, mtimecmp at 0x4000, mtime at 0xBFF8.  The
+Follows QEMU 7.2 `hw/intc/riscv_aclint.c` as the virt board instantiates it (ref
+virt-rv32.md 3.3): hart i's msip at 4*i, its mtimecmp at 0x4000 + 8*i, mtime at 0xBFF8.  The
 machine owns time: `clock()` returns virtual 10 MHz ticks, and mtime is that count plus
 an offset that guest writes to mtime adjust.  Also owns the CLINT's device-tree node.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from rvirt.devices.base import Device, DeviceAccessError, IrqLine
 from rvirt.fdt import Node, u64
@@ -28,41 +28,66 @@ IRQ_M_TIMER = 7
 
 
 class Clint(Device):
-    """One hart's msip, mtimecmp and mtime.
+    """Every hart's msip and mtimecmp, and the one mtime.
 
-    `msip_irq` drives mip.MSIP and `mtip_irq` drives mip.MTIP.  MTIP follows
-    `mtime >= mtimecmp`; writes re-evaluate it at once, and because time moves on by
-    itself the machine calls `update()` to raise it when the deadline passes
-    (`next_deadline()` says when, for a wfi fast-forward).
+    Hart i's `msip_irqs[i]` drives its mip.MSIP and `mtip_irqs[i]` its mip.MTIP; msip[i]
+    is the word at 4*i, mtimecmp[i] the doubleword at 0x4000 + 8*i (QEMU's ACLINT
+    layout, which the virt board's CLINT is).  MTIP follows `mtime >= mtimecmp`; writes
+    re-evaluate it at once, and because time moves on by itself the machine calls
+    `update()` to raise it when a deadline passes (`next_deadline()` says when the
+    first one is, for a wfi fast-forward).  One IrqLine for each of msip_irq and
+    mtip_irq makes a one-hart CLINT.
     """
 
     name = "clint"
 
-    def __init__(self, clock: Callable[[], int], msip_irq: IrqLine | None = None,
-                 mtip_irq: IrqLine | None = None) -> None:
+    def __init__(self, clock: Callable[[], int],
+                 msip_irq: IrqLine | Sequence[IrqLine] | None = None,
+                 mtip_irq: IrqLine | Sequence[IrqLine] | None = None) -> None:
         self.clock = clock
-        self.msip_irq = msip_irq if msip_irq is not None else IrqLine()
-        self.mtip_irq = mtip_irq if mtip_irq is not None else IrqLine()
-        self.mtimecmp = 0  # zero-initialised at creation: MTIP is pending from power-on
+        self.msip_irqs = _lines(msip_irq)
+        self.mtip_irqs = _lines(mtip_irq)
+        assert len(self.msip_irqs) == len(self.mtip_irqs), "one msip and one mtip per hart"
+        self.harts = len(self.msip_irqs)
+        # zero-initialised at creation: MTIP is pending from power-on
+        self.mtimecmps = [0] * self.harts
         self._delta = 0
-        self._deadline: int | None = None  # clock value at which MTIP rises
+        self._deadlines: list[int | None] = [None] * self.harts  # clock values MTIPs rise at
         self.reset()
 
+    # The first hart's, for callers that know one hart.
+    @property
+    def mtimecmp(self) -> int:
+        return self.mtimecmps[0]
+
+    @property
+    def msip_irq(self) -> IrqLine:
+        return self.msip_irqs[0]
+
+    @property
+    def mtip_irq(self) -> IrqLine:
+        return self.mtip_irqs[0]
+
     def reset(self) -> None:
-        """MSWI reset lowers msip; MTIMER reset writes mtime = 0 (mtimecmp is kept)."""
-        self.msip_irq.lower()
+        """MSWI reset lowers every msip; MTIMER reset writes mtime = 0 (mtimecmps kept)."""
+        for line in self.msip_irqs:
+            line.lower()
         self._set_mtime(0)
 
     def state(self) -> dict[str, object]:
-        return {"mtimecmp": self.mtimecmp, "delta": self._delta, "deadline": self._deadline,
-                "msip": self.msip_irq.level, "mtip": self.mtip_irq.level}
+        return {"mtimecmp": tuple(self.mtimecmps), "delta": self._delta,
+                "deadline": tuple(self._deadlines),
+                "msip": tuple(line.level for line in self.msip_irqs),
+                "mtip": tuple(line.level for line in self.mtip_irqs)}
 
     def set_state(self, state: dict[str, object]) -> None:
-        self.mtimecmp = state["mtimecmp"]  # type: ignore[assignment]
+        self.mtimecmps = list(state["mtimecmp"])  # type: ignore[call-overload]
         self._delta = state["delta"]  # type: ignore[assignment]
-        self._deadline = state["deadline"]  # type: ignore[assignment]
-        self.msip_irq.level = bool(state["msip"])
-        self.mtip_irq.level = bool(state["mtip"])
+        self._deadlines = list(state["deadline"])  # type: ignore[call-overload]
+        for line, level in zip(self.msip_irqs, state["msip"], strict=True):  # type: ignore[call-overload]
+            line.level = bool(level)
+        for line, level in zip(self.mtip_irqs, state["mtip"], strict=True):  # type: ignore[call-overload]
+            line.level = bool(level)
 
     # -- time ----------------------------------------------------------------------
 
@@ -72,78 +97,92 @@ class Clint(Device):
 
     def _set_mtime(self, value: int) -> None:
         self._delta = value - self.clock()
-        self._write_timecmp(self.mtimecmp)
+        for hart in range(self.harts):
+            self._write_timecmp(hart, self.mtimecmps[hart])
 
-    def _write_timecmp(self, value: int) -> None:
+    def _write_timecmp(self, hart: int, value: int) -> None:
         """`riscv_aclint_mtimer_write_timecmp`: raise now, or note when to raise."""
-        self.mtimecmp = value & MASK64
+        cmp = self.mtimecmps[hart] = value & MASK64
         now = self.clock()
         mtime = (now + self._delta) & MASK64
-        if self.mtimecmp <= mtime:
-            self._deadline = None
-            self.mtip_irq.raise_()
+        if cmp <= mtime:
+            self._deadlines[hart] = None
+            self.mtip_irqs[hart].raise_()
         else:
-            self.mtip_irq.lower()
-            self._deadline = now + (self.mtimecmp - mtime)
+            self.mtip_irqs[hart].lower()
+            self._deadlines[hart] = now + (cmp - mtime)
 
     def update(self) -> None:
-        """Raise MTIP if mtime has reached mtimecmp since the last look."""
-        deadline = self._deadline
-        if deadline is not None and self.clock() >= deadline:
-            self._deadline = None
-            self.mtip_irq.raise_()
+        """Raise the MTIPs whose mtimecmp mtime has reached since the last look."""
+        now = None
+        for hart, deadline in enumerate(self._deadlines):
+            if deadline is not None:
+                now = self.clock() if now is None else now
+                if now >= deadline:
+                    self._deadlines[hart] = None
+                    self.mtip_irqs[hart].raise_()
 
     def next_deadline(self) -> int | None:
-        """The `clock()` value at which MTIP will rise, or None if it is already up.
+        """The `clock()` value at which the next MTIP will rise, or None if none will
+        (every one is up already).
 
         With mtimecmp = 2**64-1 this lies centuries ahead: a fast-forwarding caller
         should cap it.
         """
-        return self._deadline
+        pending = [d for d in self._deadlines if d is not None]
+        return min(pending) if pending else None
 
     # -- bus interface -------------------------------------------------------------
 
     def read(self, offset: int, size: int) -> int:
         if offset < MSWI_SIZE:
             self._check(offset, size, 4, 4)
-            # msip[0] reads the mip.MSIP level; the rest of MSWI reads 0 (LOG_UNIMP).
-            return int(self.msip_irq.level) if offset == 0 else 0
+            # msip[i] reads hart i's mip.MSIP level; the rest of MSWI reads 0 (LOG_UNIMP).
+            hart, rest = divmod(offset, 4)
+            return int(self.msip_irqs[hart].level) if hart < self.harts and not rest else 0
         self._check(offset, size, 4, 8)
         addr = offset - MTIMER_BASE
-        if addr == MTIMECMP:
-            return self.mtimecmp & MASK32 if size == 4 else self.mtimecmp
-        if addr == MTIMECMP + 4:
-            return self.mtimecmp >> 32
         if addr == MTIME:
             mtime = self.mtime()
             return mtime & MASK32 if size == 4 else mtime
         if addr == MTIME + 4:
             return self.mtime() >> 32
+        hart, rest = divmod(addr - MTIMECMP, 8)
+        if 0 <= hart < self.harts:
+            cmp = self.mtimecmps[hart]
+            if rest == 0:
+                return cmp & MASK32 if size == 4 else cmp
+            if rest == 4:
+                return cmp >> 32
         return 0  # QEMU: "aclint-mtimer: invalid read", value 0
 
     def write(self, offset: int, size: int, value: int) -> None:
         if offset < MSWI_SIZE:
             self._check(offset, size, 4, 4)
-            if offset == 0:
-                self.msip_irq.set(bool(value & 1))
+            hart, rest = divmod(offset, 4)
+            if hart < self.harts and not rest:
+                self.msip_irqs[hart].set(bool(value & 1))
             return  # other MSWI offsets: ignored (LOG_UNIMP)
         self._check(offset, size, 4, 8)
         addr = offset - MTIMER_BASE
-        if addr == MTIMECMP:
-            if size == 4:
-                self._write_timecmp((self.mtimecmp & ~MASK32) | (value & MASK32))
-            else:
-                self._write_timecmp(value)
-        elif addr == MTIMECMP + 4:  # necessarily 32-bit: a 64-bit access here is unaligned
-            self._write_timecmp((value & MASK32) << 32 | (self.mtimecmp & MASK32))
-        elif addr == MTIME:
+        if addr == MTIME:
             if size == 4:
                 self._set_mtime((self.mtime() & ~MASK32 & MASK64) | (value & MASK32))
             else:
                 self._set_mtime(value & MASK64)
-        elif addr == MTIME + 4:
+            return
+        if addr == MTIME + 4:
             self._set_mtime((value & MASK32) << 32 | (self.mtime() & MASK32))
-        # Anything else in the window: ignored, as QEMU does after logging.
+            return
+        hart, rest = divmod(addr - MTIMECMP, 8)
+        if not 0 <= hart < self.harts:
+            return  # anything else in the window: ignored, as QEMU does after logging
+        cmp = self.mtimecmps[hart]
+        if rest == 0:
+            self._write_timecmp(hart, (cmp & ~MASK32) | (value & MASK32) if size == 4
+                                else value)
+        elif rest == 4:  # necessarily 32-bit: a 64-bit access here is unaligned
+            self._write_timecmp(hart, (value & MASK32) << 32 | (cmp & MASK32))
 
     def _check(self, offset: int, size: int, smallest: int, largest: int) -> None:
         # QEMU's MemoryRegionOps.valid: the size range, and no unaligned accesses.
@@ -151,10 +190,18 @@ class Clint(Device):
             raise DeviceAccessError(f"{self.name}: {size}-byte access at {offset:#x}")
 
 
-def fdt_node(base: int, size: int, intc_phandle: int) -> Node:
-    """`/soc/clint@...` as QEMU 7.2 `hw/riscv/virt.c` `create_fdt_socket_clint` writes it."""
+def _lines(given: IrqLine | Sequence[IrqLine] | None) -> list[IrqLine]:
+    if given is None:
+        return [IrqLine()]
+    return [given] if isinstance(given, IrqLine) else list(given)
+
+
+def fdt_node(base: int, size: int, intc_phandles: Sequence[int]) -> Node:
+    """`/soc/clint@...` as QEMU 7.2 `hw/riscv/virt.c` `create_fdt_socket_clint` writes it:
+    each hart's software and timer interrupt, in hart order."""
     return Node(f"clint@{base:x}", [
-        ("interrupts-extended", [intc_phandle, IRQ_M_SOFT, intc_phandle, IRQ_M_TIMER]),
+        ("interrupts-extended",
+         [cell for ph in intc_phandles for cell in (ph, IRQ_M_SOFT, ph, IRQ_M_TIMER)]),
         ("reg", [*u64(base), *u64(size)]),
         ("compatible", ["sifive,clint0", "riscv,clint0"]),
     ])

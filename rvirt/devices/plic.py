@@ -1,4 +1,4 @@
-"""PLIC at 0xC000000: 96 interrupt sources, two contexts (hart 0 M-mode and S-mode).
+"""PLIC at 0xC000000: 96 interrupt sources, two contexts per hart (its M and S mode).
 
 Follows QEMU 7.2.22 `hw/intc/sifive_plic.c` as virt configures it (ref virt-rv32.md
 3.4; `include/hw/riscv/virt.h` layout constants, hart config "MS").  The gateway is the
@@ -9,13 +9,13 @@ device-tree node.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from rvirt.devices.base import Device, DeviceAccessError, IrqLine
 from rvirt.fdt import Node, u64
 
 NUM_SOURCES = 96  # including source 0, which never interrupts
-NUM_CONTEXTS = 2  # context 0 = hart 0 M (mip.MEIP), context 1 = hart 0 S (mip.SEIP)
+# Hart config "MS" (virt.c): context 2i = hart i's M mode (mip.MEIP), 2i + 1 its S mode.
 NUM_PRIORITIES = 7  # 3 priority bits; a power-of-two range, so writes are WARL (mod 8)
 PRIORITY_BASE = 0x0004  # VIRT_PLIC_PRIORITY_BASE in 7.2: the register of source 1
 PENDING_BASE = 0x1000
@@ -32,7 +32,8 @@ class Plic(Device):
     """Priorities, pending bits, per-context enables and thresholds, claim/complete.
 
     Device lines connect with `line.connect(plic.source(n))` or by calling
-    `set_source(n, level)`.  `meip` and `seip` are the two output lines.
+    `set_source(n, level)`.  `meip[i]` and `seip[i]` are hart i's output lines (one
+    IrqLine each makes a one-hart PLIC).
     Only naturally aligned 32-bit accesses are valid (`sifive_plic_ops.valid`);
     other offsets inside the window read 0 and ignore writes, as QEMU does after
     logging a guest error.
@@ -40,30 +41,41 @@ class Plic(Device):
 
     name = "plic"
 
-    def __init__(self, num_sources: int = NUM_SOURCES, meip: IrqLine | None = None,
-                 seip: IrqLine | None = None) -> None:
+    def __init__(self, num_sources: int = NUM_SOURCES,
+                 meip: IrqLine | Sequence[IrqLine] | None = None,
+                 seip: IrqLine | Sequence[IrqLine] | None = None) -> None:
         self.num_sources = num_sources
         self.words = (num_sources + 31) >> 5
-        self.meip = meip if meip is not None else IrqLine()
-        self.seip = seip if seip is not None else IrqLine()
-        self._outputs = (self.meip, self.seip)
+        meips, seips = _lines(meip), _lines(seip)
+        assert len(meips) == len(seips), "an M and an S context per hart"
+        self._outputs = tuple(line for pair in zip(meips, seips, strict=True) for line in pair)
+        self.contexts = len(self._outputs)
         self.reset()
+
+    # Hart 0's lines, for callers that know one hart.
+    @property
+    def meip(self) -> IrqLine:
+        return self._outputs[0]
+
+    @property
+    def seip(self) -> IrqLine:
+        return self._outputs[1]
 
     def reset(self) -> None:
         """`sifive_plic_reset`: everything cleared, both outputs low."""
         self.priority = [0] * self.num_sources  # index = source id; [0] stays 0
-        self.threshold = [0] * NUM_CONTEXTS
+        self.threshold = [0] * self.contexts
         self.pending = 0  # bit n = source n (Python int bitmaps)
         self.claimed = 0
-        self.enable = [0] * NUM_CONTEXTS
+        self.enable = [0] * self.contexts
         for line in self._outputs:
             line.lower()
 
     def state(self) -> dict[str, object]:
         return {"priority": tuple(self.priority), "threshold": tuple(self.threshold),
                 "pending": self.pending, "claimed": self.claimed,
-                "enable": tuple(self.enable), "meip": self.meip.level,
-                "seip": self.seip.level}
+                "enable": tuple(self.enable),
+                "outputs": tuple(line.level for line in self._outputs)}
 
     def set_state(self, state: dict[str, object]) -> None:
         self.priority = list(state["priority"])  # type: ignore[call-overload]
@@ -71,8 +83,9 @@ class Plic(Device):
         self.pending = state["pending"]  # type: ignore[assignment]
         self.claimed = state["claimed"]  # type: ignore[assignment]
         self.enable = list(state["enable"])  # type: ignore[call-overload]
-        self.meip.level = bool(state["meip"])
-        self.seip.level = bool(state["seip"])
+        outputs = state["outputs"]
+        for line, level in zip(self._outputs, outputs, strict=True):  # type: ignore[call-overload]
+            line.level = bool(level)
 
     # -- gateway -------------------------------------------------------------------
 
@@ -145,13 +158,13 @@ class Plic(Device):
             return self.priority[(offset - PRIORITY_BASE) // 4 + 1]
         if PENDING_BASE <= offset < PENDING_BASE + 4 * self.words:
             return (self.pending >> (8 * (offset - PENDING_BASE))) & 0xFFFF_FFFF
-        if ENABLE_BASE <= offset < ENABLE_BASE + NUM_CONTEXTS * ENABLE_STRIDE:
+        if ENABLE_BASE <= offset < ENABLE_BASE + self.contexts * ENABLE_STRIDE:
             context, word = divmod(offset - ENABLE_BASE, ENABLE_STRIDE)
             word >>= 2
             if word < self.words:
                 return (self.enable[context] >> (32 * word)) & 0xFFFF_FFFF
             return 0
-        if CONTEXT_BASE <= offset < CONTEXT_BASE + NUM_CONTEXTS * CONTEXT_STRIDE:
+        if CONTEXT_BASE <= offset < CONTEXT_BASE + self.contexts * CONTEXT_STRIDE:
             context, reg = divmod(offset - CONTEXT_BASE, CONTEXT_STRIDE)
             if reg == 0:
                 return self.threshold[context]
@@ -167,7 +180,7 @@ class Plic(Device):
         if PRIORITY_BASE <= offset < PRIORITY_BASE + 4 * (self.num_sources - 1):
             self.priority[(offset - PRIORITY_BASE) // 4 + 1] = value % (NUM_PRIORITIES + 1)
             self._update()
-        elif ENABLE_BASE <= offset < ENABLE_BASE + NUM_CONTEXTS * ENABLE_STRIDE:
+        elif ENABLE_BASE <= offset < ENABLE_BASE + self.contexts * ENABLE_STRIDE:
             context, word = divmod(offset - ENABLE_BASE, ENABLE_STRIDE)
             word >>= 2
             if word < self.words:
@@ -176,7 +189,7 @@ class Plic(Device):
                 self.enable[context] = (self.enable[context] & ~mask) | (value << shift)
                 # QEMU 7.2 re-evaluates outputs on the next event, not on enable writes
                 # (sifive_plic_write does not call sifive_plic_update here).
-        elif CONTEXT_BASE <= offset < CONTEXT_BASE + NUM_CONTEXTS * CONTEXT_STRIDE:
+        elif CONTEXT_BASE <= offset < CONTEXT_BASE + self.contexts * CONTEXT_STRIDE:
             context, reg = divmod(offset - CONTEXT_BASE, CONTEXT_STRIDE)
             if reg == 0:
                 self.threshold[context] = value % (NUM_PRIORITIES + 1)
@@ -186,7 +199,13 @@ class Plic(Device):
         # Pending bits are read-only; other offsets are ignored (guest errors in QEMU).
 
 
-def fdt_node(base: int, size: int, phandle: int, intc_phandle: int,
+def _lines(given: IrqLine | Sequence[IrqLine] | None) -> list[IrqLine]:
+    if given is None:
+        return [IrqLine()]
+    return [given] if isinstance(given, IrqLine) else list(given)
+
+
+def fdt_node(base: int, size: int, phandle: int, intc_phandles: Sequence[int],
              ndev: int = NUM_SOURCES) -> Node:
     """`/soc/plic@...` as QEMU 7.2 `hw/riscv/virt.c` `create_fdt_socket_plic` writes it.
 
@@ -196,7 +215,8 @@ def fdt_node(base: int, size: int, phandle: int, intc_phandle: int,
         ("phandle", phandle),
         ("riscv,ndev", ndev),
         ("reg", [*u64(base), *u64(size)]),
-        ("interrupts-extended", [intc_phandle, IRQ_M_EXT, intc_phandle, IRQ_S_EXT]),
+        ("interrupts-extended",
+         [cell for ph in intc_phandles for cell in (ph, IRQ_M_EXT, ph, IRQ_S_EXT)]),
         ("interrupt-controller", True),
         ("compatible", ["sifive,plic-1.0.0", "riscv,plic0"]),
         ("#address-cells", 0),

@@ -131,6 +131,9 @@ class Translator:
     """The block cache of one hart and the dispatcher that runs it."""
 
     def __init__(self, h: Hart, threshold: int = THRESHOLD) -> None:
+        # Whether a page no block of this translator holds any more has its flag
+        # cleared: not when harts share the flags (another's blocks may be there).
+        self.clears_pages = True
         self.h = h
         self.threshold = max(1, threshold)
         self.spaces = (Space(False), Space(True))
@@ -198,8 +201,9 @@ class Translator:
         for space in self.spaces:
             self.dropped += space.clear()
         self.by_page.clear()
-        code = self.h.code_pages
-        code[:] = bytes(len(code))
+        if self.clears_pages:
+            code = self.h.code_pages
+            code[:] = bytes(len(code))
         _zero(self.words)
         self.codegen.flush()
 
@@ -221,7 +225,8 @@ class Translator:
             if self.by_page.get(page):
                 return
         self.by_page.pop(page, None)
-        h.code_pages[page] = 0
+        if self.clears_pages:
+            h.code_pages[page] = 0
 
     def _drop(self, fn: Callable[..., int]) -> None:
         h = self.h

@@ -20,7 +20,7 @@ def _soc(m: Board) -> Node:
 def test_every_slot_is_on_the_bus_and_in_the_device_tree() -> None:
     m = Board(BoardConfig(bios="none"))
     names = [c.name for c in _soc(m).children]
-    assert names == [s.node(s.region).name for s in reversed(slots.SLOTS)]
+    assert names == [s.node(s.region, slots.Phandles(1)).name for s in reversed(slots.SLOTS)]
     for s in slots.SLOTS:
         mapping = m.bus.find(s.region.base)
         assert mapping is not None and mapping.name == s.region.name
@@ -31,7 +31,8 @@ def test_a_new_row_reaches_the_bus_and_the_device_tree(monkeypatch: pytest.Monke
                                                        ) -> None:
     region = Region("extra", 0x3000_0000, 0x1000, 0x1000)
     row = slots.Slot("extra", region, lambda m: SifiveTest(),
-                     lambda r: Node(f"extra@{r.base:x}", [("reg", [*u64(r.base), *u64(r.size)])]))
+                     lambda r, ph: Node(f"extra@{r.base:x}",
+                                        [("reg", [*u64(r.base), *u64(r.size)])]))
     table = (*slots.SLOTS, row)
     monkeypatch.setattr(virt, "SLOTS", table)
     monkeypatch.setattr(devicetree, "SLOTS", table)

@@ -174,7 +174,7 @@ def test_irq_lines_can_be_supplied() -> None:
 
 
 def test_fdt_node() -> None:
-    node = fdt_node(0x2000000, 0x10000, 2)
+    node = fdt_node(0x2000000, 0x10000, [2])
     assert node.name == "clint@2000000"
     assert node.get("interrupts-extended") == bytes.fromhex("00000002 00000003 00000002 00000007")
     assert node.get("compatible") == b"sifive,clint0\0riscv,clint0\0"

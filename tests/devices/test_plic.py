@@ -271,7 +271,7 @@ def test_uart_thre_interrupt_through_the_plic_like_qemu() -> None:
 
 
 def test_fdt_node() -> None:
-    node = fdt_node(0xC000000, 0x600000, 3, 2)
+    node = fdt_node(0xC000000, 0x600000, 3, [2])
     assert node.name == "plic@c000000"
     assert node.get("phandle") == bytes.fromhex("00000003")
     assert node.get("riscv,ndev") == bytes.fromhex("00000060")

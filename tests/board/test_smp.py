@@ -1,0 +1,105 @@
+"""Harts (-smp N): the smp probe (smp-probe.S) prints what QEMU 7.2 prints, on every tier:
+hart ids and the ROM's a0/a1 on every hart, LR/SC and AMOs under contention, IPIs through
+each hart's CLINT msip, each hart's own mtimecmp, the PLIC's two contexts per hart.  The
+device tree lists the harts as QEMU's does.  Runs repeat exactly, and the quantum changes
+the interleaving, not the result."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from rvirt.board.devicetree import virt_device_tree
+from tests.cpu import probes
+from tests.tooling import ROOT, assemble, need, run_qemu, run_rvirt
+
+pytestmark = pytest.mark.tools
+
+PROBE = Path(__file__).with_name("smp-probe.S")
+ARGS = ("-machine", "virt", "-cpu", "rv32", "-m", "150M", "-nographic")
+ROUNDS = 300
+
+
+def build(harts: int) -> Path:
+    return assemble(PROBE, f"smp-probe-{harts}",
+                    extra_as=("-I", str(ROOT / "tests" / "cpu"), f"-DHARTS={harts}"))
+
+
+@pytest.fixture(scope="module", params=[2, 4])
+def harts(request: pytest.FixtureRequest) -> int:
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def qemu_out(harts: int) -> str:
+    q = run_qemu(*ARGS, "-smp", str(harts), "-bios", str(build(harts)))
+    assert q.returncode == 0, q.stderr
+    return q.stdout.decode()
+
+
+def expected_lines(out: str, harts: int) -> None:
+    """What the probe must show whatever the emulator (checked on QEMU's output too)."""
+    lines = out.splitlines()
+    ids = [f"{h:08x}" for h in range(harts)]
+    assert [ln.split()[1:3] for ln in lines if ln.startswith("00000001")] == [
+        [i, i] for i in ids]
+    total = f"{harts * ROUNDS:08x}"
+    assert f"00000002 {total} {total} " in lines
+    assert [ln.split()[1:] for ln in lines if ln.startswith("00000003")] == [
+        [i, "00000008"] for i in ids[1:]]
+    assert [ln.split()[1:] for ln in lines if ln.startswith("00000004")] == [
+        [i, "00000080"] for i in ids]
+    assert len([ln for ln in lines if ln.startswith("00000005")]) == 2 * harts
+    assert not any(ln.startswith("000000ee") for ln in lines)
+
+
+@pytest.mark.parametrize("accel", probes.TIERS)
+def test_smp_probe_against_qemu(harts: int, qemu_out: str, accel: str) -> None:
+    expected_lines(qemu_out, harts)
+    r = run_rvirt("-accel", accel, *ARGS, "-smp", str(harts), "-bios", str(build(harts)))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode() == qemu_out
+
+
+def test_runs_repeat_and_the_quantum_changes_only_the_interleaving() -> None:
+    elf = str(build(4))
+    outs = [run_rvirt("-accel", "interp", *ARGS, "-smp", "cpus=4", *extra, "-bios", elf)
+            for extra in ((), (), ("-smp-quantum", "7"))]
+    assert all(r.returncode == 0 for r in outs)
+    assert outs[0].stdout == outs[1].stdout == outs[2].stdout
+
+
+def test_device_tree_lists_the_harts_as_qemu() -> None:
+    dtc = need("dtc")
+    q = Path(ROOT / "tests" / "_build" / "qemu-smp3.dtb")
+    r = run_qemu("-machine", f"virt,dumpdtb={q}", "-cpu", "rv32", "-m", "150M", "-smp", "3",
+                 "-nographic", "-bios", "none")
+    assert r.returncode == 0
+    ours = virt_device_tree(150 << 20, rng_seed=bytes(32), harts=3)
+
+    def section(blob: bytes, start: str, stop: str) -> str:
+        text = subprocess.run([dtc, "-I", "dtb", "-O", "dts", "-"], input=blob,
+                              capture_output=True, check=True).stdout.decode()
+        text = text[text.index(start):]
+        return text[:text.index(stop)]
+
+    qemu = q.read_bytes()
+    for start, stop in (("cpus {", "soc {"), ("plic@", "};"), ("clint@", "};")):
+        a, b = section(qemu, start, stop), section(ours, start, stop)
+        assert a.replace(_qemu_isa(a), "ISA") == b.replace(_qemu_isa(b), "ISA")
+
+
+def _qemu_isa(text: str) -> str:
+    """The riscv,isa string (it differs by design: rvirt says what it implements)."""
+    i = text.find('riscv,isa = "')
+    return "" if i < 0 else text[i:text.index(";", i)]
+
+
+@pytest.mark.parametrize("spec", ["9", "2,sockets=2", "3,cores=2", "2,maxcpus=4", "x"])
+def test_bad_smp_is_one_line(spec: str) -> None:
+    r = run_rvirt(*ARGS, "-smp", spec, "-bios", "none")
+    assert r.returncode == 1
+    assert len(r.stderr.decode().splitlines()) == 1, r.stderr
+    assert r.stderr.startswith(b"rvirt: -smp")

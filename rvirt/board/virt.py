@@ -38,6 +38,7 @@ from rvirt.loader.elf import Image, load
 from rvirt.mem.bus import Bus
 
 if TYPE_CHECKING:
+    from rvirt.board.semihost import Semihost
     from rvirt.diag.profile import Profile
 
 ISA_STRING = "rv32imac_zicsr_zifencei"  # riscv,isa in the device tree: what rvirt implements
@@ -74,6 +75,13 @@ class BoardConfig:
     # bytes and the host's time, as QEMU.
     rng_seed: bytes | None = None
     rtc_epoch_ns: int | None = None
+    # -semihosting / -semihosting-config: serve the guest's semihosting calls
+    # (rvirt.board.semihost); userspace: from U-mode too; on_console: SYS_WRITEC/WRITE0
+    # print on the console (chardev=), else on stderr; cmdline: SYS_GET_CMDLINE's answer.
+    semihosting: bool = False
+    semihosting_userspace: bool = False
+    semihosting_console: bool = False
+    semihosting_cmdline: str = ""
 
     def __post_init__(self) -> None:
         if self.clock not in ("virtual", "host"):
@@ -138,6 +146,12 @@ class Board:
         # Where what the guest prints goes (a front end sharing the terminal may wrap it).
         self.print_out = console or stdout_write
         self._wire_devices(self._output)
+        self.semihost: Semihost | None = None
+        if config.semihosting:
+            from rvirt.board.semihost import Semihost
+            self.semihost = Semihost(self, config.semihosting_userspace,
+                                     config.semihosting_console, config.semihosting_cmdline)
+            self.hart.semihost = self.semihost
         self.images: list[Image] = []
         # (address, bytes) of every image piece that lands in RAM or ROM, copied in at
         # each reset; `dropped` describes the segment content that landed nowhere.

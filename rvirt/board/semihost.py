@@ -307,12 +307,13 @@ def _write0(s: Semihost, arg: int) -> int:
 
 
 def _write(s: Semihost, arg: int) -> int:
-    """Bytes NOT written (0 when all were)."""
+    """Bytes NOT written (0 when all were).  A bad handle or buffer writes nothing and,
+    as QEMU 7.2's common_semi_rw_cb, leaves SYS_ERRNO as it was."""
     fd, buf, n = s.word(arg, 0), s.word(arg, 1), s.word(arg, 2)
-    f = s.handle(fd)
-    s.checked(buf, n)
     done = 0
     try:
+        f = s.handle(fd)
+        s.checked(buf, n)
         while done < n:
             data = s.read(buf + done, min(CHUNK, n - done))
             if isinstance(f, _Console):
@@ -327,16 +328,18 @@ def _write(s: Semihost, arg: int) -> int:
                 break
     except OSError as e:
         s.errno = e.errno or errno.EIO
+    except _Fault:
+        pass
     return n - done
 
 
 def _read(s: Semihost, arg: int) -> int:
-    """Bytes NOT read (n at end of file)."""
+    """Bytes NOT read (n at end of file); errors as _write's."""
     fd, buf, n = s.word(arg, 0), s.word(arg, 1), s.word(arg, 2)
-    f = s.handle(fd)
-    s.checked(buf, n)
     done = 0
     try:
+        f = s.handle(fd)
+        s.checked(buf, n)
         while done < n:
             want = min(CHUNK, n - done)
             if isinstance(f, _Console):
@@ -353,6 +356,8 @@ def _read(s: Semihost, arg: int) -> int:
                 break  # a console read returns what was typed, as read(2)
     except OSError as e:
         s.errno = e.errno or errno.EIO
+    except _Fault:
+        pass
     return n - done
 
 
@@ -466,13 +471,12 @@ def _get_cmdline(s: Semihost, arg: int) -> int:
 
 
 def _heapinfo(s: Semihost, arg: int) -> int:
-    # QEMU 7.2 (softmmu): the heap is the top half of the RAM the stack pointer is in,
-    # the stack grows down from its end.
-    from rvirt.board import memmap as MM
+    """QEMU 7.2 (common_semi_find_bases): the heap is the largest gap RAM has between
+    what was loaded into it (the images' segments, the device tree); the stack grows
+    down from the gap's end."""
+    base, limit = s.board.free_ram()
     block = s.word(arg, 0)
-    base, size = MM.DRAM_BASE, s.board.config.ram_size
-    limit = base + size
-    for i, v in enumerate((base + size // 2, limit, limit, base)):
+    for i, v in enumerate((base, limit, limit, base)):
         s.set_word(block, i, v)
     return 0
 

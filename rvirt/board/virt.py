@@ -359,6 +359,21 @@ class Board:
             dev.reset()
         self.clint.update()
 
+    def free_ram(self) -> tuple[int, int]:
+        """The largest stretch of RAM nothing was loaded into (the images' segments, the
+        device tree), as QEMU's rom_find_largest_gap_between: [start, end)."""
+        ram_end = MM.DRAM_BASE + self.config.ram_size
+        used = [(seg.addr, seg.addr + seg.memsz) for img in self.images
+                for seg in img.segments]
+        used.append((self.fdt_addr, self.fdt_addr + len(self.dtb)))
+        best = (MM.DRAM_BASE, MM.DRAM_BASE)
+        for lo, hi in _gaps(MM.DRAM_BASE, ram_end, [(max(a, MM.DRAM_BASE), min(b, ram_end))
+                                                     for a, b in used if a < ram_end
+                                                     and b > MM.DRAM_BASE]):
+            if hi - lo > best[1] - best[0]:
+                best = (lo, hi)
+        return best
+
     # --- time ------------------------------------------------------------------------
     def virtual_ns(self) -> int:
         """Deterministic virtual time: each retired instruction is 2**shift ns (QEMU's

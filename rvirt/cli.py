@@ -42,11 +42,27 @@ Debugging:
                             no gdb needed.  Commands are read from stdin when it is not a
                             terminal.  Replaces the gdb stub (-s is then ignored)
 Console and display:
-  -nographic                UART on this terminal; C-a x quits, C-a h helps
+  -nographic                UART on this terminal; C-a x quits, C-a h helps, C-a c
+                            switches to the monitor's (qemu) prompt and back
   -serial mon:stdio         the same console
+  -serial stdio             the console without C-a keys; Ctrl-C stops rvirt
   -serial file:PATH         the UART's output to a file instead
+  -chardev stdio,id=ID[,mux=on][,signal=on|off]
+                            the console as a named device; mux=on: the C-a keys;
+                            signal=on (default): Ctrl-C stops rvirt, off: to the guest
+  -serial chardev:ID        the UART on that device
+  -mon chardev=ID[,mode=readline]
+                            the monitor on that device (needs mux=on), via C-a c
+  -monitor stdio|none       the monitor on this terminal (C-a c), or no monitor
+  -net none, -nic none      no network (rvirt has none; other values are refused)
   -display none             no display (rvirt never has one)
   -no-reboot                exit instead of resetting when the guest asks for a reset
+Semihosting:
+  -semihosting              serve the guest's RISC-V semihosting calls (console, files
+                            in the working directory only, clock, exit status)
+  -semihosting-config enable=on[,target=native|auto][,chardev=ID][,userspace=on][,arg=STR]
+                            the same; chardev=ID: console calls print there (else on
+                            stderr); userspace=on: from U-mode too
 Timing:
   -icount shift=N           each instruction is 2^N ns of virtual time (default 0)
   -clock virtual|host       virtual (default): time follows instructions, runs repeat

@@ -213,6 +213,19 @@ _start:
     li a0, 0x16
     call line2
 
+    /* 18: WRITE0 and WRITEC of a pointer to nothing: a0 "corrupted" all the same */
+    li a0, 0x04
+    li a1, 0x80000
+    call semi
+    mv s3, a0
+    li a0, 0x03
+    li a1, 0x80000
+    call semi
+    mv a2, a0
+    mv a1, s3
+    li a0, 0x18
+    call line2
+
     /* 17: "../x" (the test makes one): rvirt refuses it, QEMU opens it */
     la t0, s_dotdot
     li t1, 0

@@ -6,12 +6,13 @@ semihosting_enabled), and the working-directory confinement of file names.
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from rvirt.board.virt import Board, BoardConfig
-from tests.tooling import assemble
+from tests.tooling import ROOT, RVIRT, assemble, gdb_stub, need
 
 pytestmark = pytest.mark.tools
 
@@ -158,3 +159,75 @@ def test_a_name_inside_opens(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     b = board(elf, semihosting=True)
     assert b.hart.x[8] == 1  # the first handle
     os.close(b.semihost.files.pop(1))  # type: ignore[union-attr, arg-type]
+
+
+# --- debuggers: a served call is no breakpoint stop ----------------------------------
+
+HELLO = """\
+    .section .text.init
+    .globl _start
+    .option norvc
+_start:
+    li a0, 0x04
+    la a1, msg
+    call semi
+    la a1, blk
+    li a0, 0x20
+    call semi
+1:  j 1b
+    .globl semi
+semi:
+    slli x0, x0, 0x1f
+    ebreak
+    srai x0, x0, 7
+    ret
+    .data
+msg: .asciz "hi\\n"
+    .balign 4
+blk: .word 0x20026, 3
+"""
+
+
+@pytest.fixture(scope="module")
+def hello_elf() -> Path:
+    return assemble(HELLO, "semihost_hello")
+
+
+def symbol(elf: Path, name: str) -> int:
+    from rvirt.loader.elf import load
+    return load(str(elf), 0x80000000, "-bios").symbols[name]
+
+
+@pytest.mark.parametrize("emulator", ["qemu", "rvirt"])
+def test_gdb_steps_over_a_call_and_sees_the_exit(emulator: str, hello_elf: Path) -> None:
+    """Over the stub, as on QEMU: a step over the ebreak lands after it (no trap, no
+    stop of its own), and the guest's SYS_EXIT_EXTENDED is gdb's `W03`."""
+    command = [need("qemu-system-riscv32")] if emulator == "qemu" else RVIRT
+    semi = symbol(hello_elf, "semi")
+    with gdb_stub([*command, "-machine", "virt", "-cpu", "rv32", "-m", "150M", "-nographic",
+                   "-semihosting", "-S", "-bios", str(hello_elf)]) as (_, c):
+        c.handshake()
+        assert c.insert_breakpoint(semi) == b"OK"
+        c.resume()
+        assert c.wait_stop().startswith(b"T05")
+        assert c.pc() == semi
+        c.step()
+        assert c.pc() == semi + 4  # the ebreak
+        c.step()
+        assert c.pc() == semi + 8  # served: on to the srai
+        assert c.read_register(10) == 0xDEADBEEF  # SYS_WRITE0's "corrupted" a0
+        assert c.remove_breakpoint(semi) == b"OK"
+        c.resume()
+        assert c.wait_stop() == b"W03"
+
+
+def test_the_debugger_continues_through_calls(hello_elf: Path) -> None:
+    r = subprocess.run([*RVIRT, "-machine", "virt", "-semihosting", "-bios", str(hello_elf),
+                        "-debugger"], cwd=ROOT, capture_output=True, timeout=120,
+                       input=b"break semi\ncontinue\nstepi\nstepi\ndelete\ncontinue\n")
+    out = r.stdout.decode()
+    assert "Breakpoint 1, " in out
+    assert "SIGTRAP" not in out
+    assert f"{symbol(hello_elf, 'semi') + 8:#010x} in semi ()" in out
+    assert "exited with code 03" in out
+    assert r.stderr.decode() == "hi\n"

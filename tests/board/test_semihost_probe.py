@@ -75,6 +75,7 @@ def test_qemu_gives_the_key_lines(qemu: Run) -> None:
     assert "08 00000000 36353433" in qemu.lines  # SEEK 3 then READ 4: "3456"
     assert "0f ffffffff 00000002" in qemu.lines  # a missing file: ENOENT
     assert "12 ffffffff 0000000e" in qemu.lines  # a block where nothing is: EFAULT
+    assert "18 deadbeef deadbeef" in qemu.lines  # WRITE0/WRITEC: a0 "corrupted"
 
 
 @pytest.mark.parametrize("accel", probes.TIERS)

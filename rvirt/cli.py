@@ -601,7 +601,8 @@ def run(o: Options) -> int:
         to_guest = target.console_input  # logged, so a replay hands it over again
     signal.signal(signal.SIGTERM, _on_signal)
     interactive = sys.stdin is not None and not sys.stdin.closed
-    monitor = _console_monitor(machine, server) if setup.monitor else None
+    stopped = [o.wait_for_gdb]  # -S: the CPU waits for the monitor's `cont` (or gdb)
+    monitor = _console_monitor(machine, server, stopped) if setup.monitor else None
     if machine.semihost is not None and interactive:
         machine.semihost.read_console = _read_stdin
     try:
@@ -618,10 +619,10 @@ def run(o: Options) -> int:
                 if getattr(result, "reason", "") == "killed" or machine.killed:
                     print("rvirt: terminated via gdb stub", file=sys.stderr)
                 return result.status
-            if o.wait_for_gdb:
-                # -S with no gdb stub: the CPU stays stopped, as on QEMU, until C-a x
-                while True:
-                    console.poll(0.1)
+            # -S with no gdb stub: the CPU stays stopped, as on QEMU, until the monitor's
+            # `cont` (or C-a x)
+            while stopped[0]:
+                console.poll(0.1)
             while True:
                 stop = machine.resume(1 << 16)
                 if stop is not None and stop.kind == "exited":
@@ -659,9 +660,10 @@ def _run_debugger(o: Options, machine, hints, log) -> int:  # noqa: ANN001
             machine.profile.write(o.profile)
 
 
-def _console_monitor(machine, server) -> Callable[[str], str]:  # noqa: ANN001
+def _console_monitor(machine, server, stopped: list[bool]  # noqa: ANN001
+                     ) -> Callable[[str], str]:
     """The monitor behind C-a c: rvirt's monitor commands (rvirt.debug.monitor, the ones
-    gdb's `monitor` runs) and `quit`."""
+    gdb's `monitor` runs), `quit`, and `cont` (which starts a CPU held by -S)."""
     from rvirt.console import ConsoleQuit
     from rvirt.debug.machine_target import MachineTarget
     from rvirt.debug.monitor import COMMANDS, help_text, run_monitor_command
@@ -672,8 +674,12 @@ def _console_monitor(machine, server) -> Callable[[str], str]:  # noqa: ANN001
         cmd = " ".join(command.split())
         if cmd in ("quit", "q"):
             raise ConsoleQuit
+        if cmd in ("cont", "c"):
+            stopped[0] = False
+            return ""
         if cmd in ("help", "?", "h"):
-            return help_text(target) + f"{'quit':<{width}}quit the emulator\n"
+            return (help_text(target) + f"{'cont':<{width}}start the CPU held by -S\n"
+                    f"{'quit':<{width}}quit the emulator\n")
         return run_monitor_command(target, cmd)
     return monitor
 

@@ -16,7 +16,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.guest import ECHO, GREETING, SPIN, hello, one_error_line, program
+from tests.cli.guest import (
+    ECHO,
+    FINISHER_PASS,
+    GREETING,
+    SPIN,
+    hello,
+    one_error_line,
+    print_then_finish,
+    program,
+)
 from tests.cli.pty_terminal import Terminal
 from tests.tooling import ROOT, RVIRT, run_rvirt
 
@@ -239,5 +248,20 @@ def test_signal_off_ctrl_c_reaches_the_guest() -> None:
         term.type(b"\x03")
         term.expect(b"\x03")
         assert term.proc.poll() is None
+    finally:
+        term.close()
+
+
+def test_monitor_cont_starts_a_cpu_held_by_dash_s() -> None:
+    """QEMU's -S without gdb: the CPU waits for the monitor's `cont`."""
+    term = on_terminal("-nographic", "-S", elf=program("hello_s", print_then_finish(
+        FINISHER_PASS)))
+    try:
+        term.type(CTRL_A + b"c")
+        term.expect(b"(qemu) ")
+        assert GREETING.encode() not in term.output
+        term.type(b"cont\r")
+        term.expect(GREETING.encode().replace(b"\n", b"\r\n"))
+        assert term.wait_exit() == 0
     finally:
         term.close()

@@ -109,6 +109,15 @@ class Semihost:
             board.console_out if on_console else self._stderr)
         self.read_console: Callable[[int], bytes] = lambda n: b""
         self.calls = 0  # semihosting calls answered (the debugger and tests look)
+        # While a history records the run (record()): position -> (a0, guest memory the
+        # call wrote), so that a replay (board.replaying) gives the guest the same
+        # answers without doing the host's side again (files, console, errno).
+        self.log: dict[int, tuple[int, list[tuple[int, bytes]]]] | None = None
+        self._wrote: list[tuple[int, bytes]] | None = None
+
+    def record(self) -> None:
+        """Keep each call's answer from now on, for replays (rvirt.debug.history)."""
+        self.log = {}
 
     # --- the hart's hook ---------------------------------------------------------------
     def __call__(self, h: Hart) -> bool:
@@ -128,16 +137,32 @@ class Semihost:
         except Trap:
             return False
         self.calls += 1
+        position = self.board.position
         h.traps += 1  # a step that retires nothing, as a trap (position counts it)
-        op, arg = h.x[10], h.x[11]
-        try:
-            result = self.call(op, arg)
-        except _Fault as f:
-            self.errno = f.err
-            result = -1
+        log = self.log
+        if log is not None and self.board.replaying and position in log:
+            result, wrote = log[position]
+            for addr, data in wrote:
+                self.write(addr, data)
+        else:
+            self._wrote = [] if log is not None else None
+            try:
+                result = self.answer(h.x[10], h.x[11])
+            finally:
+                wrote, self._wrote = self._wrote, None
+            if log is not None:
+                log[position] = (result & MASK, wrote or [])
         h.x[10] = result & MASK
         h.pc = (pc + 4) & MASK
         return True
+
+    def answer(self, op: int, arg: int) -> int:
+        """The call's a0; a failure is -1 with SYS_ERRNO's value kept."""
+        try:
+            return self.call(op, arg)
+        except _Fault as f:
+            self.errno = f.err
+            return -1
 
     def call(self, op: int, arg: int) -> int:
         handler = OPERATIONS.get(op)
@@ -176,6 +201,8 @@ class Semihost:
 
     def write(self, addr: int, data: bytes) -> None:
         h = self.board.hart
+        if self._wrote is not None:
+            self._wrote.append((addr, bytes(data)))
         done = 0
         for pa, k in self._pieces(addr, len(data)):
             self.board._device_write(pa, data[done:done + k])

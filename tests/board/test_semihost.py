@@ -231,3 +231,66 @@ def test_the_debugger_continues_through_calls(hello_elf: Path) -> None:
     assert f"{symbol(hello_elf, 'semi') + 8:#010x} in semi ()" in out
     assert "exited with code 03" in out
     assert r.stderr.decode() == "hi\n"
+
+
+# --- reverse execution: a replay gets the recorded answers ---------------------------
+
+FILE_CALLS = """\
+    la s1, blk
+    la t0, fname
+    sw t0, 0(s1)
+    li t0, 4              # "w"
+    sw t0, 4(s1)
+    li t0, 5
+    sw t0, 8(s1)
+    li a0, 0x01
+    mv a1, s1
+""" + SEQUENCE + """\
+    mv s2, a0             # the handle
+    sw s2, 0(s1)
+    la t0, text
+    sw t0, 4(s1)
+    li t0, 3
+    sw t0, 8(s1)
+    li a0, 0x05
+    mv a1, s1
+""" + SEQUENCE + """\
+    mv s3, a0             # bytes not written
+    li a0, 0x0c           # SYS_FLEN
+    mv a1, s1
+""" + SEQUENCE + """\
+    mv s4, a0
+    j done
+    .data
+fname: .asciz "f.txt"
+text: .ascii "abc"
+    .section .text.init
+"""
+
+
+def test_reverse_and_forward_again_replays_the_answers(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch
+                                                       ) -> None:
+    """Back to the start and forward through the calls again (gdb's reverse-continue,
+    then continue): the guest gets the same answers, and the host's side (the file, the
+    handles) is not done twice."""
+    from rvirt.debug.machine_target import MachineTarget
+    monkeypatch.chdir(tmp_path)
+    elf = program("replay", FILE_CALLS)
+    b = Board(BoardConfig(bios=str(elf), semihosting=True))
+    t = MachineTarget(b)
+    t.enable_history()
+    done = b.symbols["done"]
+    t.add_breakpoint(done)
+    assert t.resume(100_000).kind == "breakpoint"  # type: ignore[union-attr]
+    first = [b.hart.x[r] for r in (18, 19, 20)]
+    assert first == [1, 0, 3]
+    t.remove_breakpoint(done)
+    assert t.reverse_continue().kind == "history-start"
+    assert b.hart.x[18] == 0
+    (tmp_path / "f.txt").write_text("changed on the host meanwhile")
+    t.add_breakpoint(done)
+    assert t.resume(100_000).kind == "breakpoint"  # type: ignore[union-attr]
+    assert [b.hart.x[r] for r in (18, 19, 20)] == first
+    assert b.semihost is not None and list(b.semihost.files) == [1]
+    assert (tmp_path / "f.txt").read_text() == "changed on the host meanwhile"

@@ -89,6 +89,19 @@ class _Console:
         self.fd = fd
 
 
+# ":semihosting-features" (Arm semihosting v2.0): the magic "SHFB" and one byte of
+# feature bits, SH_EXT_EXIT_EXTENDED (bit 0) and SH_EXT_STDOUT_STDERR (bit 1), as QEMU.
+FEATURES = b"SHFB\x03"
+
+
+class _Static:
+    """A read-only file held in memory (":semihosting-features")."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.pos = 0
+
+
 class Semihost:
     """The host side of semihosting for one board.
 
@@ -103,7 +116,7 @@ class Semihost:
         self.userspace = userspace
         self.cmdline = cmdline
         self.errno = 0
-        self.files: dict[int, int | _Console] = {}
+        self.files: dict[int, int | _Console | _Static] = {}
         self.root = os.path.realpath(os.getcwd())
         self.console_out: Callable[[bytes], None] = (
             board.console_out if on_console else self._stderr)
@@ -249,13 +262,13 @@ class Semihost:
             raise _Fault(errno.EACCES)  # a symbolic link that leads out
         return full
 
-    def handle(self, fd: int) -> int | _Console:
+    def handle(self, fd: int) -> int | _Console | _Static:
         f = self.files.get(fd)
         if f is None:
             raise _Fault(errno.EBADF)
         return f
 
-    def new_handle(self, f: int | _Console) -> int:
+    def new_handle(self, f: int | _Console | _Static) -> int:
         fd = 1  # SYS_OPEN returns a non-zero handle (QEMU's guest fds start at 1)
         while fd in self.files:
             fd += 1
@@ -305,7 +318,9 @@ def _open(s: Semihost, arg: int) -> int:
         # QEMU implements SH_EXT_STDOUT_STDERR: read is stdin, write stdout, append stderr
         return s.new_handle(_Console(0 if mode < 4 else 1 if mode < 8 else 2))
     if name == b":semihosting-features":
-        raise _Fault(errno.ENOENT)  # (QEMU serves a features file; rvirt none)
+        if mode >= 4:
+            raise _Fault(errno.EACCES)  # read-only
+        return s.new_handle(_Static(FEATURES))
     path = s.path(name)
     try:
         fd = os.open(path, OPEN_FLAGS[mode >> 1] | os.O_CLOEXEC, 0o644)
@@ -354,6 +369,8 @@ def _write(s: Semihost, arg: int) -> int:
         s.checked(buf, n)
         while done < n:
             data = s.read(buf + done, min(CHUNK, n - done))
+            if isinstance(f, _Static):
+                raise _Fault(errno.EBADF)
             if isinstance(f, _Console):
                 if f.fd == 0:
                     raise _Fault(errno.EBADF)
@@ -380,7 +397,10 @@ def _read(s: Semihost, arg: int) -> int:
         s.checked(buf, n)
         while done < n:
             want = min(CHUNK, n - done)
-            if isinstance(f, _Console):
+            if isinstance(f, _Static):
+                data = f.data[f.pos:f.pos + want]
+                f.pos += len(data)
+            elif isinstance(f, _Console):
                 if f.fd != 0:
                     raise _Fault(errno.EBADF)
                 data = s.read_console(want)
@@ -414,12 +434,15 @@ def _istty(s: Semihost, arg: int) -> int:
     if isinstance(f, _Console):
         return 1 if os.isatty(f.fd) else 0
     s.errno = errno.ENOTTY
-    return 0
+    return 0  # (a file, or the features)
 
 
 def _seek(s: Semihost, arg: int) -> int:
     f = s.handle(s.word(arg, 0))
     pos = s.word(arg, 1)
+    if isinstance(f, _Static):
+        f.pos = pos
+        return 0
     if isinstance(f, _Console):
         raise _Fault(errno.ESPIPE)
     try:
@@ -431,6 +454,8 @@ def _seek(s: Semihost, arg: int) -> int:
 
 def _flen(s: Semihost, arg: int) -> int:
     f = s.handle(s.word(arg, 0))
+    if isinstance(f, _Static):
+        return len(f.data)
     fd = f.fd if isinstance(f, _Console) else f
     try:
         st = os.fstat(fd)

@@ -226,6 +226,40 @@ _start:
     li a0, 0x18
     call line2
 
+    /* 19: ":semihosting-features": FLEN, then its five bytes ("SHFB", then 3) */
+    la t0, s_features
+    li t1, 0
+    li t2, 21
+    call open3
+    mv s4, a0
+    sw s4, 0(s11)
+    li a0, 0x0c
+    mv a1, s11
+    call semi
+    mv a1, a0
+    li a0, 0x19
+    call line_a1
+    sw s4, 0(s11)
+    la t0, rbuf
+    sw t0, 4(s11)
+    li t0, 8
+    sw t0, 8(s11)
+    li a0, 0x06
+    mv a1, s11
+    call semi
+    la t0, rbuf
+    lw a2, 0(t0)
+    lbu t1, 4(t0)
+    add a1, a0, t1
+    slli t1, t1, 8
+    add a1, a1, t1      /* not read (3) + the feature byte * 0x101 */
+    li a0, 0x1a
+    call line2
+    sw s4, 0(s11)
+    li a0, 0x02
+    mv a1, s11
+    call semi
+
     /* 17: "../x" (the test makes one): rvirt refuses it, QEMU opens it */
     la t0, s_dotdot
     li t1, 0
@@ -349,6 +383,7 @@ s_file: .asciz "probe.txt"
 s_digits: .ascii "0123456789"
 s_missing: .asciz "missing.txt"
 s_dotdot: .asciz "../x"
+s_features: .asciz ":semihosting-features"
     .balign 4
 blk: .word 0, 0, 0, 0
 heap: .word 0, 0, 0, 0

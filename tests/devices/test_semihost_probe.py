@@ -76,6 +76,7 @@ def test_qemu_gives_the_key_lines(qemu: Run) -> None:
     assert "0f ffffffff 00000002" in qemu.lines  # a missing file: ENOENT
     assert "12 ffffffff 0000000e" in qemu.lines  # a block where nothing is: EFAULT
     assert "18 deadbeef deadbeef" in qemu.lines  # WRITE0/WRITEC: a0 "corrupted"
+    assert "1a 00000306 42464853" in qemu.lines  # ":semihosting-features": "SHFB", 3
 
 
 @pytest.mark.parametrize("accel", probes.TIERS)

@@ -275,12 +275,6 @@ class Semihost:
         self.files[fd] = f
         return fd
 
-    def close_all(self) -> None:
-        for f in self.files.values():
-            if isinstance(f, int):
-                os.close(f)
-        self.files.clear()
-
     # --- console -----------------------------------------------------------------------
     def _stderr(self, data: bytes) -> None:
         if not self.board.replaying:
@@ -306,12 +300,7 @@ Operation = Callable[[Semihost, int], int]
 
 def _open(s: Semihost, arg: int) -> int:
     name_at, mode, length = s.word(arg, 0), s.word(arg, 1), s.word(arg, 2)
-    if length >= STRING_MAX:
-        raise _Fault(errno.ENAMETOOLONG)
-    if s.read(name_at + length, 1) != b"\0":
-        raise _Fault(errno.EINVAL)  # QEMU: the length must be where the NUL is
-    name = s.read(name_at, length) if length else b""
-    name = name.split(b"\0", 1)[0]
+    name = _name(s, name_at, length)
     if mode >= 12:
         raise _Fault(errno.EINVAL)
     if name == b":tt":
@@ -496,11 +485,15 @@ def _rename(s: Semihost, arg: int) -> int:
 
 
 def _name(s: Semihost, at: int, length: int) -> bytes:
+    """A file name as QEMU 7.2's validate_strlen takes it: length 0 means up to the NUL;
+    otherwise the NUL must be right after `length` bytes (else EINVAL)."""
+    if length == 0:
+        return s.string(at)
     if length >= STRING_MAX:
         raise _Fault(errno.ENAMETOOLONG)
     if s.read(at + length, 1) != b"\0":
         raise _Fault(errno.EINVAL)
-    return (s.read(at, length) if length else b"").split(b"\0", 1)[0]
+    return s.read(at, length).split(b"\0", 1)[0]
 
 
 def _clock(s: Semihost, arg: int) -> int:

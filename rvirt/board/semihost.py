@@ -485,15 +485,13 @@ def _rename(s: Semihost, arg: int) -> int:
 
 
 def _name(s: Semihost, at: int, length: int) -> bytes:
-    """A file name as QEMU 7.2's validate_strlen takes it: length 0 means up to the NUL;
-    otherwise the NUL must be right after `length` bytes (else EINVAL)."""
-    if length == 0:
-        return s.string(at)
+    """A file name as QEMU 7.2 takes it (it passes length + 1 to validate_strlen): the
+    NUL must be right after `length` bytes, else EINVAL (a length of 0 too)."""
     if length >= STRING_MAX:
         raise _Fault(errno.ENAMETOOLONG)
     if s.read(at + length, 1) != b"\0":
         raise _Fault(errno.EINVAL)
-    return s.read(at, length).split(b"\0", 1)[0]
+    return s.read(at, length).split(b"\0", 1)[0] if length else b""
 
 
 def _clock(s: Semihost, arg: int) -> int:

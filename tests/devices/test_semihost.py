@@ -152,16 +152,25 @@ def test_names_outside_the_working_directory_fail(name: str, tmp_path: Path,
     assert b.hart.x[10] == 13  # EACCES
 
 
-@pytest.mark.parametrize("length", [4, 0], ids=["length", "to-the-nul"])
-def test_a_name_inside_opens(length: int, tmp_path: Path,
-                             monkeypatch: pytest.MonkeyPatch) -> None:
-    """A length of 0 means the name runs to its NUL (QEMU 7.2's validate_strlen)."""
+def test_a_name_inside_opens(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "NAME").write_text("for the guest\n")
     monkeypatch.chdir(tmp_path)
-    elf = program(f"inside_{length}", OPEN.format(length=length))
+    elf = program("inside", OPEN.format(length=4))
     b = board(elf, semihosting=True)
     assert b.hart.x[8] == 1  # the first handle
     os.close(b.semihost.files.pop(1))  # type: ignore[union-attr, arg-type]
+
+
+@pytest.mark.parametrize("length", [0, 3])
+def test_a_length_not_at_the_nul_is_einval(length: int, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """QEMU 7.2 wants the NUL right after `length` bytes (a length of 0 included)."""
+    (tmp_path / "NAME").write_text("for the guest\n")
+    monkeypatch.chdir(tmp_path)
+    elf = program(f"einval_{length}", OPEN.format(length=length))
+    b = board(elf, semihosting=True)
+    assert b.hart.x[8] == 0xFFFFFFFF
+    assert b.hart.x[10] == 22  # EINVAL
 
 
 # --- debuggers: a served call is no breakpoint stop ----------------------------------

@@ -306,3 +306,28 @@ def test_reverse_and_forward_again_replays_the_answers(tmp_path: Path,
     assert [b.hart.x[r] for r in (18, 19, 20)] == first
     assert b.semihost is not None and list(b.semihost.files) == [1]
     assert (tmp_path / "f.txt").read_text() == "changed on the host meanwhile"
+
+
+@pytest.mark.parametrize("reason", [0x20026, 0x20023], ids=["application-exit", "other"])
+def test_sys_exit_takes_the_reason_itself_on_rv32(reason: int) -> None:
+    """rv32's SYS_EXIT has no parameter block: a1 is the reason; ApplicationExit exits 0,
+    anything else 1 (QEMU 7.2 compares the status with its exit code)."""
+    elf = assemble(f"""\
+    .section .text.init
+    .globl _start
+    .option norvc
+_start:
+    li a0, 0x18
+    li a1, {reason:#x}
+{SEQUENCE}
+1:  j 1b
+""", f"semihost_exit_{reason:x}")
+    args = ["-machine", "virt", "-nographic", "-bios", "none", "-semihosting", "-kernel",
+            str(elf)]
+    q = subprocess.run([need("qemu-system-riscv32"), *args], capture_output=True,
+                       stdin=subprocess.DEVNULL, timeout=60)
+    r = subprocess.run([*RVIRT, *args], cwd=ROOT, capture_output=True,
+                       stdin=subprocess.DEVNULL, timeout=60)
+    assert q.returncode == (0 if reason == 0x20026 else 1)
+    assert r.returncode == q.returncode
+    assert r.stderr == b""

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rvirt.cpu import csr as C
+from rvirt.cpu.mmu import debug_translate
 from rvirt.cpu.trap import Trap
 from rvirt.errors import MachineExit
 from rvirt.isa.xlen import MASK, XLEN
@@ -105,7 +106,7 @@ class _Static:
 class Semihost:
     """The host side of semihosting for one board.
 
-    `console` is where SYS_WRITEC/WRITE0 print: the console's output when the
+    `console_out` is where SYS_WRITEC/WRITE0 print: the console's output when the
     configuration names a chardev, else stderr (QEMU 7.2 without chardev= writes them
     to its stderr).  `read_console(n)` waits for up to n bytes typed at the console
     (b"" at end of input); the command line sets it."""
@@ -189,7 +190,6 @@ class Semihost:
     def _pieces(self, addr: int, n: int) -> list[tuple[int, int]]:
         """(physical address, length) per page of [addr, addr+n) as the hart's loads see
         it; EFAULT if any page is unmapped or has no RAM or ROM behind it."""
-        from rvirt.cpu.mmu import debug_translate
         b = self.board
         out = []
         done = 0

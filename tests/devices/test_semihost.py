@@ -331,3 +331,21 @@ _start:
     assert q.returncode == (0 if reason == 0x20026 else 1)
     assert r.returncode == q.returncode
     assert r.stderr == b""
+
+
+def test_an_unknown_call_stops_in_one_line() -> None:
+    """QEMU 7.2 aborts on an operation it does not know; rvirt says so and exits 1."""
+    elf = assemble(f"""\
+    .section .text.init
+    .globl _start
+    .option norvc
+_start:
+    li a0, 0x99
+{SEQUENCE}
+1:  j 1b
+""", "semihost_unknown")
+    r = subprocess.run([*RVIRT, "-machine", "virt", "-nographic", "-bios", "none",
+                        "-semihosting", "-kernel", str(elf)], cwd=ROOT, capture_output=True,
+                       stdin=subprocess.DEVNULL, timeout=60)
+    assert r.stderr.decode() == "rvirt: semihosting: unsupported call 0x99: stopping\n"
+    assert r.returncode == 1

@@ -60,11 +60,27 @@ Debugging:
                             no gdb needed.  Commands are read from stdin when it is not a
                             terminal.  Replaces the gdb stub (-s is then ignored)
 Console and display:
-  -nographic                UART on this terminal; C-a x quits, C-a h helps
+  -nographic                UART on this terminal; C-a x quits, C-a h helps, C-a c
+                            switches to the monitor's (qemu) prompt and back
   -serial mon:stdio         the same console
+  -serial stdio             the console without C-a keys; Ctrl-C stops rvirt
   -serial file:PATH         the UART's output to a file instead
+  -chardev stdio,id=ID[,mux=on][,signal=on|off]
+                            the console as a named device; mux=on: the C-a keys;
+                            signal=on (default): Ctrl-C stops rvirt, off: to the guest
+  -serial chardev:ID        the UART on that device
+  -mon chardev=ID[,mode=readline]
+                            the monitor on that device (needs mux=on), via C-a c
+  -monitor stdio|none       the monitor on this terminal (C-a c), or no monitor
+  -net none, -nic none      no network (rvirt has none; other values are refused)
   -display none             no display (rvirt never has one)
   -no-reboot                exit instead of resetting when the guest asks for a reset
+Semihosting:
+  -semihosting              serve the guest's RISC-V semihosting calls (console, files
+                            in the working directory only, clock, exit status)
+  -semihosting-config enable=on[,target=native|auto][,chardev=ID][,userspace=on][,arg=STR]
+                            the same; chardev=ID: console calls print there (else on
+                            stderr); userspace=on: from U-mode too
 Timing:
   -icount shift=N           each instruction is 2^N ns of virtual time (default 0)
   -clock virtual|host       virtual (default): time follows instructions, runs repeat
@@ -121,6 +137,16 @@ class Options:
     devices: list[tuple[str, dict[str, str]]] = field(default_factory=list)  # -device
     virtio_legacy: bool = True  # -global virtio-mmio.force-legacy
     extra: list[str] = field(default_factory=list)
+    # Console and monitor (-chardev, -serial, -mon, -monitor): see console_setup
+    chardevs: dict[str, Chardev] = field(default_factory=dict)
+    serial: str | None = None  # -serial mon:stdio | stdio | chardev:ID (file: above)
+    mon: str | None = None  # -mon chardev=ID: the chardev's id
+    monitor: str | None = None  # -monitor none | stdio
+    # -semihosting / -semihosting-config
+    semihosting: bool = False
+    semihosting_userspace: bool = False
+    semihosting_chardev: str | None = None
+    semihosting_args: list[str] = field(default_factory=list)
 
 
 _TRUE = ("on", "yes", "true", "y")  # QEMU's qapi_bool_parse
@@ -400,6 +426,156 @@ def parse_accel(o: Options, v: str) -> None:
                          f"the interpreter)")
 
 
+# --- console, monitor, network and semihosting options (QEMU 7.2's qemu-options.hx) ---
+@dataclass
+class Chardev:
+    """-chardev stdio,id=ID[,mux=on|off][,signal=on|off] (the only backend rvirt has)."""
+
+    id: str
+    mux: bool = False
+    signal: bool = True  # QEMU's stdio default: Ctrl-C stops the emulator
+
+
+def _keyvals(flag: str, spec: str, implied: str, allowed: tuple[str, ...]
+             ) -> list[tuple[str, str]]:
+    """QEMU's option syntax: `[implied=]VALUE,KEY=VALUE,...`; an unknown key fails with
+    QEMU's words ("Invalid parameter")."""
+    out = []
+    for n, part in enumerate(spec.split(",")):
+        key, eq, val = part.partition("=")
+        if not eq:
+            if n == 0:
+                key, val = implied, part
+            elif part in allowed:  # QEMU's bare `KEY` means KEY=on
+                val = "on"
+            else:
+                raise RvirtError(f"{flag} {spec}: Invalid parameter '{part}'")
+        if key not in allowed:
+            raise RvirtError(f"{flag} {spec}: Invalid parameter '{key}'")
+        out.append((key, val))
+    return out
+
+
+def _flag_bool(flag: str, spec: str, name: str, text: str) -> bool:
+    try:
+        return _bool(name, text)
+    except RvirtError as e:
+        raise RvirtError(f"{flag} {spec}: {e}") from None
+
+
+def parse_chardev(o: Options, spec: str) -> None:
+    backend = spec.split(",", 1)[0]
+    if backend != "stdio":
+        raise RvirtError(f"-chardev {spec}: unsupported character device backend "
+                         f"'{backend}' (rvirt has only stdio)")
+    kv = dict(_keyvals("-chardev", spec, "backend",
+                       ("backend", "id", "mux", "signal", "logfile", "logappend")))
+    if "id" not in kv:
+        raise RvirtError(f"-chardev {spec}: chardev: no id specified")
+    if "logfile" in kv or "logappend" in kv:
+        raise RvirtError(f"-chardev {spec}: rvirt cannot log a chardev to a file")
+    if kv["id"] in o.chardevs:
+        raise RvirtError(f"-chardev {spec}: attempt to add duplicate property 'id'")
+    if o.chardevs:  # QEMU's own words: one terminal cannot feed two chardevs
+        raise RvirtError(f"-chardev {spec}: cannot use stdio by multiple character devices")
+    o.chardevs[kv["id"]] = Chardev(
+        kv["id"], _flag_bool("-chardev", spec, "mux", kv.get("mux", "off")),
+        _flag_bool("-chardev", spec, "signal", kv.get("signal", "on")))
+
+
+def parse_serial(o: Options, v: str) -> None:
+    if v.startswith("file:"):
+        o.serial_file = v[5:]  # QEMU's -serial file:PATH: the UART's output there
+    elif v in ("mon:stdio", "stdio") or v.startswith("chardev:"):
+        o.serial = v
+    else:
+        raise RvirtError(f"-serial {v}: unsupported (use mon:stdio, stdio, chardev:ID "
+                         f"or file:PATH)")
+
+
+def parse_mon(o: Options, spec: str) -> None:
+    kv = dict(_keyvals("-mon", spec, "chardev", ("chardev", "mode", "pretty")))
+    mode = kv.get("mode", "readline")
+    if mode == "control":
+        raise RvirtError(f"-mon {spec}: rvirt has no QMP (mode=control); use mode=readline")
+    if mode != "readline":
+        raise RvirtError(f"-mon {spec}: Parameter 'mode' does not accept value '{mode}'")
+    if "pretty" in kv:
+        _flag_bool("-mon", spec, "pretty", kv["pretty"])
+    o.mon = kv.get("chardev", "")
+
+
+def parse_monitor(o: Options, v: str) -> None:
+    if v not in ("none", "stdio"):
+        raise RvirtError(f"-monitor {v}: unsupported (rvirt's monitor is on this terminal: "
+                         f"use stdio or none)")
+    o.monitor = v
+
+
+def parse_net(o: Options, flag: str, v: str) -> None:
+    """-net none / -nic none: no network, which rvirt's board has anyway."""
+    if v.split(",", 1)[0] != "none":
+        raise RvirtError(f"{flag} {v}: rvirt has no network devices (only {flag} none)")
+
+
+def parse_semihosting_config(o: Options, spec: str) -> None:
+    flag = "-semihosting-config"
+    for key, val in _keyvals(flag, spec, "enable",
+                             ("enable", "target", "chardev", "userspace", "arg")):
+        if key == "enable":
+            o.semihosting = _flag_bool(flag, spec, key, val)
+        elif key == "userspace":
+            o.semihosting_userspace = _flag_bool(flag, spec, key, val)
+        elif key == "chardev":
+            o.semihosting_chardev = val
+        elif key == "arg":
+            o.semihosting_args.append(val)
+        elif val == "gdb":
+            raise RvirtError(f"{flag} {spec}: rvirt's gdb stub cannot serve semihosting "
+                             f"calls (use target=native or auto)")
+        elif val not in ("native", "auto"):
+            raise RvirtError(f"{flag} {spec}: unsupported semihosting-config {spec}")
+
+
+@dataclass
+class ConsoleSetup:
+    mux: bool  # C-a escapes interpreted
+    signal: bool  # Ctrl-C stops the emulator
+    monitor: bool  # C-a c reaches the monitor
+
+
+def console_setup(o: Options) -> ConsoleSetup:
+    """How this terminal is shared, as QEMU 7.2's vl.c and chardev/char-mux.c decide it.
+    rvirt's UART is always on this terminal (it has no display), so without -serial it
+    is mon:stdio whether or not -nographic is given."""
+    serial_id = o.serial[8:] if o.serial and o.serial.startswith("chardev:") else None
+    if serial_id is not None and serial_id not in o.chardevs:
+        raise RvirtError(f"-serial {o.serial}: could not connect serial device to character "
+                         f"backend '{o.serial}'")
+    if o.mon is not None and o.mon not in o.chardevs:
+        raise RvirtError(f'-mon chardev={o.mon}: chardev "{o.mon}" not found')
+    if o.semihosting_chardev is not None and o.semihosting_chardev not in o.chardevs:
+        raise RvirtError(f"semihosting chardev '{o.semihosting_chardev}' not found")
+    chardev = o.chardevs[serial_id] if serial_id is not None else None
+    if o.chardevs and chardev is None and (o.mon is not None or o.semihosting_chardev):
+        # the chardev on stdio, and the UART's console on it too
+        raise RvirtError(f"-chardev stdio,id={next(iter(o.chardevs))}: cannot use stdio by "
+                         f"multiple character devices (give -serial chardev:ID)")
+    if o.monitor == "stdio" and (chardev is not None or o.serial == "stdio"):
+        raise RvirtError("-monitor stdio: cannot use stdio by multiple character devices")
+    if chardev is not None:
+        users = 1 + (o.mon is not None) + (o.semihosting_chardev is not None)
+        if users > 1 and not chardev.mux:
+            raise RvirtError(f"Device '{chardev.id}' is in use (give the chardev mux=on)")
+        return ConsoleSetup(chardev.mux, chardev.signal, chardev.mux and o.mon is not None)
+    if o.serial == "stdio":
+        return ConsoleSetup(False, True, False)
+    # mon:stdio (given, or implied); -monitor none takes the monitor away only when no
+    # mon: prefix asked for it
+    monitor = o.serial == "mon:stdio" or o.monitor != "none"
+    return ConsoleSetup(True, False, monitor)
+
+
 def parse_args(argv: list[str]) -> Options:
     o = Options()
     i = 0
@@ -448,11 +624,19 @@ def parse_args(argv: list[str]) -> Options:
         elif flag == "-nographic":
             o.nographic = True
         elif flag == "-serial":
-            v = value(a)
-            if v.startswith("file:"):
-                o.serial_file = v[5:]  # QEMU's -serial file:PATH: the UART's output there
-            elif v not in ("mon:stdio", "stdio"):
-                raise RvirtError(f"-serial {v}: unsupported (use mon:stdio or file:PATH)")
+            parse_serial(o, value(a))
+        elif flag == "-chardev":
+            parse_chardev(o, value(a))
+        elif flag == "-mon":
+            parse_mon(o, value(a))
+        elif flag == "-monitor":
+            parse_monitor(o, value(a))
+        elif flag in ("-net", "-nic"):
+            parse_net(o, flag, value(a))
+        elif flag == "-semihosting":
+            o.semihosting = True
+        elif flag == "-semihosting-config":
+            parse_semihosting_config(o, value(a))
         elif flag == "-display":
             v = value(a)
             if v.split(",", 1)[0] != "none":
@@ -527,6 +711,12 @@ def build_machine(o: Options, console_out: Callable[[bytes], None] | None = None
         # host), which rvirt does not have
         print("rvirt: -drive if=virtio: the disk is a virtio-blk-device on a virtio-mmio "
               "transport (QEMU puts it on PCI, which rvirt has not)", file=sys.stderr)
+    if o.semihosting:
+        cfg.semihosting = True
+        cfg.semihosting_userspace = o.semihosting_userspace
+        cfg.semihosting_console = o.semihosting_chardev is not None
+        # QEMU 7.2: the arg= values, else the -kernel file name (semihosting_arg_fallback)
+        cfg.semihosting_cmdline = " ".join(o.semihosting_args) or (o.kernel or "")
     if o.accel is not None:
         cfg.accel = o.accel
     return Board(cfg, console=console_out)
@@ -585,6 +775,7 @@ def run(o: Options) -> int:
     from rvirt.console import Console, ConsoleQuit
     if o.dumpdtb is not None:
         return _dump_dtb(o)
+    setup = console_setup(o)
     log = _open_log(o) if o.log_items or o.log_file else None
     machine = build_machine(o, _serial_file(o))
     if log is not None:
@@ -618,8 +809,13 @@ def run(o: Options) -> int:
         to_guest = target.console_input  # logged, so a replay hands it over again
     signal.signal(signal.SIGTERM, _on_signal)
     interactive = sys.stdin is not None and not sys.stdin.closed
+    stopped = [o.wait_for_gdb]  # -S: the CPU waits for the monitor's `cont` (or gdb)
+    monitor = _console_monitor(machine, server, stopped) if setup.monitor else None
+    if machine.semihost is not None and interactive:
+        machine.semihost.read_console = _read_stdin
     try:
-        with Console(to_guest) if interactive else _NoConsole() as console:
+        with (Console(to_guest, mux=setup.mux, signal=setup.signal, monitor=monitor)
+              if interactive else _NoConsole()) as console:
             if interactive and o.serial_file is None:
                 # Idle waits meet the console's input (Board.set_input_wait): in real
                 # time on a terminal, as QEMU's -icount sleep=on; input already piped in
@@ -631,10 +827,10 @@ def run(o: Options) -> int:
                 if getattr(result, "reason", "") == "killed" or machine.killed:
                     print("rvirt: terminated via gdb stub", file=sys.stderr)
                 return result.status
-            if o.wait_for_gdb:
-                # -S with no gdb stub: the CPU stays stopped, as on QEMU, until C-a x
-                while True:
-                    console.poll(0.1)
+            # -S with no gdb stub: the CPU stays stopped, as on QEMU, until the monitor's
+            # `cont` (or C-a x)
+            while stopped[0]:
+                console.poll(0.1)
             while True:
                 stop = machine.resume(1 << 16)
                 if stop is not None and stop.kind == "exited":
@@ -672,6 +868,40 @@ def _run_debugger(o: Options, machine, hints, log) -> int:  # noqa: ANN001
             log.close()
         if machine.profile is not None and o.profile is not None:
             machine.profile.write(o.profile)
+
+
+def _console_monitor(machine, server, stopped: list[bool]  # noqa: ANN001
+                     ) -> Callable[[str], str]:
+    """The monitor behind C-a c: rvirt's monitor commands (rvirt.debug.monitor, the ones
+    gdb's `monitor` runs), `quit`, and `cont` (which starts a CPU held by -S)."""
+    from rvirt.console import ConsoleQuit
+    from rvirt.debug.machine_target import MachineTarget
+    from rvirt.debug.monitor import COMMANDS, help_text, run_monitor_command
+    target = server.target if server is not None else MachineTarget(machine)
+    width = max(len(k) for k in COMMANDS) + 2
+
+    def monitor(command: str) -> str:
+        cmd = " ".join(command.split())
+        if cmd in ("quit", "q"):
+            raise ConsoleQuit
+        if cmd in ("cont", "c"):
+            stopped[0] = False
+            return ""
+        if cmd in ("help", "?", "h"):
+            return (help_text(target) + f"{'cont':<{width}}start the CPU held by -S\n"
+                    f"{'quit':<{width}}quit the emulator\n")
+        return run_monitor_command(target, cmd)
+    return monitor
+
+
+def _read_stdin(n: int) -> bytes:
+    """Semihosting's console reads (SYS_READC, SYS_READ of ":tt"): wait for what is
+    typed at the terminal.  C-a escapes are not looked at meanwhile."""
+    import os
+    try:
+        return os.read(sys.stdin.fileno(), n)
+    except (OSError, ValueError):
+        return b""
 
 
 class _NoConsole:

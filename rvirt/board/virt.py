@@ -39,6 +39,7 @@ from rvirt.loader.elf import Image, load
 from rvirt.mem.bus import Bus
 
 if TYPE_CHECKING:
+    from rvirt.board.semihost import Semihost
     from rvirt.diag.profile import Profile
 
 ISA_STRING = "rv32imac_zicsr_zifencei"  # riscv,isa in the device tree: what rvirt implements
@@ -104,6 +105,13 @@ class BoardConfig:
     # interleaving every run, on every tier).
     harts: int = 1
     quantum: int = 1 << 12
+    # -semihosting / -semihosting-config: serve the guest's semihosting calls
+    # (rvirt.board.semihost); userspace: from U-mode too; on_console: SYS_WRITEC/WRITE0
+    # print on the console (chardev=), else on stderr; cmdline: SYS_GET_CMDLINE's answer.
+    semihosting: bool = False
+    semihosting_userspace: bool = False
+    semihosting_console: bool = False
+    semihosting_cmdline: str = ""
 
     def __post_init__(self) -> None:
         if not 1 <= self.harts <= MAX_HARTS:
@@ -187,6 +195,13 @@ class Board:
         self.dma = Dma(MM.DRAM_BASE, config.ram_size, self._dma_read, self._dma_write,
                        self._dma_other)
         self._wire_devices(self._output)
+        self.semihost: Semihost | None = None
+        if config.semihosting:
+            from rvirt.board.semihost import Semihost
+            self.semihost = Semihost(self, config.semihosting_userspace,
+                                     config.semihosting_console, config.semihosting_cmdline)
+            for h in self.harts:
+                h.semihost = self.semihost
         self.images: list[Image] = []
         # (address, bytes) of every image piece that lands in RAM or ROM, copied in at
         # each reset; `dropped` describes the segment content that landed nowhere.
@@ -474,6 +489,21 @@ class Board:
         for dev in self.devices:
             dev.reset()
         self.clint.update()
+
+    def free_ram(self) -> tuple[int, int]:
+        """The largest stretch of RAM nothing was loaded into (the images' segments, the
+        device tree), as QEMU's rom_find_largest_gap_between: [start, end)."""
+        ram_end = MM.DRAM_BASE + self.config.ram_size
+        used = [(seg.addr, seg.addr + seg.memsz) for img in self.images
+                for seg in img.segments]
+        used.append((self.fdt_addr, self.fdt_addr + len(self.dtb)))
+        best = (MM.DRAM_BASE, MM.DRAM_BASE)
+        for lo, hi in _gaps(MM.DRAM_BASE, ram_end, [(max(a, MM.DRAM_BASE), min(b, ram_end))
+                                                     for a, b in used if a < ram_end
+                                                     and b > MM.DRAM_BASE]):
+            if hi - lo > best[1] - best[0]:
+                best = (lo, hi)
+        return best
 
     # --- time ------------------------------------------------------------------------
     def virtual_ns(self) -> int:

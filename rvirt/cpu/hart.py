@@ -113,6 +113,11 @@ class Hart:
         self.trap_hooks: list[Callable[[Hart, int, int, bool], None]] = []
         self.xret_hooks: list[Callable[[Hart, int], None]] = []
         self.unimp_hooks: list[Callable[[str], None]] = []
+        # Semihosting (set by the board with -semihosting): offered every breakpoint
+        # exception before it is taken; it answers True when it served the call there
+        # (a0 and pc set), so no trap is taken and no observer sees one.  All tiers
+        # reach it, since they all enter traps through take_trap.
+        self.semihost: Callable[[Hart], bool] | None = None
         self.pmp = Pmp(self.csr)
         self.mmu = Mmu(self)
         self.triggers = Triggers(self)
@@ -319,6 +324,9 @@ class Hart:
     def take_trap(self, cause: int, tval: int, interrupt: bool = False) -> None:
         """Enter the trap handler for an exception at self.pc (or an interrupt before the
         instruction at self.pc).  Privileged spec 3.1.6.1, 3.1.7, 3.1.14-16, 4.1.1."""
+        if cause == BREAKPOINT and not interrupt and self.semihost is not None \
+                and self.semihost(self):
+            return
         for hook in self.trap_hooks:
             hook(self, cause, tval, interrupt)
         self.traps += 1

@@ -327,6 +327,8 @@ class History:
         # memory from outside the hart.
         m.on_ram_rewritten.append(self.ram_rewritten)
         m.on_outside_write.append(self.written)
+        if m.semihost is not None:  # a replay gets semihosting's answers from its log
+            m.semihost.record()
         self.restart()
 
     def restart(self) -> None:

@@ -218,7 +218,7 @@ class Semihost:
             self._wrote.append((addr, bytes(data)))
         done = 0
         for pa, k in self._pieces(addr, len(data)):
-            self.board._device_write(pa, data[done:done + k])
+            self.board.write_physical(pa, data[done:done + k])
             # Like the hart's stores: translations made from these pages are dropped.
             o = pa - h.ram_base
             if 0 <= o < len(h.ram):

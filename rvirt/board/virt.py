@@ -386,7 +386,7 @@ class Board:
         ram_end = MM.DRAM_BASE + self.config.ram_size
         if not all(MM.DRAM_BASE <= a and a + 8 <= ram_end for a in (tohost, fromhost)):
             return
-        htif = Htif(tohost, fromhost, self.bus.debug_read, self._device_write,
+        htif = Htif(tohost, fromhost, self.bus.debug_read, self.write_physical,
                     self.uart.output)  # the same console as UART0
         for a in (tohost, tohost + 7, fromhost, fromhost + 7):
             self.hart.watch_pages[(a - MM.DRAM_BASE) >> 12] = 1  # (shared by the harts)
@@ -931,13 +931,13 @@ class Board:
         hart sees it now; False if nothing is there."""
         self.drop_translations()  # the debugger may patch code
         if not self.hart.mmu.data_on:
-            return self._device_write(addr, data)
+            return self.write_physical(addr, data)
         pages = self._debug_pages(addr, len(data))
         if pages is None:
             return False
-        return all(self._device_write(pa, data[off:off + n]) for pa, off, n in pages)
+        return all(self.write_physical(pa, data[off:off + n]) for pa, off, n in pages)
 
-    def _device_write(self, pa: int, data: bytes) -> bool:
+    def write_physical(self, pa: int, data: bytes) -> bool:
         """A write to physical memory from outside the hart (the debugger, HTIF's
         fromhost): the bus's debug write, told to on_outside_write's observers."""
         for hook in self.on_outside_write:

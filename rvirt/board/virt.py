@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from rvirt.board import memmap as MM
 from rvirt.board.slots import SLOTS
 from rvirt.board.stop import CSR_REGNUM_BASE, REG_PC, REG_PRIV, Stop
+from rvirt.board.virtio import guest_memory, plug_virtio
 from rvirt.cpu import csr as C
 from rvirt.cpu.hart import Hart
 from rvirt.cpu.mmu import debug_translate
@@ -30,7 +31,7 @@ from rvirt.devices.htif import Htif
 from rvirt.devices.plic import Plic
 from rvirt.devices.sifive_test import SifiveTest
 from rvirt.devices.uart16550 import Uart16550
-from rvirt.devices.virtio_mmio import Dma, VirtioMmio
+from rvirt.devices.virtio_mmio import VirtioMmio
 from rvirt.errors import MachineExit, MachineReset, RvirtError
 from rvirt.exec.interp import execute
 from rvirt.exec.translate import Translator
@@ -70,9 +71,6 @@ class VirtioSpec:
     cache: str = "writeback"
     serial: str = ""  # virtio-blk's serial (what GET_ID answers)
     what: str = "-device"  # the option that made it, for messages
-
-
-VIRTIO_KINDS = ("virtio-blk-device", "virtio-rng-device")
 
 
 @dataclass
@@ -192,8 +190,7 @@ class Board:
         self.on_outside_write: list[Callable[[int, int], None]] = []
         # Where what the guest prints goes (a front end sharing the terminal may wrap it).
         self.print_out = console or stdout_write
-        self.dma = Dma(MM.DRAM_BASE, config.ram_size, self._dma_read, self._dma_write,
-                       self._dma_other)
+        self.dma = guest_memory(self)
         self._wire_devices(self._output)
         self.semihost: Semihost | None = None
         if config.semihosting:
@@ -232,7 +229,7 @@ class Board:
         # replay stops at a recorded event or snapshot.
         self.pos_limit: int | None = None
         try:  # last, so that nothing after it can fail with disk images left open
-            self._plug_virtio()
+            plug_virtio(self, self.config.virtio)
         except BaseException:
             self.close()
             raise
@@ -257,72 +254,6 @@ class Board:
             else:
                 setattr(self, slot.attr, dev)
             self.devices.append(dev)
-
-    def _plug_virtio(self) -> None:
-        """Each virtio device on its transport.  QEMU 7.2 plugs a -device with no bus=
-        onto the first free virtio-mmio bus of its search, which meets the transports
-        last created first: the highest address (virtio-mmio-bus.7 at 0x10008000) fills
-        first."""
-        from rvirt.devices.block_image import BlockImage
-        from rvirt.devices.virtio_blk import VirtioBlk
-        from rvirt.devices.virtio_rng import VirtioRng
-        for spec in self.config.virtio:
-            if spec.kind not in VIRTIO_KINDS:
-                raise RvirtError(f"{spec.what}: '{spec.kind}' is not a virtio device rvirt "
-                                 f"has ({', '.join(VIRTIO_KINDS)})")
-            if spec.bus is None:
-                free = [i for i, t in enumerate(self.virtio) if t.core is None]
-                if not free:
-                    raise RvirtError(f"{spec.what}: No 'virtio-bus' bus found for device "
-                                     f"'{spec.kind}' (all {len(self.virtio)} transports "
-                                     f"are in use)")
-                bus = free[-1]
-            else:
-                bus = spec.bus
-                if not 0 <= bus < len(self.virtio):
-                    raise RvirtError(f"{spec.what}: Bus 'virtio-mmio-bus.{bus}' not found")
-                if self.virtio[bus].core is not None:
-                    raise RvirtError(f"{spec.what}: Bus 'virtio-mmio-bus.{bus}' is full")
-            if spec.kind == "virtio-blk-device":
-                if spec.file is None:
-                    raise RvirtError(f"{spec.what}: drive property not set")
-                image = BlockImage(spec.file, readonly=spec.readonly, snapshot=spec.snapshot,
-                                   cache=spec.cache, what=spec.what)
-                try:
-                    backend: VirtioBlk | VirtioRng = VirtioBlk(image, spec.serial)
-                except BaseException:
-                    image.close()
-                    raise
-            else:
-                backend = VirtioRng()
-            self.virtio[bus].plug(backend)
-
-    # --- guest memory for devices (DMA) -------------------------------------------------
-    def _dma_read(self, pa: int, n: int) -> bytes:
-        o = pa - MM.DRAM_BASE
-        return self.ram[o:o + n]
-
-    def _dma_other(self, pa: int, n: int) -> bytes:
-        """What a device reads outside RAM: the boot ROM's bytes, zeros elsewhere (QEMU
-        would read a device's registers; no guest has a reason to point a device there)."""
-        return self.bus.debug_read(pa, n) or bytes(n)
-
-    def _dma_write(self, pa: int, data: bytes) -> None:
-        """A device's write to RAM: told to history (on_outside_write) and to the
-        translator, so code a device wrote is fetched afresh, as a store of the hart."""
-        n = len(data)
-        for hook in self.on_outside_write:
-            hook(pa, n)
-        o = pa - MM.DRAM_BASE
-        self.ram[o:o + n] = data
-        h = self.hart
-        if n:
-            for page in range(o >> 12, ((o + n - 1) >> 12) + 1):
-                a = max(o, page << 12) & ~3
-                end = min(o + n, (page + 1) << 12)
-                while h.code_pages[page] and a < end:
-                    h.on_code_write(MM.DRAM_BASE + a)
-                    a += 4
 
     def close(self) -> None:
         """The machine ends: devices flush and close what they hold (disk images)."""

@@ -29,9 +29,18 @@ Machine:
   -m SIZE                   RAM size; MiB by default, or with a K/M/G/T suffix (default 128M)
   -smp 1                    one hart
 Images:
-  -bios FILE|none           firmware: an ELF loaded by physical address, or a raw image
-                            at 0x80000000; execution starts at 0x80000000 after the ROM
-  -kernel FILE              a kernel image (its address is passed in fw_dynamic_info)
+  -bios FILE|none|default   firmware: an ELF loaded by physical address, or a raw image
+                            at 0x80000000; execution starts at 0x80000000 after the ROM.
+                            default (or no -bios): rvirt's built-in SBI firmware (SBI
+                            v2.0, as OpenSBI), or QEMU's OpenSBI file when -L has it
+  -kernel FILE              a kernel image: an ELF, or a raw Image at 0x80400000 after
+                            the firmware (0x80000000 with -bios none); its address is
+                            passed in fw_dynamic_info
+  -append STR               the kernel's command line (/chosen/bootargs)
+  -initrd FILE              an initial ramdisk, placed as QEMU places it (/chosen)
+  -dtb FILE                 pass this device tree blob instead of the generated one
+  -L DIR                    look for QEMU's firmware (opensbi-riscv32-generic-
+                            fw_dynamic.bin) and -bios files in DIR
 Debugging:
   -s                        gdb stub on 127.0.0.1:1234 (shorthand for -gdb tcp::1234)
   -S                        do not start the CPU: wait at 0x1000 for gdb to continue
@@ -96,6 +105,10 @@ class Options:
     debugger: bool = False  # -debugger: the built-in debugger instead of the gdb stub
     serial_file: str | None = None  # -serial file:PATH
     dumpdtb: str | None = None  # -machine dumpdtb=FILE: write the device tree and exit
+    append: str | None = None  # -append
+    initrd: str | None = None  # -initrd
+    dtb: str | None = None  # -dtb
+    data_dirs: list[str] = field(default_factory=list)  # -L
     extra: list[str] = field(default_factory=list)
 
 
@@ -159,16 +172,16 @@ MACHINE_PROPERTIES: dict[str, Callable[[Options, str, str], None]] = {
     "aclint": _aclint,
     "aia": _aia,
     "aia-guests": _aia_guests,
-    "append": _not_yet("rvirt cannot pass a kernel command line yet"),
+    "append": _set("append"),
     "boot": _not_yet("rvirt's virt board has no boot devices to order"),
     "confidential-guest-support": _not_yet("rvirt has no confidential guest support"),
     "dt-compatible": _not_yet("rvirt cannot change the device tree's compatible yet"),
-    "dtb": _not_yet("rvirt cannot load a device tree file yet"),
+    "dtb": _set("dtb"),
     "dump-guest-core": _no_effect,
     "dumpdtb": _set("dumpdtb"),
     "firmware": _set("bios"),
     "graphics": _no_effect,
-    "initrd": _not_yet("rvirt cannot load an initial ramdisk yet"),
+    "initrd": _set("initrd"),
     "kernel": _set("kernel"),
     "mem-merge": _no_effect,
     "memory-backend": _not_yet("rvirt has no memory backends"),
@@ -249,6 +262,14 @@ def parse_args(argv: list[str]) -> Options:
             o.bios = value(a)
         elif flag == "-kernel":
             o.kernel = value(a)
+        elif flag == "-append":
+            o.append = value(a)
+        elif flag == "-initrd":
+            o.initrd = value(a)
+        elif flag == "-dtb":
+            o.dtb = value(a)
+        elif flag == "-L":
+            o.data_dirs.append(value(a))
         elif flag == "-s":
             o.gdb = "tcp::1234"
         elif flag == "-S":
@@ -319,11 +340,11 @@ def gdb_address(spec: str) -> tuple[str, int]:
 
 def build_machine(o: Options, console_out: Callable[[bytes], None] | None = None):  # noqa: ANN201
     from rvirt.board.virt import Board, BoardConfig
-    if o.bios is None and o.kernel is not None:
-        o.bios = "none"  # rvirt has no OpenSBI: -kernel alone boots the kernel directly
-        # (QEMU would load OpenSBI first)
+    # No -bios is -bios default, as QEMU: the firmware, then -kernel in S-mode
     cfg = BoardConfig(ram_size=o.ram_size, bios=o.bios, kernel=o.kernel,
-                        icount_shift=o.icount_shift, no_reboot=o.no_reboot, clock=o.clock)
+                        icount_shift=o.icount_shift, no_reboot=o.no_reboot, clock=o.clock,
+                        append=o.append, initrd=o.initrd, dtb=o.dtb,
+                        data_dirs=tuple(o.data_dirs))
     if o.accel is not None:
         cfg.accel = o.accel
     return Board(cfg, console=console_out)

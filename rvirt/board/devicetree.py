@@ -130,14 +130,20 @@ def virt_device_tree(ram_size: int, isa: str = DEFAULT_ISA, rng_seed: bytes | No
 
 
 def update_chosen(blob: bytes, path: str, bootargs: str | None,
-                  initrd: tuple[int, int] | None) -> bytes:
+                  initrd: tuple[int, int] | None, rng_seed: bytes | None = None) -> bytes:
     """A -dtb file with /chosen/bootargs (a non-empty -append) and the initrd range set,
     as QEMU 7.2 sets them on a loaded tree: a property set anew goes first in its node
-    (libfdt), one that exists is replaced in place."""
+    (libfdt), one that exists is replaced in place.  Every rng-seed in it gets new
+    bytes, as QEMU's qemu_fdt_randomize_seeds does (from `rng_seed` when given)."""
     try:
         root, reserved = parse_dtb(blob)
     except (ValueError, IndexError, UnicodeDecodeError, struct.error) as e:
         raise RvirtError(f"-dtb {path}: not a valid device tree blob ({e})") from None
+    for _, node in root.walk():
+        old = node.props.get("rng-seed")
+        if old is not None:
+            fresh = (rng_seed * (len(old) // 32 + 1)) if rng_seed else os.urandom(len(old))
+            node.props["rng-seed"] = fresh[:len(old)]
     props: list[tuple[str, bytes]] = []
     if bootargs:
         props.append(("bootargs", encode_value(bootargs)))

@@ -302,7 +302,7 @@ class Board:
                                     bootargs=cfg.append, initrd=initrd)
         data = read_image(cfg.dtb, "-dtb")
         self.fdt_size = len(data) + 10000
-        return update_chosen(data, cfg.dtb, cfg.append, initrd)
+        return update_chosen(data, cfg.dtb, cfg.append, initrd, cfg.rng_seed)
 
     # --- HTIF (begin) ------------------------------------------------------------------
     def _wire_htif(self) -> None:

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rvirt.cpu import csr as C
 from rvirt.cpu.mmu import LOAD
 from rvirt.cpu.trap import ECALL_M, ECALL_S, IRQ_MSI, IRQ_MTI, Trap
+from rvirt.errors import MachineExit, MachineReset
 from rvirt.fdt import Node, build_dtb, parse_dtb
 from rvirt.isa.xlen import MASK
 from rvirt.mem.bus import BusError
@@ -134,6 +135,7 @@ class SbiCall:
     args: tuple[int, ...]
     error: int
     value: int | None  # None for a legacy call (it returns a0 only) or no return
+    returned: bool = True  # False: the hart stopped or suspended, or the machine ended
 
     @property
     def name(self) -> str:
@@ -391,21 +393,29 @@ class Firmware:
         ext, fid = x[17], x[16]
         args = tuple(x[10:16])
         legacy = ext in LEGACY
-        if legacy:
-            error, value = self._legacy(h, hartid, ext, args)
-        else:
-            handler = self.EXTENSIONS.get(ext)
-            error, value = ((ERR_NOT_SUPPORTED, 0) if handler is None
-                            else handler(self, h, hartid, fid, args))
-        call = SbiCall(hartid, ext, fid, args, error, None if legacy else value)
-        for hook in self.call_hooks:
-            hook(h, call)
-        if error == NO_RETURN:
-            return  # the hart went elsewhere (stopped, suspended, reset)
+        try:
+            if legacy:
+                error, value = self._legacy(h, hartid, ext, args)
+            else:
+                handler = self.EXTENSIONS.get(ext)
+                error, value = ((ERR_NOT_SUPPORTED, 0) if handler is None
+                                else handler(self, h, hartid, fid, args))
+        except (MachineExit, MachineReset):  # SRST and legacy shutdown: the machine ends
+            self._told(h, SbiCall(hartid, ext, fid, args, SUCCESS, None, returned=False))
+            raise
+        returned = error != NO_RETURN
+        self._told(h, SbiCall(hartid, ext, fid, args, error if returned else SUCCESS,
+                              None if legacy or not returned else value, returned))
+        if not returned:
+            return  # the hart went elsewhere (stopped, suspended)
         x[10] = error & MASK
         if not legacy:
             x[11] = value & MASK
         self._return(h, epc + 4)
+
+    def _told(self, h: Hart, call: SbiCall) -> None:
+        for hook in self.call_hooks:
+            hook(h, call)
 
     def _base(self, h: Hart, hartid: int, fid: int, a: tuple[int, ...]) -> tuple[int, int]:
         if fid == 0:

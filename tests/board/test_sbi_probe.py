@@ -106,3 +106,29 @@ def test_probe_on_qemu_with_opensbi(kernel: Path) -> None:
     assert {k: v for k, v in got.items() if k not in DIFFERENT} == {
         k: v for k, v in EXPECTED.items() if k not in DIFFERENT}
     assert got["base 00000001"] == f"{OK} 00000001"  # OpenSBI's implementation id
+
+
+def test_sbi_calls_in_the_int_log_and_hints(kernel: Path) -> None:
+    # -d int: after each ecall's trap line, what the firmware answered (rvirt's line)
+    r = run_rvirt(*P.ARGS, "-kernel", str(kernel), "-accel", "interp", "-d", "int",
+                  input=b"")
+    err = r.stderr.decode()
+    assert r.returncode == 0
+    assert ("riscv_cpu_do_interrupt: hart:0, async:0, cause:00000009, epc:0x8040001c, "
+            "tval:0x00000000, desc=supervisor_ecall\n"
+            "sbi_call: hart:0, ext:0x10 (BASE), fid:0, a0:0x00000000, a1:0x00000000, "
+            "a2:0x00000000 -> error:0, value:0x02000000\n") in err
+    assert ("sbi_call: hart:0, ext:0x53525354 (SRST), fid:0, a0:0x00000000, "
+            "a1:0x00000000, a2:0x00000000 -> does not return\n") in err
+    # the hints: an unknown extension, a hart started twice (each once)
+    hints = [line for line in err.splitlines() if line.startswith("rvirt: hint:")]
+    assert hints == [
+        "rvirt: hint: SBI hart_start of hart 0, which is running already: it returned "
+        "SBI_ERR_ALREADY_AVAILABLE (-6)",
+        "rvirt: hint: each hart is started once; hart_get_status (a7=0x48534d, a6=2) says "
+        "whether one runs (0 = STARTED)",
+        "rvirt: hint: SBI call with extension id 0x12345678 (a7), which the firmware does "
+        "not have: it returned SBI_ERR_NOT_SUPPORTED (-2)",
+        "rvirt: hint: a7 holds the extension id, a6 the function id, a0-a5 the arguments; "
+        "BASE's probe_extension (a7=0x10, a6=3) asks whether one exists",
+    ]

@@ -176,3 +176,20 @@ def test_no_kernel_stops_the_hart_with_a_line() -> None:
         "rvirt SBI firmware v0.1, SBI v2.0\r\n"
         "rvirt SBI firmware: no S-mode kernel to start (give -kernel FILE); hart 0 "
         "stopped\r\n")
+
+
+def test_bios_name_is_looked_for_in_L(fake_fw_dir: Path, files: dict[str, Path]) -> None:
+    # qemu_find_file: a -bios that is not a path is looked for in the -L directories
+    args = ("-M", "virt", "-m", "150M", "-nographic", "-L", str(fake_fw_dir), "-bios",
+            DEFAULT_FIRMWARE, "-kernel", str(files["kernel"]))
+    q, r = run_qemu(*args), run_rvirt(*args)
+    assert q.stdout.startswith(b"fake-opensbi 00000000 89400000")
+    assert (r.returncode, r.stdout) == (0, q.stdout)
+
+
+def test_L_without_the_firmware_runs_the_built_in_one(tmp_path: Path) -> None:
+    out: list[bytes] = []
+    m = Board(BoardConfig(ram_size=64 << 20, data_dirs=(str(tmp_path),)), console=out.append)
+    m.run(100_000)
+    assert m.firmware is not None
+    assert b"".join(out).startswith(b"rvirt SBI firmware v0.1, SBI v2.0\r\n")

@@ -559,11 +559,13 @@ class Firmware:
                     self._putc(b)
                 return SUCCESS, len(data)
             got = 0
+            store = h.fast["sb"]  # physical, and translated code follows it (a
+            # debugger's watchpoint wrappers are not for the firmware's own stores)
             while got < n:
                 ch = self._getc()
                 if ch < 0:
                     break
-                h.sb(lo + got, ch)  # the hart's store path: code caches follow it
+                store(lo + got, ch)
                 got += 1
             return SUCCESS, got
         if fid == 2:  # console_write_byte

@@ -243,9 +243,9 @@ class Board:
             if img.raw:
                 self.notice(f"-kernel {cfg.kernel}: no ELF header, loading it as a raw image "
                             f"at {start:#x}")
-            # fw_dynamic_info's next_addr: the kernel's entry (riscv_load_kernel), its
-            # physical address when the ELF links it elsewhere
-            self.kernel_addr = physical_entry(img)
+            # fw_dynamic_info's next_addr and the initrd's base: QEMU 7.2's
+            # riscv_load_kernel returns the ELF's lowest load address, not e_entry
+            self.kernel_addr = img.lowest
             if cfg.initrd is not None:
                 initrd = self._load_initrd(cfg.initrd, self.kernel_addr)
         self.dtb = self._device_tree(initrd)
@@ -852,15 +852,6 @@ def find_file(name: str, dirs: tuple[str, ...]) -> str:
         if os.path.isfile(path):
             return path
     return name
-
-
-def physical_entry(img: Image) -> int:
-    """An ELF's entry as a physical address (QEMU translates an e_entry inside a
-    segment whose vaddr differs from its paddr); a raw image's load address."""
-    for seg in img.segments:
-        if seg.vaddr <= img.entry < seg.vaddr + seg.memsz:
-            return img.entry - seg.vaddr + seg.addr
-    return img.entry
 
 
 def _gaps(lo: int, hi: int, kept: list[tuple[int, int]]) -> list[tuple[int, int]]:

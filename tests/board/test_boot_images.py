@@ -193,3 +193,26 @@ def test_L_without_the_firmware_runs_the_built_in_one(tmp_path: Path) -> None:
     m.run(100_000)
     assert m.firmware is not None
     assert b"".join(out).startswith(b"rvirt SBI firmware v0.1, SBI v2.0\r\n")
+
+
+ENTRY_INSIDE = """\
+OUTPUT_ARCH(riscv)
+ENTRY(_start)
+SECTIONS {
+  . = 0x80400000;
+  .rodata : { *(.rodata) }
+  .text : { *(.text) }
+}
+"""
+
+
+def test_fw_dynamic_info_gets_the_kernels_lowest_address(fake_fw_dir: Path) -> None:
+    # QEMU 7.2's riscv_load_kernel returns the ELF's lowest load address, not e_entry:
+    # that is what the firmware is told to start
+    elf = assemble(".section .rodata\n.space 0x100\n.text\n.globl _start\n_start: j _start\n",
+                   "entry-inside", linker_script=ENTRY_INSIDE)
+    args = ("-M", "virt", "-m", "150M", "-nographic", "-L", str(fake_fw_dir), "-kernel",
+            str(elf))
+    q, r = run_qemu(*args), run_rvirt(*args)
+    assert q.stdout.decode().split()[5] == "80400000"  # (e_entry is 0x80400100)
+    assert (r.returncode, r.stdout) == (0, q.stdout)

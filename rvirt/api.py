@@ -308,7 +308,12 @@ class Machine:
         bios_path = _path("bios", bios)
         kernel_path = _path("kernel", kernel)
         if bios_path is None:
-            bios_path = "none" if kernel_path is not None else None
+            if kernel_path is None:
+                # The command line boots the built-in firmware with nothing after it;
+                # a Machine wants a program to run.
+                raise ImageError("bios: no firmware or kernel given (pass bios=FILE, "
+                                 "bios='default' with kernel=FILE, or kernel=FILE)")
+            bios_path = "none"
         ram_size = _memory(memory)
         if accel is not None and accel not in ACCELS:
             raise ConfigError(f"accel {accel!r}: unknown accelerator (rvirt has "

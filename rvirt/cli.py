@@ -34,9 +34,18 @@ Machine:
   -smp-quantum N            instructions a hart runs before the next one's turn
                             (default 4096); another value gives another interleaving
 Images:
-  -bios FILE|none           firmware: an ELF loaded by physical address, or a raw image
-                            at 0x80000000; execution starts at 0x80000000 after the ROM
-  -kernel FILE              a kernel image (its address is passed in fw_dynamic_info)
+  -bios FILE|none|default   firmware: an ELF loaded by physical address, or a raw image
+                            at 0x80000000; execution starts at 0x80000000 after the ROM.
+                            default (or no -bios): rvirt's built-in SBI firmware (SBI
+                            v2.0, as OpenSBI), or QEMU's OpenSBI file when -L has it
+  -kernel FILE              a kernel image: an ELF, or a raw Image at 0x80400000 after
+                            the firmware (0x80000000 with -bios none); its address is
+                            passed in fw_dynamic_info
+  -append STR               the kernel's command line (/chosen/bootargs)
+  -initrd FILE              an initial ramdisk, placed as QEMU places it (/chosen)
+  -dtb FILE                 pass this device tree blob instead of the generated one
+  -L DIR                    look for QEMU's firmware (opensbi-riscv32-generic-
+                            fw_dynamic.bin) and -bios files in DIR
 Devices (virtio-mmio transports at 0x10001000..0x10008000, PLIC sources 1..8):
   -drive file=F,format=raw,if=none,id=ID[,readonly=on][,snapshot=on][,cache=MODE]
                             a raw disk image for a -device (locked as QEMU locks it;
@@ -136,6 +145,10 @@ class Options:
     virtio_drives: list[dict[str, str]] = field(default_factory=list)  # -drive if=virtio
     devices: list[tuple[str, dict[str, str]]] = field(default_factory=list)  # -device
     virtio_legacy: bool = True  # -global virtio-mmio.force-legacy
+    append: str | None = None  # -append
+    initrd: str | None = None  # -initrd
+    dtb: str | None = None  # -dtb
+    data_dirs: list[str] = field(default_factory=list)  # -L
     extra: list[str] = field(default_factory=list)
     # Console and monitor (-chardev, -serial, -mon, -monitor): see console_setup
     chardevs: dict[str, Chardev] = field(default_factory=dict)
@@ -209,16 +222,16 @@ MACHINE_PROPERTIES: dict[str, Callable[[Options, str, str], None]] = {
     "aclint": _aclint,
     "aia": _aia,
     "aia-guests": _aia_guests,
-    "append": _not_yet("rvirt cannot pass a kernel command line yet"),
+    "append": _set("append"),
     "boot": _not_yet("rvirt's virt board has no boot devices to order"),
     "confidential-guest-support": _not_yet("rvirt has no confidential guest support"),
     "dt-compatible": _not_yet("rvirt cannot change the device tree's compatible yet"),
-    "dtb": _not_yet("rvirt cannot load a device tree file yet"),
+    "dtb": _set("dtb"),
     "dump-guest-core": _no_effect,
     "dumpdtb": _set("dumpdtb"),
     "firmware": _set("bios"),
     "graphics": _no_effect,
-    "initrd": _not_yet("rvirt cannot load an initial ramdisk yet"),
+    "initrd": _set("initrd"),
     "kernel": _set("kernel"),
     "mem-merge": _no_effect,
     "memory-backend": _not_yet("rvirt has no memory backends"),
@@ -615,6 +628,14 @@ def parse_args(argv: list[str]) -> Options:
             o.bios = value(a)
         elif flag == "-kernel":
             o.kernel = value(a)
+        elif flag == "-append":
+            o.append = value(a)
+        elif flag == "-initrd":
+            o.initrd = value(a)
+        elif flag == "-dtb":
+            o.dtb = value(a)
+        elif flag == "-L":
+            o.data_dirs.append(value(a))
         elif flag == "-s":
             o.gdb = "tcp::1234"
         elif flag == "-S":
@@ -699,13 +720,12 @@ def gdb_address(spec: str) -> tuple[str, int]:
 
 def build_machine(o: Options, console_out: Callable[[bytes], None] | None = None):  # noqa: ANN201
     from rvirt.board.virt import Board, BoardConfig
-    if o.bios is None and o.kernel is not None:
-        o.bios = "none"  # rvirt has no OpenSBI: -kernel alone boots the kernel directly
-        # (QEMU would load OpenSBI first)
+    # No -bios is -bios default, as QEMU: the firmware, then -kernel in S-mode
     cfg = BoardConfig(ram_size=o.ram_size, bios=o.bios, kernel=o.kernel,
                       icount_shift=o.icount_shift, no_reboot=o.no_reboot, clock=o.clock,
                       virtio=virtio_specs(o), virtio_legacy=o.virtio_legacy,
-                      harts=o.harts, quantum=o.quantum)
+                      harts=o.harts, quantum=o.quantum, append=o.append,
+                      initrd=o.initrd, dtb=o.dtb, data_dirs=tuple(o.data_dirs))
     if o.virtio_drives:
         # QEMU 7.2 puts an if=virtio drive on virtio-blk-pci (the virt board's PCIe
         # host), which rvirt does not have

@@ -11,11 +11,13 @@ owns its own node (`fdt_node`); this module owns the root, /chosen, /memory, /cp
 from __future__ import annotations
 
 import os
+import struct
 
 from rvirt.board import memmap
 from rvirt.board.slots import SLOTS, Phandles
 from rvirt.devices import sifive_test
-from rvirt.fdt import Node, build_dtb, u64
+from rvirt.errors import RvirtError
+from rvirt.fdt import Node, build_dtb, encode_value, parse_dtb, u64
 
 DEFAULT_ISA = "rv32imac_zicsr_zifencei"
 
@@ -80,7 +82,8 @@ def _soc_node(ph: Phandles) -> Node:
 
 
 def virt_tree(ram_size: int, isa: str = DEFAULT_ISA, rng_seed: bytes | None = None,
-              bootargs: str | None = None, harts: int = 1) -> Node:
+              bootargs: str | None = None, initrd: tuple[int, int] | None = None,
+              harts: int = 1) -> Node:
     """The virt board's tree as `Node`s (see `virt_device_tree` for the blob)."""
     if ram_size <= 0:
         raise ValueError(f"RAM size must be positive, not {ram_size}")
@@ -90,10 +93,16 @@ def virt_tree(ram_size: int, isa: str = DEFAULT_ISA, rng_seed: bytes | None = No
         raise ValueError(f"rng-seed must be {RNG_SEED_SIZE} bytes, not {len(rng_seed)}")
     uart = memmap.UART0
 
+    # In QEMU 7.2's order (its dumpdtb with -initrd and -append): the initrd range,
+    # which virt_machine_done adds last, then rng-seed, bootargs (only for a non-empty
+    # -append), stdout-path.
     chosen = Node("chosen")
-    if bootargs:  # QEMU sets it only for a non-empty -append, after the rest of /chosen
-        chosen.set("bootargs", bootargs)
+    if initrd is not None:
+        chosen.set("linux,initrd-end", initrd[1])
+        chosen.set("linux,initrd-start", initrd[0])
     chosen.set("rng-seed", rng_seed)
+    if bootargs:
+        chosen.set("bootargs", bootargs)
     chosen.set("stdout-path", f"/soc/serial@{uart.base:x}")
 
     memory = Node(f"memory@{memmap.DRAM_BASE:x}", [
@@ -114,10 +123,46 @@ def virt_tree(ram_size: int, isa: str = DEFAULT_ISA, rng_seed: bytes | None = No
 
 
 def virt_device_tree(ram_size: int, isa: str = DEFAULT_ISA, rng_seed: bytes | None = None,
-                     bootargs: str | None = None, harts: int = 1) -> bytes:
+                     bootargs: str | None = None,
+                     initrd: tuple[int, int] | None = None, harts: int = 1) -> bytes:
     """The DTB the virt board hands the guest in a1 (ref virt-rv32.md section 4).
 
     `rng_seed` (32 bytes) defaults to fresh random bytes; pass one for reproducible
     output.  `bootargs` becomes /chosen/bootargs when non-empty (-append).
     """
-    return build_dtb(virt_tree(ram_size, isa, rng_seed, bootargs, harts))
+    return build_dtb(virt_tree(ram_size, isa, rng_seed, bootargs, initrd, harts))
+
+
+def update_chosen(blob: bytes, path: str, bootargs: str | None,
+                  initrd: tuple[int, int] | None, rng_seed: bytes | None = None) -> bytes:
+    """A -dtb file with /chosen/bootargs (a non-empty -append) and the initrd range set,
+    as QEMU 7.2 sets them on a loaded tree: a property set anew goes first in its node
+    (libfdt), one that exists is replaced in place.  Every rng-seed in it gets new
+    bytes, as QEMU's qemu_fdt_randomize_seeds does (from `rng_seed` when given)."""
+    try:
+        root, reserved = parse_dtb(blob)
+    except (ValueError, IndexError, UnicodeDecodeError, struct.error) as e:
+        raise RvirtError(f"-dtb {path}: not a valid device tree blob ({e})") from None
+    for _, node in root.walk():
+        old = node.props.get("rng-seed")
+        if old is not None:
+            fresh = (rng_seed * (len(old) // 32 + 1)) if rng_seed else os.urandom(len(old))
+            node.props["rng-seed"] = fresh[:len(old)]
+    props: list[tuple[str, bytes]] = []
+    if bootargs:
+        props.append(("bootargs", encode_value(bootargs)))
+    if initrd is not None:
+        props += [("linux,initrd-start", encode_value(initrd[0])),
+                  ("linux,initrd-end", encode_value(initrd[1]))]
+    if props:
+        try:
+            chosen = root.child("chosen")
+        except KeyError:
+            raise RvirtError(f"-dtb {path}: Couldn't set /chosen/{props[0][0]}: "
+                             f"FDT_ERR_NOTFOUND") from None
+        for name, value in props:
+            if name in chosen.props:
+                chosen.props[name] = value
+            else:
+                chosen.props = {name: value, **chosen.props}
+    return build_dtb(root, reserved=reserved)

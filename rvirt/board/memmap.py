@@ -46,11 +46,12 @@ TIMEBASE_FREQ = 10_000_000  # CLINT mtime ticks per second (10 MHz)
 UART_CLOCK = 3_686_400
 
 
-def fdt_address(ram_size: int) -> int:
-    """Where QEMU 7.2 places the DTB for a given RAM size (virt-rv32.md section 2.3)."""
+def fdt_address(ram_size: int, fdt_size: int = FDT_BUFFER_SIZE) -> int:
+    """Where QEMU 7.2 places the DTB for a given RAM size (virt-rv32.md section 2.3);
+    fdt_size is its generated tree's buffer, or a -dtb file's size plus 10000."""
     dram_end = DRAM_BASE + ram_size
     top = min(dram_end, FDT_MAX_ADDR)
-    return (top - FDT_BUFFER_SIZE) & ~(FDT_ALIGN - 1)
+    return (top - fdt_size) & ~(FDT_ALIGN - 1)
 
 
 _SIZE_RE = re.compile(r"^(\d+(?:\.\d+)?)([kKmMgGtTbB]?)$")

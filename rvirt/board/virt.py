@@ -35,8 +35,9 @@ from rvirt.devices.virtio_mmio import VirtioMmio
 from rvirt.errors import MachineExit, MachineReset, RvirtError
 from rvirt.exec.interp import execute
 from rvirt.exec.translate import Translator
+from rvirt.firmware import REGION_SIZE, Firmware
 from rvirt.isa.xlen import MASK, XLEN
-from rvirt.loader.elf import Image, load
+from rvirt.loader.elf import Image, load, read_image
 from rvirt.mem.bus import Bus
 
 if TYPE_CHECKING:
@@ -110,6 +111,14 @@ class BoardConfig:
     semihosting_userspace: bool = False
     semihosting_console: bool = False
     semihosting_cmdline: str = ""
+    # -append, -initrd, -dtb: the kernel's command line (/chosen/bootargs), its initial
+    # ramdisk, a device tree file to pass instead of the generated one.
+    append: str | None = None
+    initrd: str | None = None
+    dtb: str | None = None
+    # -L: where -bios default (or no -bios) looks for QEMU's OpenSBI first, and where a
+    # -bios FILE that is not a path is looked for, as QEMU's data directories
+    data_dirs: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not 1 <= self.harts <= MAX_HARTS:
@@ -261,36 +270,59 @@ class Board:
             t.close()
 
     def _load_images(self) -> None:
-        """-bios and -kernel as QEMU 7.2 (hw/riscv/boot.c, virt-rv32.md 2.4)."""
+        """-bios, -kernel, -initrd and the device tree as QEMU 7.2 loads them
+        (hw/riscv/boot.c, virt.c virt_machine_done; virt-rv32.md 2.4)."""
         cfg = self.config
         bios = cfg.bios
+        self.firmware: Firmware | None = None
+        if cfg.initrd is not None and cfg.kernel is None:
+            raise RvirtError("-initrd only allowed with -kernel option")  # QEMU's words
+        if cfg.append and cfg.kernel is None:
+            raise RvirtError("-append only allowed with -kernel option")
         if bios is None or bios == "default":
-            # QEMU would load OpenSBI, which Debian does not ship for rv32 either.
-            raise RvirtError('Unable to load the RISC-V firmware "opensbi-riscv32-generic-'
-                             'fw_dynamic.bin": rvirt has no built-in firmware; give '
-                             '-bios FILE (your kernel) or -bios none -kernel FILE')
+            # QEMU looks for OpenSBI's fw_dynamic in its data directories (-L first);
+            # rvirt looks in the -L ones and otherwise runs its built-in firmware.
+            bios = find_firmware(cfg.data_dirs)
+        elif bios != "none":
+            bios = find_file(bios, cfg.data_dirs)
         fw_end = MM.DRAM_BASE
-        if bios != "none":
+        if bios is None:
+            fw = Firmware(self.bus, MM.DRAM_BASE, cfg.ram_size, clint_base=MM.CLINT.base,
+                          uart_base=MM.UART0.base, test_base=MM.TEST.base)
+            for h in self.harts:
+                fw.attach(h)
+            self.firmware = fw
+            self.placed.append((MM.DRAM_BASE, fw.image()))
+            fw_end = MM.DRAM_BASE + REGION_SIZE
+        elif bios != "none":
             img = load(bios, MM.DRAM_BASE, "-bios")
             self._place(img, "-bios")
-            if img.raw:
+            if img.raw and bios == cfg.bios:
                 self.notice(f"-bios {bios}: no ELF header, loading it as a raw image at "
                             f"{MM.DRAM_BASE:#x}")
             fw_end = max(s.addr + s.memsz for s in img.segments)
         self.kernel_addr = 0
+        initrd: tuple[int, int] | None = None
         if cfg.kernel is not None:
             # A raw kernel goes after the firmware, 4 MiB aligned on rv32
             # (riscv_calc_kernel_start_addr); with -bios none that is DRAM's base.
             align = 4 << 20
             start = (fw_end + align - 1) & ~(align - 1) if bios != "none" else MM.DRAM_BASE
             img = load(cfg.kernel, start, "-kernel")
+            if self.firmware is not None:
+                self._check_clear_of_firmware(img)
             self._place(img, "-kernel")
             if img.raw:
                 self.notice(f"-kernel {cfg.kernel}: no ELF header, loading it as a raw image "
                             f"at {start:#x}")
+            # fw_dynamic_info's next_addr and the initrd's base: QEMU 7.2's
+            # riscv_load_kernel returns the ELF's lowest load address, not e_entry
             self.kernel_addr = img.lowest
-        self.fdt_addr = MM.fdt_address(cfg.ram_size)
-        fdt_end = self.fdt_addr + MM.FDT_BUFFER_SIZE
+            if cfg.initrd is not None:
+                initrd = self._load_initrd(cfg.initrd, self.kernel_addr)
+        self.dtb = self._device_tree(initrd)
+        self.fdt_addr = MM.fdt_address(cfg.ram_size, self.fdt_size)
+        fdt_end = self.fdt_addr + self.fdt_size
         for img in self.images:
             for seg in img.segments:
                 if seg.addr < fdt_end and self.fdt_addr < seg.addr + seg.memsz:
@@ -299,10 +331,50 @@ class Board:
                         f"{img.path}: segment {seg.addr:#010x}-{seg.addr + seg.memsz - 1:#010x}"
                         f" overlaps the device tree at {self.fdt_addr:#010x}-{fdt_end - 1:#010x}"
                         f" (give more RAM with -m)")
-        from rvirt.board.devicetree import virt_device_tree
-        seed = os.urandom(32) if cfg.rng_seed is None else cfg.rng_seed
-        self.dtb = virt_device_tree(cfg.ram_size, ISA_STRING, rng_seed=seed)
+        if initrd is not None and initrd[0] < fdt_end and self.fdt_addr < initrd[1]:
+            raise RvirtError(f"-initrd {cfg.initrd}: {initrd[0]:#010x}-{initrd[1] - 1:#010x} "
+                             f"overlaps the device tree at {self.fdt_addr:#010x} (give more "
+                             f"RAM with -m)")
         self._wire_htif()
+
+    def _check_clear_of_firmware(self, img: Image) -> None:
+        """QEMU refuses a kernel over its firmware ("rom: requested regions overlap")."""
+        end = MM.DRAM_BASE + REGION_SIZE
+        for seg in img.segments:
+            if seg.addr < end and MM.DRAM_BASE < seg.addr + seg.memsz:
+                raise RvirtError(
+                    f"-kernel {img.path}: segment {seg.addr:#010x}-"
+                    f"{seg.addr + seg.memsz - 1:#010x} overlaps the firmware at "
+                    f"{MM.DRAM_BASE:#010x}-{end - 1:#010x} (a kernel for the firmware is "
+                    f"linked at {MM.DRAM_BASE + (4 << 20):#x}; one linked at "
+                    f"{MM.DRAM_BASE:#x} runs with -bios none or as -bios FILE)")
+
+    def _load_initrd(self, path: str, kernel_entry: int) -> tuple[int, int]:
+        """QEMU 7.2 riscv_load_initrd: at the kernel's entry plus half of RAM, at most
+        128 MiB on, so a kernel unpacking itself does not overwrite it."""
+        start = kernel_entry + min(self.config.ram_size // 2, 128 << 20)
+        data = read_image(path, "-initrd")
+        ram_end = MM.DRAM_BASE + self.config.ram_size
+        if start + len(data) > ram_end:
+            raise RvirtError(f"could not load ramdisk '{path}': {len(data)} bytes at "
+                             f"{start:#x} do not fit in {self.config.ram_size >> 20}M of RAM")
+        self.placed.append((start, data))
+        return start, start + len(data)
+
+    def _device_tree(self, initrd: tuple[int, int] | None) -> bytes:
+        """The generated tree, or -dtb's, with /chosen's bootargs (-append) and initrd
+        range as QEMU 7.2 sets them.  Sets fdt_size, what QEMU places the tree by: its
+        1 MiB buffer, or a -dtb file's size plus 10000 (load_device_tree)."""
+        cfg = self.config
+        from rvirt.board.devicetree import update_chosen, virt_device_tree
+        if cfg.dtb is None:
+            seed = os.urandom(32) if cfg.rng_seed is None else cfg.rng_seed
+            self.fdt_size = MM.FDT_BUFFER_SIZE
+            return virt_device_tree(cfg.ram_size, ISA_STRING, rng_seed=seed,
+                                    bootargs=cfg.append, initrd=initrd)
+        data = read_image(cfg.dtb, "-dtb")
+        self.fdt_size = len(data) + 10000
+        return update_chosen(data, cfg.dtb, cfg.append, initrd, cfg.rng_seed)
 
     # --- HTIF (begin) ------------------------------------------------------------------
     def _wire_htif(self) -> None:
@@ -415,6 +487,8 @@ class Board:
             h.instret = 0
         self.turn = 0
         self._turn_left = self.config.quantum
+        if self.firmware is not None:
+            self.firmware.reset()
         self.idle_ns = 0
         self.host_t0 = time.monotonic_ns()
         for dev in self.devices:
@@ -715,6 +789,15 @@ class Board:
         cause = h.pending_interrupt()
         if cause is not None:
             h.take_trap(cause, 0, interrupt=True)
+            # The built-in firmware handles its M-mode interrupts inside the trap and
+            # returns at once (the M timer raises STIP): what became takeable then is
+            # taken now, as QEMU does right after OpenSBI's mret.  (Bounded: each round
+            # masks or clears what it handled.)
+            for _ in range(4) if h.m_vector >= 0 else ():
+                cause = h.pending_interrupt()
+                if cause is None:
+                    break
+                h.take_trap(cause, 0, interrupt=True)
         n = min(self._max - self.progress, self.slice)
         if len(self.harts) > 1:
             n = min(n, self._turn_left)
@@ -920,6 +1003,31 @@ class Board:
 
     def kill(self) -> None:
         self.killed = True
+
+
+# The file QEMU 7.2 loads for -bios default on rv32 (riscv_default_firmware_name).
+DEFAULT_FIRMWARE = "opensbi-riscv32-generic-fw_dynamic.bin"
+
+
+def find_firmware(dirs: tuple[str, ...]) -> str | None:
+    """QEMU's default firmware in one of the -L directories; None: the built-in one."""
+    for d in dirs:
+        path = os.path.join(d, DEFAULT_FIRMWARE)
+        if os.path.isfile(path):
+            return path
+    return None
+
+
+def find_file(name: str, dirs: tuple[str, ...]) -> str:
+    """A -bios name as QEMU's qemu_find_file: the path itself if it exists, else the
+    first -L directory holding it (else the name, for the loader's error)."""
+    if os.path.exists(name):
+        return name
+    for d in dirs:
+        path = os.path.join(d, name)
+        if os.path.isfile(path):
+            return path
+    return name
 
 
 def _gaps(lo: int, hi: int, kept: list[tuple[int, int]]) -> list[tuple[int, int]]:

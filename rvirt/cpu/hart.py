@@ -118,6 +118,11 @@ class Hart:
         # (a0 and pc set), so no trap is taken and no observer sees one.  All tiers
         # reach it, since they all enter traps through take_trap.
         self.semihost: Callable[[Hart], bool] | None = None
+        # M-mode code implemented by the machine (the built-in SBI firmware): a trap
+        # whose M-mode vector is m_vector is handed to m_handler once the hart has
+        # entered it, the same on every execution tier (all take traps here).
+        self.m_vector = -1
+        self.m_handler: Callable[[Hart], None] | None = None
         self.pmp = Pmp(self.csr)
         self.mmu = Mmu(self)
         self.triggers = Triggers(self)
@@ -359,6 +364,8 @@ class Hart:
         self.pc = base + 4 * cause if (interrupt and tvec & 1) else base
         self.waiting = False
         self.update_mode()
+        if base == self.m_vector and self.priv == C.PRV_M and self.m_handler is not None:
+            self.m_handler(self)
 
     def mret(self) -> int:
         if self.priv != C.PRV_M:

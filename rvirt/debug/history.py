@@ -176,6 +176,8 @@ def _devices(m: Board) -> dict[str, Any]:
         named[f"virtio{i}"] = dev
     if m.htif is not None:
         named["htif"] = m.htif
+    if m.firmware is not None:
+        named["firmware"] = m.firmware
     return named
 
 

@@ -30,6 +30,7 @@ from rvirt.isa.disasm import disassemble
 if TYPE_CHECKING:
     from rvirt.board.virt import Board
     from rvirt.cpu.hart import Hart
+    from rvirt.firmware import SbiCall
 
 SP = 2
 NEAR_SP = 4096  # a fault this close to sp is the stack's
@@ -114,6 +115,31 @@ class Hints:
     def attach(self) -> None:
         self.m.hart.trap_hooks.append(self.trap)
         self.m.bus.watchers.append(self.bus_event)
+        if self.m.firmware is not None:
+            self.m.firmware.call_hooks.append(self.sbi_call)
+
+    def sbi_call(self, h: Hart, call: SbiCall) -> None:
+        """Two classic SBI mistakes: an extension id the firmware does not have (often
+        a6 and a7 swapped, or a v0.1 number with v0.2 arguments), and hart_start on a
+        hart that runs already."""
+        from rvirt.firmware.sbi import ERR_ALREADY_AVAILABLE, ERR_NOT_SUPPORTED, EXT_HSM
+        if call.error == ERR_NOT_SUPPORTED and call.name == "unknown":
+            swapped = " (a6 holds a known extension id: are a6 and a7 swapped?)" if (
+                self.m.firmware is not None
+                and call.fid in self.m.firmware.EXTENSIONS) else ""
+            self.give("sbi-extension",
+                      f"SBI call with extension id {call.ext:#x} (a7), which the firmware "
+                      f"does not have: it returned SBI_ERR_NOT_SUPPORTED (-2){swapped}",
+                      "a7 holds the extension id, a6 the function id, a0-a5 the "
+                      "arguments; BASE's probe_extension (a7=0x10, a6=3) asks whether "
+                      "one exists")
+        elif (call.ext == EXT_HSM and call.fid == 0
+              and call.error == ERR_ALREADY_AVAILABLE):
+            self.give("hart-started-twice",
+                      f"SBI hart_start of hart {call.args[0]}, which is running already: "
+                      f"it returned SBI_ERR_ALREADY_AVAILABLE (-6)",
+                      "each hart is started once; hart_get_status (a7=0x48534d, a6=2) "
+                      "says whether one runs (0 = STARTED)")
 
     def give(self, kind: str, *lines: str) -> None:
         if kind in self.given:

@@ -19,6 +19,7 @@ from rvirt.errors import RvirtError
 if TYPE_CHECKING:
     from rvirt.board.virt import Board
     from rvirt.cpu.hart import Hart
+    from rvirt.firmware import SbiCall
 
 # What `-d help` lists (QEMU 7.2's wording for the items rvirt has).
 ITEMS = {
@@ -117,6 +118,8 @@ class QemuLog:
         self.symbol, self.where = symbol, where
         if self.trap is not None:
             m.hart.trap_hooks.append(self.trap)
+            if m.firmware is not None:
+                m.firmware.call_hooks.append(self._sbi)
         invalid = self.invalid
         if invalid is not None:
             m.bus.watchers.append(
@@ -137,6 +140,17 @@ class QemuLog:
         self.write(f"riscv_cpu_do_interrupt: hart:0, async:{int(interrupt)}, "
                    f"cause:{cause:08x}, epc:0x{h.pc:08x}, tval:0x{tval & 0xFFFFFFFF:08x}, "
                    f"desc={trap_name(cause, interrupt)}\n")
+
+    def _sbi(self, h: Hart, call: SbiCall) -> None:
+        """rvirt's addition to -d int: after the ecall's trap line, what the built-in
+        firmware answered (QEMU with OpenSBI logs the trap only)."""
+        args = ", ".join(f"a{i}:0x{v:08x}" for i, v in enumerate(call.args[:3]))
+        result = (f"error:{call.error}" if call.value is None
+                  else f"error:{call.error}, value:0x{call.value & 0xFFFFFFFF:08x}")
+        if not call.returned:
+            result = "does not return"
+        self.write(f"sbi_call: hart:{call.hart}, ext:0x{call.ext:x} ({call.name}), "
+                   f"fid:{call.fid}, {args} -> {result}\n")
 
     # --- guest_errors: softmmu/memory.c memory_region_access_valid ------------------------
     def _invalid(self, write: bool, addr: int, size: int) -> None:

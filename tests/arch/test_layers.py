@@ -1,6 +1,6 @@
 """The package's layers, lowest first (the developers' guide, README "Layout"):
 
-    isa, errors, fdt < devices, loader < mem < cpu < exec < board
+    isa, errors, fdt < devices, loader < mem < cpu < exec < firmware < board
       < debug, diag, tools, console < api, pytest_plugin < cli, __main__
 
 Nothing imports from a higher layer at run time, deferred imports inside functions
@@ -23,6 +23,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("mem",),
     ("cpu",),
     ("exec",),
+    ("firmware",),
     ("board",),
     ("debug", "diag", "tools", "console"),
     ("api", "pytest_plugin"),

@@ -47,7 +47,6 @@ def hello_elf() -> Path:
 
 # (arguments after ARGS; `{hello}` is a good ELF, what the error line must contain)
 FLAG_CASES: dict[str, tuple[tuple[str, ...], str]] = {
-    "no-bios": ((), "-bios"),
     "ram-zero": (("-m", "0", "-bios", "{hello}"), "-m 0"),
     "ram-words": (("-m", "lots", "-bios", "{hello}"), "-m lots"),
     "ram-bad-suffix": (("-m", "1X", "-bios", "{hello}"), "-m 1X"),

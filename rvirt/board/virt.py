@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from rvirt.board import memmap as MM
+from rvirt.board.images import gaps, load_images, wire_htif
 from rvirt.board.slots import SLOTS
 from rvirt.board.stop import CSR_REGNUM_BASE, REG_PC, REG_PRIV, Stop
 from rvirt.board.virtio import guest_memory, plug_virtio
@@ -35,16 +36,14 @@ from rvirt.devices.virtio_mmio import VirtioMmio
 from rvirt.errors import MachineExit, MachineReset, RvirtError
 from rvirt.exec.interp import execute
 from rvirt.exec.translate import Translator
-from rvirt.firmware import REGION_SIZE, Firmware
 from rvirt.isa.xlen import MASK, XLEN
-from rvirt.loader.elf import Image, load, read_image
+from rvirt.loader.elf import Image
 from rvirt.mem.bus import Bus
 
 if TYPE_CHECKING:
     from rvirt.board.semihost import Semihost
     from rvirt.diag.profile import Profile
 
-ISA_STRING = "rv32imac_zicsr_zifencei"  # riscv,isa in the device tree: what rvirt implements
 ACCELS = ("native", "tcg", "interp")
 SLICE = 1 << 16  # instructions between looks at the timer, console and debugger
 # The same on the native tier, which runs them in about a millisecond: each batch end
@@ -143,6 +142,7 @@ class Board:
     test: SifiveTest
     uart: Uart16550
     rtc: GoldfishRtc
+    htif: Htif | None  # HTIF's mailboxes, when the images have them (images.wire_htif)
 
     def __init__(self, config: BoardConfig,
                  console: Callable[[bytes], None] | None = None,
@@ -216,7 +216,8 @@ class Board:
         self.symbols: dict[str, int] = {}
         self.rom_data = bytearray(MM.MROM.size)
         self.bus.add_rom("mrom", MM.MROM.base, self.rom_data)
-        self._load_images()
+        load_images(self)
+        wire_htif(self)
         # Diagnostics that watch execution chunk by chunk (the -d block items, the
         # profile): called with (pc, count) before the interpreter runs cold code.  With
         # any of them the machine dispatches blocks on the interp tier too.  The block
@@ -269,183 +270,6 @@ class Board:
         for t in self.virtio:
             t.close()
 
-    def _load_images(self) -> None:
-        """-bios, -kernel, -initrd and the device tree as QEMU 7.2 loads them
-        (hw/riscv/boot.c, virt.c virt_machine_done; virt-rv32.md 2.4)."""
-        cfg = self.config
-        bios = cfg.bios
-        self.firmware: Firmware | None = None
-        if cfg.initrd is not None and cfg.kernel is None:
-            raise RvirtError("-initrd only allowed with -kernel option")  # QEMU's words
-        if cfg.append and cfg.kernel is None:
-            raise RvirtError("-append only allowed with -kernel option")
-        if bios is None or bios == "default":
-            # QEMU looks for OpenSBI's fw_dynamic in its data directories (-L first);
-            # rvirt looks in the -L ones and otherwise runs its built-in firmware.
-            bios = find_firmware(cfg.data_dirs)
-        elif bios != "none":
-            bios = find_file(bios, cfg.data_dirs)
-        fw_end = MM.DRAM_BASE
-        if bios is None:
-            fw = Firmware(self.bus, MM.DRAM_BASE, cfg.ram_size, clint_base=MM.CLINT.base,
-                          uart_base=MM.UART0.base, test_base=MM.TEST.base)
-            for h in self.harts:
-                fw.attach(h)
-            self.firmware = fw
-            self.placed.append((MM.DRAM_BASE, fw.image()))
-            fw_end = MM.DRAM_BASE + REGION_SIZE
-        elif bios != "none":
-            img = load(bios, MM.DRAM_BASE, "-bios")
-            self._place(img, "-bios")
-            if img.raw and bios == cfg.bios:
-                self.notice(f"-bios {bios}: no ELF header, loading it as a raw image at "
-                            f"{MM.DRAM_BASE:#x}")
-            fw_end = max(s.addr + s.memsz for s in img.segments)
-        self.kernel_addr = 0
-        initrd: tuple[int, int] | None = None
-        if cfg.kernel is not None:
-            # A raw kernel goes after the firmware, 4 MiB aligned on rv32
-            # (riscv_calc_kernel_start_addr); with -bios none that is DRAM's base.
-            align = 4 << 20
-            start = (fw_end + align - 1) & ~(align - 1) if bios != "none" else MM.DRAM_BASE
-            img = load(cfg.kernel, start, "-kernel")
-            if self.firmware is not None:
-                self._check_clear_of_firmware(img)
-            self._place(img, "-kernel")
-            if img.raw:
-                self.notice(f"-kernel {cfg.kernel}: no ELF header, loading it as a raw image "
-                            f"at {start:#x}")
-            # fw_dynamic_info's next_addr and the initrd's base: QEMU 7.2's
-            # riscv_load_kernel returns the ELF's lowest load address, not e_entry
-            self.kernel_addr = img.lowest
-            if cfg.initrd is not None:
-                initrd = self._load_initrd(cfg.initrd, self.kernel_addr)
-        self.dtb = self._device_tree(initrd)
-        self.fdt_addr = MM.fdt_address(cfg.ram_size, self.fdt_size)
-        fdt_end = self.fdt_addr + self.fdt_size
-        for img in self.images:
-            for seg in img.segments:
-                if seg.addr < fdt_end and self.fdt_addr < seg.addr + seg.memsz:
-                    # QEMU refuses this too ("Some ROM regions are overlapping")
-                    raise RvirtError(
-                        f"{img.path}: segment {seg.addr:#010x}-{seg.addr + seg.memsz - 1:#010x}"
-                        f" overlaps the device tree at {self.fdt_addr:#010x}-{fdt_end - 1:#010x}"
-                        f" (give more RAM with -m)")
-        if initrd is not None and initrd[0] < fdt_end and self.fdt_addr < initrd[1]:
-            raise RvirtError(f"-initrd {cfg.initrd}: {initrd[0]:#010x}-{initrd[1] - 1:#010x} "
-                             f"overlaps the device tree at {self.fdt_addr:#010x} (give more "
-                             f"RAM with -m)")
-        self._wire_htif()
-
-    def _check_clear_of_firmware(self, img: Image) -> None:
-        """QEMU refuses a kernel over its firmware ("rom: requested regions overlap")."""
-        end = MM.DRAM_BASE + REGION_SIZE
-        for seg in img.segments:
-            if seg.addr < end and MM.DRAM_BASE < seg.addr + seg.memsz:
-                raise RvirtError(
-                    f"-kernel {img.path}: segment {seg.addr:#010x}-"
-                    f"{seg.addr + seg.memsz - 1:#010x} overlaps the firmware at "
-                    f"{MM.DRAM_BASE:#010x}-{end - 1:#010x} (a kernel for the firmware is "
-                    f"linked at {MM.DRAM_BASE + (4 << 20):#x}; one linked at "
-                    f"{MM.DRAM_BASE:#x} runs with -bios none or as -bios FILE)")
-
-    def _load_initrd(self, path: str, kernel_entry: int) -> tuple[int, int]:
-        """QEMU 7.2 riscv_load_initrd: at the kernel's entry plus half of RAM, at most
-        128 MiB on, so a kernel unpacking itself does not overwrite it."""
-        start = kernel_entry + min(self.config.ram_size // 2, 128 << 20)
-        data = read_image(path, "-initrd")
-        ram_end = MM.DRAM_BASE + self.config.ram_size
-        if start + len(data) > ram_end:
-            raise RvirtError(f"could not load ramdisk '{path}': {len(data)} bytes at "
-                             f"{start:#x} do not fit in {self.config.ram_size >> 20}M of RAM")
-        self.placed.append((start, data))
-        return start, start + len(data)
-
-    def _device_tree(self, initrd: tuple[int, int] | None) -> bytes:
-        """The generated tree, or -dtb's, with /chosen's bootargs (-append) and initrd
-        range as QEMU 7.2 sets them.  Sets fdt_size, what QEMU places the tree by: its
-        1 MiB buffer, or a -dtb file's size plus 10000 (load_device_tree)."""
-        cfg = self.config
-        from rvirt.board.devicetree import update_chosen, virt_device_tree
-        if cfg.dtb is None:
-            seed = os.urandom(32) if cfg.rng_seed is None else cfg.rng_seed
-            self.fdt_size = MM.FDT_BUFFER_SIZE
-            return virt_device_tree(cfg.ram_size, ISA_STRING, rng_seed=seed,
-                                    bootargs=cfg.append, initrd=initrd)
-        data = read_image(cfg.dtb, "-dtb")
-        self.fdt_size = len(data) + 10000
-        return update_chosen(data, cfg.dtb, cfg.append, initrd, cfg.rng_seed)
-
-    # --- HTIF (begin) ------------------------------------------------------------------
-    def _wire_htif(self) -> None:
-        """HTIF mailboxes, when the images define both `tohost` and `fromhost` in RAM
-        (Spike's rule; virt-rv32.md section 8).  The mailboxes are ordinary RAM, so the
-        hart reports stores to their pages (watch_pages): each command is taken exactly
-        at the store that completes it, whichever store path (translated or not) made it."""
-        self.htif: Htif | None = None
-        tohost, fromhost = self.symbols.get("tohost"), self.symbols.get("fromhost")
-        if tohost is None or fromhost is None:
-            return
-        ram_end = MM.DRAM_BASE + self.config.ram_size
-        if not all(MM.DRAM_BASE <= a and a + 8 <= ram_end for a in (tohost, fromhost)):
-            return
-        htif = Htif(tohost, fromhost, self.bus.debug_read, self.write_physical,
-                    self.uart.output)  # the same console as UART0
-        for a in (tohost, tohost + 7, fromhost, fromhost + 7):
-            self.hart.watch_pages[(a - MM.DRAM_BASE) >> 12] = 1  # (shared by the harts)
-        for h in self.harts:
-            h.on_watched_write = htif.stored
-        self.htif = htif
-        self.devices.append(htif)  # type: ignore[arg-type]
-    # --- HTIF (end) --------------------------------------------------------------------
-
-    def _place(self, img: Image, what: str) -> None:
-        """Put an image's segments where they land, as QEMU 7.2 does: the bytes that fall
-        in RAM or in the boot ROM are loaded (at each reset), the rest are dropped.  A
-        warning names the segments whose content (not just ELF headers) was dropped."""
-        ram_end = MM.DRAM_BASE + self.config.ram_size
-        if img.raw:
-            seg = img.segments[0]
-            if seg.addr + seg.memsz > ram_end:
-                raise RvirtError(f"{what} {img.path}: {seg.memsz} bytes do not fit in "
-                                 f"{self.config.ram_size >> 20}M of RAM")
-        rom_lo = MM.MROM.base + len(reset_vector(MM.DRAM_BASE, 0))
-        dropped: list[str] = []
-        lost = 0
-        for seg in img.segments:
-            end = seg.addr + seg.memsz
-            kept = []
-            for lo, hi in ((MM.DRAM_BASE, ram_end), (MM.MROM.base, MM.MROM.base + MM.MROM.size)):
-                a, b = max(seg.addr, lo), min(end, hi)
-                if a >= b:
-                    continue
-                if lo == MM.MROM.base and a < rom_lo:
-                    # QEMU: "rom: requested regions overlap" with its reset vector blob
-                    raise RvirtError(f"{what} {img.path}: segment {seg.index} "
-                                     f"({seg.addr:#010x}-{end - 1:#010x}) overlaps the boot "
-                                     f"ROM's reset vector at {MM.MROM.base:#x}-{rom_lo - 1:#x}")
-                kept.append((a, b))
-                data = seg.data[a - seg.addr:b - seg.addr]
-                if data:
-                    self.placed.append((a, data))
-            gaps = _gaps(seg.addr, end, kept)
-            content = [n for lo, hi in gaps for n in img.content_in(seg, lo, hi)]
-            if content:
-                lost += sum(hi - lo for lo, hi in gaps)
-                where = ", ".join(f"{lo:#010x}-{hi - 1:#010x}" for lo, hi in gaps)
-                names = " ".join(dict.fromkeys(content))
-                dropped.append(f"segment {seg.index} ({names}, {where})")
-        if dropped:
-            self.dropped = dropped
-            one = len(dropped) == 1
-            listed = dropped[0] if one else ", ".join(dropped[:-1]) + " and " + dropped[-1]
-            self.notice(f"warning: {what} {img.path}: {listed} {'is' if one else 'are'} "
-                        f"outside RAM and ROM, so {'its' if one else 'their'} {lost} bytes "
-                        f"were dropped; RAM starts at {MM.DRAM_BASE:#x}, where the linker "
-                        f"script should put the kernel")
-        self.images.append(img)
-        for name, addr in img.symbols.items():
-            self.symbols.setdefault(name, addr)
 
     def reset(self, step: bool = True) -> None:
         """System reset: images and ROM copied in again, devices and hart at power-on
@@ -503,7 +327,7 @@ class Board:
                 for seg in img.segments]
         used.append((self.fdt_addr, self.fdt_addr + len(self.dtb)))
         best = (MM.DRAM_BASE, MM.DRAM_BASE)
-        for lo, hi in _gaps(MM.DRAM_BASE, ram_end, [(max(a, MM.DRAM_BASE), min(b, ram_end))
+        for lo, hi in gaps(MM.DRAM_BASE, ram_end, [(max(a, MM.DRAM_BASE), min(b, ram_end))
                                                      for a, b in used if a < ram_end
                                                      and b > MM.DRAM_BASE]):
             if hi - lo > best[1] - best[0]:
@@ -1003,43 +827,6 @@ class Board:
 
     def kill(self) -> None:
         self.killed = True
-
-
-# The file QEMU 7.2 loads for -bios default on rv32 (riscv_default_firmware_name).
-DEFAULT_FIRMWARE = "opensbi-riscv32-generic-fw_dynamic.bin"
-
-
-def find_firmware(dirs: tuple[str, ...]) -> str | None:
-    """QEMU's default firmware in one of the -L directories; None: the built-in one."""
-    for d in dirs:
-        path = os.path.join(d, DEFAULT_FIRMWARE)
-        if os.path.isfile(path):
-            return path
-    return None
-
-
-def find_file(name: str, dirs: tuple[str, ...]) -> str:
-    """A -bios name as QEMU's qemu_find_file: the path itself if it exists, else the
-    first -L directory holding it (else the name, for the loader's error)."""
-    if os.path.exists(name):
-        return name
-    for d in dirs:
-        path = os.path.join(d, name)
-        if os.path.isfile(path):
-            return path
-    return name
-
-
-def _gaps(lo: int, hi: int, kept: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The parts of [lo, hi) outside the sorted, disjoint ranges `kept`."""
-    out = []
-    for a, b in sorted(kept):
-        if lo < a:
-            out.append((lo, a))
-        lo = max(lo, b)
-    if lo < hi:
-        out.append((lo, hi))
-    return out
 
 
 def stdout_write(data: bytes) -> None:

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from rvirt.board.virt import DEFAULT_FIRMWARE, Board, BoardConfig
+from rvirt.board.images import DEFAULT_FIRMWARE
+from rvirt.board.virt import Board, BoardConfig
 from rvirt.fdt import parse_dtb
 from tests.board import probe as P
 from tests.tooling import CROSS, assemble, need, run_qemu, run_rvirt

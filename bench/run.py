@@ -223,7 +223,7 @@ def timed_run(elf: Path, accel: str, budget: int | None = None, quiet: bool = Fa
     t0 = time.perf_counter()
     status = machine.run(budget)
     seconds = time.perf_counter() - t0
-    codegen = getattr(machine.__dict__.get("translator"), "codegen", None)
+    codegen = getattr(machine.translator, "codegen", None)
     COMPILE_MS.extend(getattr(codegen, "compile_ms", ()))
     return seconds, machine.hart.retired(), status, out.decode(errors="replace")
 

@@ -100,12 +100,12 @@ class MachineTarget:
         self.machine.clear_breakpoints()
 
     # --- execution --------------------------------------------------------------------
-    def step(self) -> Stop:
-        """One instruction; with history on and the machine in the past, the recorded
-        next step instead."""
+    def step(self, hart: int = 0) -> Stop:
+        """One instruction of hart `hart`; with history on and the machine in the past,
+        the recorded next step instead."""
         if self.history is not None:
-            return self.history.step()
-        return self.machine.step()
+            return self.history.step(hart)
+        return self.machine.step(hart)
 
     def resume(self, max_instructions: int) -> Stop | None:
         """With history on, along the recorded future first (rvirt.debug.history)."""

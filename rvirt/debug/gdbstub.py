@@ -554,8 +554,10 @@ class GdbSession:
             if not chosen:
                 chosen = "step" if op in (b"s", b"S") else "continue"
                 if chosen == "step" and hart is not None:
-                    # the hart named steps; the others do not run meanwhile (QEMU's
-                    # default sstep_flags), so `c` for the rest means nothing here
+                    # the hart named steps alone: QEMU 7.2 lets the others run in
+                    # parallel meanwhile (a `c` for the rest), by no fixed amount; here
+                    # they wait, so a step is one instruction of one hart
+                    # (gdb steps RISC-V with a breakpoint and `vCont;c` instead)
                     self.target.hart = hart
         return Outcome(action=chosen)
 

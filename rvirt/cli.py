@@ -808,10 +808,11 @@ def run(o: Options) -> int:
     if o.profile is not None:
         from rvirt.diag.profile import Profile
         Profile(machine).attach()
-    if (o.debugger or o.gdb is not None) and o.harts > 1:
-        # History, reverse execution and the stub's registers follow one hart today.
-        raise RvirtError(f"-smp {o.harts}: rvirt's debuggers (-s, -gdb, -debugger) see one "
-                         f"hart; use -smp 1 to debug")
+    if o.debugger and o.harts > 1:
+        # The gdb stub shows the harts as threads; the built-in debugger has no thread
+        # commands yet.
+        raise RvirtError(f"-smp {o.harts}: rvirt's built-in debugger (-debugger) sees one "
+                         f"hart; use -s or -gdb (gdb shows each hart as a thread)")
     if o.debugger:
         return _run_debugger(o, machine, hints, log)
     server = None

@@ -164,15 +164,13 @@ class Board:
         # Per-hart state hangs off each hart; the harts share RAM and, so that a store by
         # one drops what any translated from that code, the flags of code and watched
         # pages (the board fans the notifications out: _code_written, _watched_write).
-        self.harts = [Hart(self.bus, MM.DRAM_BASE, self.ram, hartid=i)
-                      for i in range(config.harts)]
-        self.hart = self.harts[0]
+        self.hart = Hart(self.bus, MM.DRAM_BASE, self.ram)
+        self.harts = [self.hart] + [Hart(self.bus, MM.DRAM_BASE, self.ram, hartid=i,
+                                         pages_of=self.hart)
+                                    for i in range(1, config.harts)]
         self.tiers: list[Translator | None] = [None] * config.harts  # each hart's blocks
         self.turn = 0  # the hart whose turn it is
         self._turn_left = config.quantum
-        for h in self.harts[1:]:
-            h.code_pages = self.hart.code_pages
-            h.watch_pages = self.hart.watch_pages
         self.idle_ns = 0  # virtual time skipped while the hart waited in wfi
         # Idle waits with a person at the console (set_input_wait): how wfi waits for the
         # console's input instead of skipping to its next timer at once.
@@ -232,6 +230,7 @@ class Board:
         self.slice = SLICE  # batch length at most (NATIVE_SLICE on the native tier)
         self._max = 0  # resume's max_instructions
         self._batch_start = 0  # instret when the current batch began
+        self._batch_pos = 0  # position then (before an interrupt it took)
         self.killed = False
         self.exit_status: int | None = None
         self.booted = False
@@ -532,6 +531,34 @@ class Board:
                 return c
         return None
 
+    @property
+    def turn_left(self) -> int:
+        """Instructions left in the turn of hart `turn` (with `turn`, what a snapshot of
+        the machine keeps so that a replay interleaves the harts the same way)."""
+        return self._turn_left
+
+    @turn_left.setter
+    def turn_left(self, n: int) -> None:
+        self._turn_left = n
+
+    @property
+    def next_hart(self) -> int | None:
+        """The hart that runs the next instruction (what _pick will choose, without its
+        side effects), or None when every hart waits with nothing to wake it."""
+        harts = self.harts
+        h = harts[self.turn]
+        if len(harts) == 1:
+            return None if h.waiting else 0
+        if self._turn_left > 0 and not h.waiting:
+            return self.turn
+        n = len(harts)
+        for k in range(1, n + 1):
+            i = (self.turn + k) % n
+            c = harts[i]
+            if not c.waiting or c.read_mip() & c.csr["mie"]:
+                return i
+        return None
+
     def _at(self) -> int:
         """position, at a batch boundary (where instret is exact)."""
         if len(self.harts) == 1:
@@ -607,7 +634,8 @@ class Board:
         runs see it at the same point."""
         h = self.harts[self.turn]
         limit = self.pos_limit
-        if limit is not None and self._at() >= limit:
+        self._batch_pos = self._at()
+        if limit is not None and self._batch_pos >= limit:
             self._batch_start = h.instret
             return 0  # at the point asked for: not even an interrupt is taken
         cause = h.pending_interrupt()
@@ -624,7 +652,7 @@ class Board:
                 h.take_trap(cause, 0, interrupt=True)
         n = min(self._max - self.progress, self.slice)
         if len(self.harts) > 1:
-            n = min(n, self._turn_left)
+            n = min(n, self._turn_left - (self._at() - self._batch_pos))
         deadline = self.clint.next_deadline()
         if deadline is not None:
             n = min(n, self._insns_until(deadline))
@@ -646,7 +674,10 @@ class Board:
         storm ends) and let the devices look at the time and the console."""
         done = max(1, self.harts[self.turn].instret - self._batch_start)
         self.progress += done
-        self._turn_left -= done
+        # A turn is counted in steps of position (instructions and traps), not batches:
+        # however a run is cut (a breakpoint, a replay's stopping point), the turns end
+        # at the same points, so a replay interleaves the harts as the run did.
+        self._turn_left -= self._at() - self._batch_pos
         self._poll_devices()
 
     def _between_batches(self) -> int | None:
@@ -687,14 +718,22 @@ class Board:
                 budget -= max(1, self.progress)
         return None
 
-    def step(self) -> Stop:
-        """One instruction, interrupts and timers masked (QEMU's default sstep_flags)."""
-        h = self.hart
+    def step(self, hart: int = 0) -> Stop:
+        """One instruction of hart `hart`, interrupts and timers masked (QEMU's default
+        sstep_flags); the other harts do not run.  A step of the hart whose turn it is
+        uses its turn as running would, so stepping through a turn interleaves as a run."""
+        if len(self.harts) > 1 and hart == self.next_hart:
+            self._pick()  # its turn comes as in a run (a new quantum, its reservation)
+        h = self.harts[hart]
         h.waiting = False
+        before = self._at()
         try:
             r = execute(h, 1)
         except (MachineExit, MachineReset) as e:
             return self._guest_request(e) or Stop("step")
+        finally:
+            if hart == self.turn:
+                self._turn_left -= self._at() - before
         if r is not None and r[0] != "breakpoint":
             return Stop("watch", r[1], watch=r[0])
         return Stop("step")
@@ -704,8 +743,8 @@ class Board:
             hook(pc, count)
 
     # --- registers and memory, as a debugger sees them ------------------------------------
-    def read_register(self, regnum: int) -> int | None:
-        h = self.hart
+    def read_register(self, regnum: int, hart: int = 0) -> int | None:
+        h = self.harts[hart]
         if 0 <= regnum < 32:
             return h.x[regnum]
         if regnum == REG_PC:
@@ -716,8 +755,8 @@ class Board:
             return h.csr_peek(regnum - CSR_REGNUM_BASE)
         return None
 
-    def write_register(self, regnum: int, value: int) -> bool:
-        h = self.hart
+    def write_register(self, regnum: int, value: int, hart: int = 0) -> bool:
+        h = self.harts[hart]
         value &= MASK
         if 0 <= regnum < 32:
             if regnum:

@@ -64,7 +64,7 @@ class Hart:
     xlen = 32
 
     def __init__(self, bus: Bus, ram_base: int, ram: bytearray | mmap.mmap,
-                 hartid: int = 0) -> None:
+                 hartid: int = 0, pages_of: Hart | None = None) -> None:
         assert sys.byteorder == "little", "the RAM fast path uses host-endian views"
         self.bus = bus
         self.ram_base = ram_base
@@ -99,11 +99,15 @@ class Hart:
         self.paged = False
         # One flag per 4 KiB page of RAM that holds translated code: a store there calls
         # on_code_write(physical address) so the translator can drop what it made from it.
-        self.code_pages = bytearray((len(ram) + 4095) >> 12)
+        # `pages_of`: a hart whose code and watch flags this one shares (the other harts
+        # of a board: one RAM).  Shared from here on, since the accessors hold them.
+        self.code_pages = (bytearray((len(ram) + 4095) >> 12) if pages_of is None
+                           else pages_of.code_pages)
         self.on_code_write: Callable[[int], None] = lambda pa: None
         # One flag per 4 KiB page of RAM that a device watches (HTIF's tohost): a store
         # there calls on_watched_write(physical address, size) once it has landed.
-        self.watch_pages = bytearray(len(self.code_pages))
+        self.watch_pages = (bytearray(len(self.code_pages)) if pages_of is None
+                            else pages_of.watch_pages)
         self.on_watched_write: Callable[[int, int], None] = lambda pa, n: None
         # fence.i (Zifencei): a block tier drops what it translated.
         self.on_fence_i: Callable[[], None] = lambda: None

@@ -77,7 +77,8 @@ QSUPPORTED_REVERSE_REPLY = (b"PacketSize=%x;qXfer:features:read+;ReverseStep+;"
 HISTORY_START_REPLY = b"T05replaylog:begin;"  # gdb: "No more reverse-execution history."
 MAX_MEMORY_READ = PACKET_SIZE // 2  # `m` longer than this gets E22 (hex doubles it)
 MAX_OUTPUT_CHUNK = (PACKET_SIZE - 1) // 2  # text bytes per `O` packet
-THREAD_EXTRA_INFO = b"CPU#0 [running]"
+# qThreadExtraInfo, as QEMU 7.2's: "CPU#<cpu index> [running]" or "[halted ]" (in wfi)
+THREAD_EXTRA_INFO = b"CPU#%d [%s]"
 
 E_FAULT = b"E14"  # EFAULT: memory or register not accessible
 E_INVAL = b"E22"  # EINVAL: malformed or unsupported argument
@@ -202,9 +203,9 @@ def parse_thread_id(text: bytes) -> tuple[int, int]:
     return 0, _thread_part(text)
 
 
-def _is_our_thread(pid: int, tid: int) -> bool:
-    # One process (pid 1) with one thread (tid 1); 0 means "any", -1 "all".
-    return pid in (-1, 0, 1) and tid in (-1, 0, 1)
+def _is_our_thread(pid: int, tid: int, harts: int = 1) -> bool:
+    # One process (pid 1) with a thread per hart (tid hart + 1); 0 means "any", -1 "all".
+    return pid in (-1, 0, 1) and (tid in (-1, 0) or 1 <= tid <= harts)
 
 
 # --------------------------------------------------------------------------------------
@@ -237,6 +238,7 @@ class GdbSession:
         # shared across connections, as breakpoints outlive a connection.
         self.breakpoints = breakpoints if breakpoints is not None else Breakpoints()
         self.multiprocess = False  # set when gdb offers multiprocess+ (thread ids pP.T)
+        self._listed = 0  # threads qfThreadInfo/qsThreadInfo have listed
         self._tdesc: TargetDescription | None = None
         self.reg_bytes = target.xlen // 8
         # Set by the server: whether gdb sent Ctrl-C meanwhile (asked during a long `bc`)
@@ -267,8 +269,19 @@ class GdbSession:
     # --- thread ids and stop replies ----------------------------------------------------
     @property
     def thread_id(self) -> bytes:
-        # QEMU formats its one CPU as p01.01 once gdb chose multiprocess, else 01.
-        return b"p01.01" if self.multiprocess else b"01"
+        """The selected hart's thread id."""
+        return self._tid(self.target.hart)
+
+    def _tid(self, hart: int) -> bytes:
+        # QEMU formats CPU n as p01.<n+1> once gdb chose multiprocess, else <n+1>.
+        return b"p01.%02x" % (hart + 1) if self.multiprocess else b"%02x" % (hart + 1)
+
+    def _hart_of(self, text: bytes) -> int | None:
+        """The hart a thread-id names: None for "any"/"all", -1 for none of ours."""
+        pid, tid = parse_thread_id(text)
+        if not _is_our_thread(pid, tid, self.target.harts):
+            return -1
+        return None if tid in (-1, 0) else tid - 1
 
     def stop_reply(self, stop: Stop) -> bytes:
         """The stop-reply packet for `stop` ("Stop Reply Packets")."""
@@ -327,28 +340,41 @@ class GdbSession:
         return b"QC" + self.thread_id
 
     def cmd_first_thread_info(self, args: bytes) -> bytes:
-        return b"m" + self.thread_id
+        # One thread per reply, as QEMU lists its CPUs.
+        self._listed = 1
+        return b"m" + self._tid(0)
 
     def cmd_next_thread_info(self, args: bytes) -> bytes:
-        return b"l"
+        if self._listed >= self.target.harts:
+            return b"l"
+        self._listed += 1
+        return b"m" + self._tid(self._listed - 1)
 
     def cmd_thread_extra_info(self, args: bytes) -> bytes:
-        pid, tid = parse_thread_id(args)
-        if not _is_our_thread(pid, tid):
-            return E_INVAL
-        return hex_encode(THREAD_EXTRA_INFO)
+        hart = self._hart_of(args)
+        if hart is None or hart < 0:
+            return E_INVAL  # QEMU: one thread must be named
+        state = b"halted " if self.target.hart_waiting(hart) else b"running"
+        return hex_encode(THREAD_EXTRA_INFO % (hart, state))
 
     def cmd_set_thread(self, args: bytes) -> bytes:
+        # Hg (registers) and Hc (steps) select one hart; "any" or "all" answers OK and
+        # changes nothing, as QEMU 7.2.  One selection serves both: QEMU's stops set both.
         op, thread = args[:1], args[1:]
         if op not in (b"g", b"c"):
             return E_INVAL
-        pid, tid = parse_thread_id(thread)
-        return b"OK" if _is_our_thread(pid, tid) else E_INVAL
+        hart = self._hart_of(thread)
+        if hart is not None and hart < 0:
+            return E_INVAL
+        if hart is not None:
+            self.target.hart = hart
+        return b"OK"
 
     def cmd_thread_alive(self, args: bytes) -> bytes:
         # Only one named thread can be alive: QEMU refuses "all" (-1) here.
         pid, tid = parse_thread_id(args)
-        return b"OK" if pid in (0, 1) and tid in (0, 1) else E_INVAL
+        ok = pid in (0, 1) and (tid == 0 or 1 <= tid <= self.target.harts)
+        return b"OK" if ok else E_INVAL
 
     def cmd_xfer_features(self, args: bytes) -> bytes:
         # qXfer:features:read:ANNEX:OFFSET,LENGTH
@@ -520,12 +546,19 @@ class GdbSession:
                 _hex(signal)
             elif op not in (b"c", b"s") or signal:
                 return b""  # unsupported action (t, r, ...), as QEMU
+            hart = None
             if colon:
-                pid, tid = parse_thread_id(thread)
-                if not _is_our_thread(pid, tid):
+                hart = self._hart_of(thread)
+                if hart is not None and hart < 0:
                     return E_INVAL
             if not chosen:
                 chosen = "step" if op in (b"s", b"S") else "continue"
+                if chosen == "step" and hart is not None:
+                    # the hart named steps alone: QEMU 7.2 lets the others run in
+                    # parallel meanwhile (a `c` for the rest), by no fixed amount; here
+                    # they wait, so a step is one instruction of one hart
+                    # (gdb steps RISC-V with a breakpoint and `vCont;c` instead)
+                    self.target.hart = hart
         return Outcome(action=chosen)
 
     def cmd_attach(self, args: bytes) -> bytes:

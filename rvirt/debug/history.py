@@ -182,9 +182,12 @@ def _devices(m: Board) -> dict[str, Any]:
 
 
 def _board_state(m: Board) -> dict[str, Any]:
+    # With -smp, the other harts and whose turn it is (and how much of it is left): the
+    # turns decide the interleaving, so a replay from here must start them the same way.
     return {"idle_ns": m.idle_ns, "host_epoch_ns": m.host_epoch_ns,
             "virtual_ns": m.virtual_ns(), "exit_status": m.exit_status,
-            "killed": m.killed, "booted": m.booted}
+            "killed": m.killed, "booted": m.booted, "turn": m.turn,
+            "turn_left": m.turn_left, "harts": [_hart_state(h) for h in m.harts[1:]]}
 
 
 def _set_board_state(m: Board, b: dict[str, Any]) -> None:
@@ -194,6 +197,11 @@ def _set_board_state(m: Board, b: dict[str, Any]) -> None:
     m.exit_status = b["exit_status"]
     m.killed = b["killed"]
     m.booted = b["booted"]
+    # (States of one hart made before -smp hold no turn: theirs is always hart 0's.)
+    m.turn = b.get("turn", 0)
+    m.turn_left = b.get("turn_left", m.config.quantum)
+    for h, state in zip(m.harts[1:], b.get("harts", ()), strict=True):
+        _set_hart_state(h, state)
 
 
 def capture(m: Board) -> State:
@@ -221,6 +229,10 @@ def restore(m: Board, s: State, recorder: History | None = None) -> None:
     if s.icount_shift != m.config.icount_shift:
         raise StateMismatch(f"the state is of a machine with icount shift "
                             f"{s.icount_shift}; this one has {m.config.icount_shift}")
+    harts = 1 + len(s.board.get("harts", ()))
+    if harts != len(m.harts):
+        raise StateMismatch(f"the state is of a machine with {harts} hart(s); this one has "
+                            f"{len(m.harts)} (-smp)")
     devices = _devices(m)
     if set(devices) != set(s.devices):
         missing = sorted(set(devices) ^ set(s.devices))
@@ -287,12 +299,14 @@ class Event:
     "memory" (a debugger write at `addr`),
     "register" (a debugger write of register `addr`), "reset" (the debugger's system
     reset), "step" (the debugger single-stepped the instruction at pos: interrupts and
-    timers masked, so a replay must step it the same way)."""
+    timers masked, so a replay must step it the same way).  `hart`: the hart a register
+    write or a step was for."""
 
     pos: int
     kind: str
     addr: int = 0
     data: bytes = b""
+    hart: int = 0
 
 
 class History:
@@ -323,7 +337,8 @@ class History:
         self._size = len(h.ram)
         self._device_pages = {i for i, flag in enumerate(self._watch) if flag}
         self._device_hook = h.on_watched_write
-        h.on_watched_write = self._stored
+        for each in m.harts:  # the harts share the page flags; each reports its stores
+            each.on_watched_write = self._stored
         self._held = bytearray()  # console input typed while in the past
         # The machine's hooks: a system reset rewrites RAM; the debugger and HTIF write
         # memory from outside the hart.
@@ -428,10 +443,11 @@ class History:
         self.dirty.clear()
         rom = bytes(m.rom_data) if full or self._rom_dirty else None
         self._rom_dirty = False
-        h = m.hart
-        paged = h.paged or h.mmu.data_on
-        h.paged = h.mmu.data_on
-        snap = Snapshot(m.position, self.cursor, pages, rom, _hart_state(h),
+        paged = False
+        for h in m.harts:
+            paged = paged or h.paged or h.mmu.data_on
+            h.paged = h.mmu.data_on
+        snap = Snapshot(m.position, self.cursor, pages, rom, _hart_state(m.hart),
                         {name: dev.state() for name, dev in _devices(m).items()},
                         _board_state(m), paged=paged or full)
         index = len(self.snaps)
@@ -530,8 +546,8 @@ class History:
         self.cursor = s.cursor
 
     # --- the log ------------------------------------------------------------------------
-    def _log(self, kind: str, addr: int = 0, data: bytes = b"") -> None:
-        self.events.append(Event(self.m.position, kind, addr, data))
+    def _log(self, kind: str, addr: int = 0, data: bytes = b"", hart: int = 0) -> None:
+        self.events.append(Event(self.m.position, kind, addr, data, hart))
         self.cursor = len(self.events)
 
     def _do(self, e: Event) -> None:
@@ -542,7 +558,7 @@ class History:
         elif e.kind == "memory":
             m.write_memory(e.addr, e.data)
         elif e.kind == "register":
-            m.write_register(e.addr, int.from_bytes(e.data, "little"))
+            m.write_register(e.addr, int.from_bytes(e.data, "little"), e.hart)
         elif e.kind == "reset":
             m.reset(step=False)
 
@@ -580,10 +596,9 @@ class History:
         exit) or None at `limit` (or when the hart waits with nothing to wake it).  A
         breakpoint at the starting pc does not stop, as with Board.resume."""
         m = self.m
-        h = m.hart
         first = True
         while True:
-            pos = h.instret + h.traps
+            pos = m.position
             step_next = self._apply(pos)
             if pos >= limit:
                 return None
@@ -612,13 +627,15 @@ class History:
                     cap = min(cap, self._positions[k + 1])
                 if self.cursor < len(self.events):
                     cap = min(cap, max(pos + 1, self.events[self.cursor].pos))
-            if not first and m.breakpoints and h.pc in m.breakpoints:
-                return Stop("breakpoint", h.pc)
+            if not first and m.breakpoints:
+                pc = _next_pc(m)
+                if pc in m.breakpoints:
+                    return Stop("breakpoint", pc)
             first = False
             if step_next:
                 m.replaying = not live
                 try:
-                    stop = m.step()
+                    stop = m.step(self.events[self.cursor].hart)
                 finally:
                     m.replaying = False
                 if m.position == pos:  # a watchpoint stopped it before the access
@@ -643,7 +660,7 @@ class History:
                 self.end = max(self.end, m.position)
             if stop is not None:
                 return stop
-            if m.position == pos and h.waiting:
+            if m.position == pos and m.next_hart is None:
                 return None
 
     @contextmanager
@@ -654,14 +671,16 @@ class History:
         m.breakpoints = set()
         if watches:
             m.watchpoints.clear()
-            m.hart.set_watchpoints([])
+            for h in m.harts:
+                h.set_watchpoints([])
         try:
             yield
         finally:
             m.breakpoints = bps
             if watches:
                 m.watchpoints[:] = watches
-                m.hart.set_watchpoints(watches)
+                for h in m.harts:
+                    h.set_watchpoints(watches)
 
     def _seek(self, target: int) -> None:
         """Put the machine at position `target` of the recorded history."""
@@ -681,7 +700,7 @@ class History:
         finally:
             m.progress = m.position - start
 
-    def step(self) -> Stop:
+    def step(self, hart: int = 0) -> Stop:
         m = self.m
         pos = m.position
         if pos < self.end:
@@ -690,9 +709,9 @@ class History:
             return stop if stop is not None else Stop("step")
         if pos >= self._due():
             self._take()
-        stop = m.step()
+        stop = m.step(hart)
         if m.position > pos:
-            self.events.append(Event(pos, "step"))
+            self.events.append(Event(pos, "step", hart=hart))
             self.cursor = len(self.events)
             self.end = m.position
         return stop
@@ -761,10 +780,10 @@ class History:
         """From where the machine is, run to position hi with the stops on; the last
         stop before hi and its position."""
         m = self.m
-        h = m.hart
         last = None
-        if m.breakpoints and h.pc in m.breakpoints:
-            last = (m.position, Stop("breakpoint", h.pc))
+        pc = _next_pc(m)
+        if m.breakpoints and pc in m.breakpoints:
+            last = (m.position, Stop("breakpoint", pc))
         while m.position < hi:
             stop = self._forward(hi)
             if stop is None or stop.kind == "exited":
@@ -776,11 +795,12 @@ class History:
                     self._forward(q + 1)
         return last
 
-    def write_register(self, regnum: int, value: int) -> bool:
+    def write_register(self, regnum: int, value: int, hart: int = 0) -> bool:
         self._truncate()
-        ok = self.m.write_register(regnum, value)
+        ok = self.m.write_register(regnum, value, hart)
         if ok:
-            self._log("register", regnum, (value & MASK).to_bytes(XLEN // 8, "little"))
+            self._log("register", regnum, (value & MASK).to_bytes(XLEN // 8, "little"),
+                      hart)
         return ok
 
     def write_memory(self, addr: int, data: bytes) -> bool:
@@ -829,6 +849,12 @@ class History:
             f"memory: {self.memory_bytes() / (1 << 20):.1f} MiB",
         ]
         return "\n".join(lines) + "\n"
+
+
+def _next_pc(m: Board) -> int | None:
+    """The pc of the instruction the machine runs next (of the hart whose turn it is)."""
+    i = m.next_hart
+    return None if i is None else m.harts[i].pc
 
 
 def _snapshot_bytes(pages: Iterable[bytes | memoryview]) -> int:

@@ -26,6 +26,20 @@ class MachineTarget:
         self.machine = machine
         self.xlen = machine.xlen
         self.history: History | None = None
+        self.harts = len(machine.harts)
+        self.hart = 0  # the selected hart: registers and steps are its
+
+    def hart_waiting(self, hart: int) -> bool:
+        return self.machine.harts[hart].waiting
+
+    def _stopped(self, stop: Stop | None) -> Stop | None:
+        """A breakpoint or watchpoint stop selects the hart that met it: the one that runs
+        next (QEMU's gdb_set_stop_cpu on a debug exception)."""
+        if stop is not None and stop.kind in ("breakpoint", "watch"):
+            nxt = self.machine.next_hart
+            if nxt is not None:
+                self.hart = nxt
+        return stop
 
     # --- what the ELFs say ------------------------------------------------------------
     @property
@@ -65,12 +79,12 @@ class MachineTarget:
 
     # --- registers and memory ---------------------------------------------------------
     def read_register(self, regnum: int) -> int | None:
-        return self.machine.read_register(regnum)
+        return self.machine.read_register(regnum, self.hart)
 
     def write_register(self, regnum: int, value: int) -> bool:
         if self.history is not None:
-            return self.history.write_register(regnum, value)
-        return self.machine.write_register(regnum, value)
+            return self.history.write_register(regnum, value, self.hart)
+        return self.machine.write_register(regnum, value, self.hart)
 
     def csr_names(self) -> dict[int, str]:
         return self.machine.csr_names()
@@ -100,18 +114,21 @@ class MachineTarget:
         self.machine.clear_breakpoints()
 
     # --- execution --------------------------------------------------------------------
-    def step(self) -> Stop:
-        """One instruction; with history on and the machine in the past, the recorded
-        next step instead."""
+    def step(self, hart: int | None = None) -> Stop:
+        """One instruction of hart `hart` (the selected one by default; the others do not
+        run); with history on and the machine in the past, the recorded next step
+        instead."""
+        if hart is None:
+            hart = self.hart
         if self.history is not None:
-            return self.history.step()
-        return self.machine.step()
+            return self.history.step(hart)
+        return self.machine.step(hart)
 
     def resume(self, max_instructions: int) -> Stop | None:
         """With history on, along the recorded future first (rvirt.debug.history)."""
         if self.history is not None:
-            return self.history.resume(max_instructions)
-        return self.machine.resume(max_instructions)
+            return self._stopped(self.history.resume(max_instructions))
+        return self._stopped(self.machine.resume(max_instructions))
 
     def console_input(self, data: bytes) -> None:
         """Console bytes; with history on they are logged at the point they arrive, so a
@@ -142,13 +159,15 @@ class MachineTarget:
     def reverse_step(self) -> Stop:
         if self.history is None:
             return Stop("history-start")
-        return self.history.reverse_step()
+        return self.history.reverse_step()  # (the selected hart stays)
 
     def reverse_continue(self, past_access: bool = False,
                          interrupted: Callable[[], bool] | None = None) -> Stop:
         if self.history is None:
             return Stop("history-start")
-        return self.history.reverse_continue(past_access, interrupted)
+        stop = self.history.reverse_continue(past_access, interrupted)
+        self._stopped(stop)
+        return stop
 
     # --- the monitor and the end ------------------------------------------------------
     def monitor(self, command: str) -> str:

@@ -21,6 +21,13 @@ class DebugTarget(Protocol):
     """What a debugger may do to a machine."""
 
     xlen: int  # 32 for rv32
+    # The harts (gdb's threads, ids hart + 1 as QEMU's CPUs) and the one selected:
+    # registers and steps apply to it.  A stop selects the hart that stopped.
+    harts: int
+    hart: int
+
+    def hart_waiting(self, hart: int) -> bool:
+        """Whether hart `hart` waits in wfi (QEMU's "halted")."""
 
     # --- registers -------------------------------------------------------------------
     def read_register(self, regnum: int) -> int | None:

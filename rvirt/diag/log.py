@@ -117,7 +117,8 @@ class QemuLog:
 
         self.symbol, self.where = symbol, where
         if self.trap is not None:
-            m.hart.trap_hooks.append(self.trap)
+            for h in m.harts:
+                h.trap_hooks.append(self.trap)
             if m.firmware is not None:
                 m.firmware.call_hooks.append(self._sbi)
         invalid = self.invalid
@@ -137,7 +138,7 @@ class QemuLog:
 
     # --- int: target/riscv/cpu_helper.c riscv_cpu_do_interrupt ---------------------------
     def _trap(self, h: Hart, cause: int, tval: int, interrupt: bool) -> None:
-        self.write(f"riscv_cpu_do_interrupt: hart:0, async:{int(interrupt)}, "
+        self.write(f"riscv_cpu_do_interrupt: hart:{h.hartid}, async:{int(interrupt)}, "
                    f"cause:{cause:08x}, epc:0x{h.pc:08x}, tval:0x{tval & 0xFFFFFFFF:08x}, "
                    f"desc={trap_name(cause, interrupt)}\n")
 

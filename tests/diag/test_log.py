@@ -152,3 +152,46 @@ def test_in_asm_instruction_lines_equal_qemu(tmp_path: Path) -> None:
     theirs = lines(qemu_log(HELLO_ELF, "in_asm", tmp_path))
     assert len(ours) > 300 and set(ours) <= set(theirs)
     assert {a: theirs[a] for a in ours} == ours
+
+
+# Hart 1 takes an ecall; hart 0 waits for its handler's flag, then powers off.
+SMP_TRAP = """\
+    .section .text.init
+    .globl _start
+_start:
+    csrr a0, mhartid
+    la t2, flag
+    bnez a0, 2f
+1:  lw t1, 0(t2)
+    beqz t1, 1b
+    li t0, 0x100000
+    li t1, 0x5555
+    sw t1, 0(t0)
+3:  j 3b
+2:  la t0, handler
+    csrw mtvec, t0
+    ecall
+    .balign 4
+handler:
+    li t1, 1
+    sw t1, 0(t2)
+4:  j 4b
+    .data
+flag: .word 0
+"""
+
+
+def test_int_log_names_the_hart_as_qemu(tmp_path: Path) -> None:
+    elf = assemble(SMP_TRAP, "smp-trap")
+    log = tmp_path / "rvirt.log"
+    r = run_rvirt(*ARGS, "-smp", "2", "-bios", str(elf), "-d", "int", "-D", str(log),
+                  input=b"")
+    assert r.returncode == 0, r.stderr
+    ours = log.read_text().splitlines()
+    assert len(ours) == 1 and ours[0].startswith("riscv_cpu_do_interrupt: hart:1, async:0, "
+                                                 "cause:0000000b")
+    qemu = tmp_path / "qemu.log"
+    subprocess.run([need("qemu-system-riscv32"), *ARGS, "-smp", "2", "-bios", str(elf),
+                    "-d", "int", "-D", str(qemu)], capture_output=True, timeout=20,
+                   stdin=subprocess.DEVNULL)
+    assert ours == qemu.read_text().splitlines()

@@ -452,6 +452,73 @@ def cmd_backtrace(d: Debugger, arg: str) -> None:
         d.out(f"Backtrace stopped: {d.frames_why}\n")
 
 
+# --- threads: the harts, as gdb shows QEMU's CPUs ---------------------------------------
+
+def _target_id(d: Debugger, hart: int) -> str:
+    state = "halted " if d.target.hart_waiting(hart) else "running"
+    return f"Thread 1.{hart + 1} (CPU#{hart} [{state}])"
+
+
+def _on_hart(d: Debugger, hart: int, show: Callable[[], None]) -> None:
+    """`show` with hart `hart` selected (its frames), then the selection as it was."""
+    was, level = d.target.hart, d.selected
+    d.target.hart = hart
+    d.invalidate()
+    try:
+        show()
+    finally:
+        d.target.hart = was
+        d.invalidate()
+        d.selected = level
+
+
+def info_threads(d: Debugger, arg: str) -> None:
+    d.need_process()
+    ids = [_target_id(d, h) for h in range(d.target.harts)]
+    width = max(len("Target Id"), *map(len, ids)) + 1
+    d.out(f"  {'Id':<4} {'Target Id':<{width}}Frame \n")
+    for h, tid in enumerate(ids):
+        mark = "*" if h == d.target.hart else " "
+        line = f"{mark} {h + 1:<4} {tid:<{width}}"
+        _on_hart(d, h, lambda line=line: d.out(line + d.describe(d.frames()[0]) + "\n"))
+
+
+def cmd_thread(d: Debugger, arg: str) -> None:
+    d.need_process()
+    words = arg.split()
+    if not words:
+        d.out(f"[Current thread is {d.target.hart + 1} (Thread 1.{d.target.hart + 1})]\n")
+        return
+    if words[0] == "apply":
+        _thread_apply(d, words[1:])
+        return
+    if not words[0].isdigit():
+        raise CommandError(f"Invalid thread ID: {arg.strip()}")
+    if not 1 <= int(words[0]) <= d.target.harts:
+        raise CommandError(f"Unknown thread {words[0]}.")
+    d.target.hart = int(words[0]) - 1
+    d.invalidate()
+    d.out(f"[Switching to thread {words[0]} (Thread 1.{words[0]})]\n")
+    _select(d, 0)
+
+
+def _thread_apply(d: Debugger, words: list[str]) -> None:
+    # thread apply all|N... COMMAND: the highest thread first for `all`, as gdb
+    if not words:
+        raise CommandError("Please specify a thread ID list")
+    if words[0] == "all":
+        harts, command = list(range(d.target.harts - 1, -1, -1)), words[1:]
+    else:
+        ids = [w for w in words if w.isdigit()]
+        harts = [int(w) - 1 for w in ids if 1 <= int(w) <= d.target.harts]
+        command = words[len(ids):]
+    if not command:
+        raise CommandError("Please specify a command following the thread ID list")
+    for h in harts:
+        d.out(f"\nThread {h + 1} ({_target_id(d, h)}):\n")
+        _on_hart(d, h, lambda: execute(d, " ".join(command)))
+
+
 def _select(d: Debugger, level: int) -> None:
     frames = d.frames()
     d.selected = level
@@ -768,6 +835,7 @@ INFO: tuple[Command, ...] = (
     Command("args", info_args, "the selected frame's arguments"),
     Command("display", info_display, "the auto-display expressions"),
     Command("trap", info_trap, "the last trap: cause, tval, epc, rvirt's hint"),
+    Command("threads", info_threads, "the harts, as gdb's threads"),
 )
 
 
@@ -829,6 +897,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("step", cmd_step, "the next source line, into calls", ("s",)),
     Command("stepi", cmd_stepi, "one instruction", ("si",)),
     Command("tbreak", cmd_tbreak, "a breakpoint deleted when hit", ("tb",)),
+    Command("thread", cmd_thread, "select a hart (thread N), or apply a command to harts"),
     Command("undisplay", cmd_undisplay, "stop displaying expressions"),
     Command("until", cmd_until, "the next line, never backwards; or run to LOCATION",
             ("u",)),

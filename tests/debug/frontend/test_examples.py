@@ -193,3 +193,14 @@ def test_rust_ptype_and_whatis_are_gdbs(demo: ModuleType, example_elf: Callable[
     need("gdb-multiarch")
     need("qemu-system-riscv32")
     _same(side_by_side(example_elf(name), demo, session))
+
+
+P0_THREADS = ["info threads", "break p0::entry", "continue", "info threads", "thread",
+              "thread 1", "thread apply all bt", "thread apply 1 p $pc", "thread 2", "kill"]
+
+
+def test_p0_threads_are_gdbs(demo: ModuleType, p0_elf: Path) -> None:
+    """The hart as gdb shows QEMU's CPU: info threads, thread, thread apply."""
+    need("gdb-multiarch")
+    need("qemu-system-riscv32")
+    _same(side_by_side(p0_elf, demo, P0_THREADS))

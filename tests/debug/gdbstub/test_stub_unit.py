@@ -53,6 +53,11 @@ class FakeTarget:
     """
 
     xlen = 32
+    harts = 1
+    hart = 0
+
+    def hart_waiting(self, hart: int) -> bool:
+        return False
 
     def __init__(self) -> None:
         self.x = [0] * 32

@@ -340,7 +340,9 @@ class Board:
         host time since the last reset."""
         if self.host_clock:
             return time.monotonic_ns() - self.host_t0
-        return (self.retired() << self.config.icount_shift) + self.idle_ns
+        harts = self.harts  # (retired(), inlined: this runs at every batch)
+        done = harts[0].retired() if len(harts) == 1 else sum(h.retired() for h in harts)
+        return (done << self.config.icount_shift) + self.idle_ns
 
     def retired(self) -> int:
         """Instructions retired by all harts since reset: what virtual time counts (as
@@ -363,7 +365,9 @@ class Board:
         need_ns = ns - self.idle_ns
         shift = self.config.icount_shift
         target = -(-need_ns // (1 << shift))
-        return max(1, target - self.retired())
+        harts = self.harts
+        done = harts[0].retired() if len(harts) == 1 else sum(h.retired() for h in harts)
+        return max(1, target - done)
 
     def _skip_to(self, tick: int) -> None:
         self._skip_to_ns(tick * NS_PER_TICK)
@@ -634,10 +638,12 @@ class Board:
         runs see it at the same point."""
         h = self.harts[self.turn]
         limit = self.pos_limit
-        self._batch_pos = self._at()
-        if limit is not None and self._batch_pos >= limit:
-            self._batch_start = h.instret
-            return 0  # at the point asked for: not even an interrupt is taken
+        many = len(self.harts) > 1
+        if many or limit is not None:  # (one hart and no limit: no need, and it is hot)
+            self._batch_pos = self._at()
+            if limit is not None and self._batch_pos >= limit:
+                self._batch_start = h.instret
+                return 0  # at the point asked for: not even an interrupt is taken
         cause = h.pending_interrupt()
         if cause is not None:
             h.take_trap(cause, 0, interrupt=True)
@@ -651,7 +657,7 @@ class Board:
                     break
                 h.take_trap(cause, 0, interrupt=True)
         n = min(self._max - self.progress, self.slice)
-        if len(self.harts) > 1:
+        if many:
             n = min(n, self._turn_left - (self._at() - self._batch_pos))
         deadline = self.clint.next_deadline()
         if deadline is not None:
@@ -677,7 +683,8 @@ class Board:
         # A turn is counted in steps of position (instructions and traps), not batches:
         # however a run is cut (a breakpoint, a replay's stopping point), the turns end
         # at the same points, so a replay interleaves the harts as the run did.
-        self._turn_left -= self._at() - self._batch_pos
+        if len(self.harts) > 1:
+            self._turn_left -= self._at() - self._batch_pos
         self._poll_devices()
 
     def _between_batches(self) -> int | None:

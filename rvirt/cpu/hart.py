@@ -519,19 +519,41 @@ class Hart:
             return load_s if signed and 8 * n < XLEN else load
 
         def make_store(n: int) -> Callable[[int, int], None]:
-            view, shift, keep = {1: (ram, 0, 0xFF), 2: (r16, 1, 0xFFFF), 4: (r32, 2, MASK)}[n]
-            align = n - 1
+            if n == 1:
+                def store(a: int, v: int) -> None:
+                    o = a - base
+                    if 0 <= o < size:
+                        ram[o] = v & 0xFF
+                        if code[o >> 12]:
+                            self.on_code_write(a)
+                        if watch[o >> 12]:
+                            self.on_watched_write(a, 1)
+                    else:
+                        slow_store(a, 1, v)
+            elif n == 2:
+                def store(a: int, v: int) -> None:
+                    o = a - base
+                    if 0 <= o < size and not o & 1:
+                        r16[o >> 1] = v & 0xFFFF
+                        if code[o >> 12]:
+                            self.on_code_write(a)
+                        if watch[o >> 12]:
+                            self.on_watched_write(a, 2)
+                    else:
+                        slow_store(a, 2, v)
+            else:
+                assert n == 4, f"a {n}-byte store on rv32"
 
-            def store(a: int, v: int) -> None:
-                o = a - base
-                if 0 <= o < size and not o & align:
-                    view[o >> shift] = v & keep
-                    if code[o >> 12]:
-                        self.on_code_write(a)
-                    if watch[o >> 12]:
-                        self.on_watched_write(a, n)
-                else:
-                    slow_store(a, n, v)
+                def store(a: int, v: int) -> None:
+                    o = a - base
+                    if 0 <= o < size and not o & 3:
+                        r32[o >> 2] = v  # (registers hold XLEN bits already)
+                        if code[o >> 12]:
+                            self.on_code_write(a)
+                        if watch[o >> 12]:
+                            self.on_watched_write(a, 4)
+                    else:
+                        slow_store(a, 4, v)
             return store
 
         fast: dict[str, Callable[..., Any]] = {

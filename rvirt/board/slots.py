@@ -64,7 +64,10 @@ class Slot:
 def _mip_lines(m: Board, bit: int) -> list[IrqLine]:
     """One line per hart, into its mip bit."""
     def line(h: Hart) -> IrqLine:
-        return IrqLine(lambda level: h.set_irq(bit, level))
+        def changed(level: bool) -> None:
+            h.set_irq(bit, level)
+            m.wake_line(h)
+        return IrqLine(changed)
     return [line(h) for h in m.harts]
 
 

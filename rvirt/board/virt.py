@@ -517,7 +517,7 @@ class Board:
         h = harts[self.turn]
         if len(harts) == 1:
             return None if h.waiting else h
-        if self._turn_left > 0 and not h.waiting:
+        if not h.waiting and (self._turn_left > 0 or self._others_wait()):
             return h
         n = len(harts)
         for k in range(1, n + 1):
@@ -526,14 +526,35 @@ class Board:
             if c.waiting and c.read_mip() & c.csr["mie"]:
                 c.waiting = False
             if not c.waiting:
+                if i != self.turn:
+                    # Other harts may have stored to its reserved address meanwhile: its
+                    # SC fails and its LR/SC loop tries again (a spurious failure, which
+                    # the A extension allows, 8.2), so no store of theirs is missed.
+                    c.reservation = None
                 self.turn = i
                 self._turn_left = self.config.quantum
-                # Other harts may have stored to its reserved address meanwhile: its SC
-                # fails and its LR/SC loop tries again (a spurious failure, which the A
-                # extension allows, 8.2), so no store of theirs is ever missed.
-                c.reservation = None
                 return c
         return None
+
+    def _others_wait(self) -> bool:
+        """Every hart but the running one waits in wfi with nothing to wake it: then the
+        running hart's turn goes on past its quantum (the next one would be its own
+        again), in batches as long as with one hart, until a batch boundary finds
+        another hart able to run.  Whatever wakes one ends the batch: a timer deadline
+        (batches end there), a device (polled between batches), or the running hart's
+        own store to the CLINT or PLIC (its interrupt line ends the batch: _wake_line)."""
+        cur = self.turn
+        for i, h in enumerate(self.harts):
+            if i != cur and (not h.waiting or h.read_mip() & h.csr["mie"]):
+                return False
+        return True
+
+    def wake_line(self, h: Hart) -> None:
+        """An interrupt wire of hart h changed (slots: every hart's CLINT and PLIC
+        lines): if another hart is running, its batch ends, so a turn that went on
+        while h waited hands over at this instruction."""
+        if len(self.harts) > 1 and h.waiting:
+            self.harts[self.turn].end_batch()
 
     @property
     def turn_left(self) -> int:
@@ -553,7 +574,7 @@ class Board:
         h = harts[self.turn]
         if len(harts) == 1:
             return None if h.waiting else 0
-        if self._turn_left > 0 and not h.waiting:
+        if not h.waiting and (self._turn_left > 0 or self._others_wait()):
             return self.turn
         n = len(harts)
         for k in range(1, n + 1):
@@ -657,8 +678,8 @@ class Board:
                     break
                 h.take_trap(cause, 0, interrupt=True)
         n = min(self._max - self.progress, self.slice)
-        if many:
-            n = min(n, self._turn_left - (self._at() - self._batch_pos))
+        if many and not self._others_wait():
+            n = min(n, max(1, self._turn_left - (self._at() - self._batch_pos)))
         deadline = self.clint.next_deadline()
         if deadline is not None:
             n = min(n, self._insns_until(deadline))
@@ -697,7 +718,8 @@ class Board:
         if (self.progress >= self._max or h.waiting or self.breakpoints
                 or self.watchpoints or self.pos_limit is not None
                 and self._at() >= self.pos_limit
-                or len(self.harts) > 1 and self._turn_left <= 0):
+                or len(self.harts) > 1 and self._turn_left <= 0
+                and not self._others_wait()):
             return None
         return h.instret + self._next_batch()
 

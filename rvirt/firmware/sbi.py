@@ -228,7 +228,7 @@ class Firmware:
             # M-mode code of the firmware's own faulted (someone rewrote it): stop
             # this hart as OpenSBI's sbi_trap_error hangs it.
             self._print(f"{FIRMWARE_NAME}: unexpected trap (mcause {cause:#x}, mepc "
-                        f"{epc:#010x}) in M-mode; hart {hartid} stopped\r\n")
+                        f"{epc:#010x}) in M-mode; hart {hartid} stopped\n")
             self._park(h, hartid, STOPPED)
 
     def _hartid(self, h: Hart) -> int:
@@ -306,12 +306,12 @@ class Firmware:
         self.booted = True
         next_addr, next_mode = self._fw_dynamic_info(h.x[12])
         fdt = h.x[11]
-        self._print(BANNER + "\r\n")
+        self._print(BANNER + "\n")
         self._fixup_fdt(fdt)
         self._init_hart(h)
         if next_addr == 0 or next_mode != 1:
             self._print(f"{FIRMWARE_NAME}: no S-mode kernel to start (give -kernel "
-                        f"FILE); hart {hartid} stopped\r\n")
+                        f"FILE); hart {hartid} stopped\n")
             self._park(h, hartid, STOPPED)
             return
         self.states[hartid].hsm = STARTED
@@ -634,7 +634,11 @@ class Firmware:
         self.bus.store(self.test_base, 4, value)  # raises the machine's exit or reset
 
     def _putc(self, ch: int) -> None:
-        """uart8250_putc: THR once LSR says it is empty (rvirt's UART always is)."""
+        """OpenSBI's sbi_putc: a newline goes out as CR LF, each byte by uart8250_putc
+        (THR once LSR says it is empty; rvirt's UART always is).  The legacy putchar,
+        DBCN's writes and the firmware's own lines all come here, as in OpenSBI."""
+        if ch == 0x0A:
+            self.bus.store(self.uart_base + UART_THR, 1, 0x0D)
         self.bus.store(self.uart_base + UART_THR, 1, ch)
 
     def _getc(self) -> int:
@@ -671,7 +675,7 @@ class Firmware:
             patched = build_dtb(self._fixed_tree(root), reserved=reserved)
         except (ValueError, KeyError, IndexError, UnicodeDecodeError, struct.error):
             self._print(f"{FIRMWARE_NAME}: the device tree at {addr:#010x} is not "
-                        f"valid; passed on unchanged\r\n")
+                        f"valid; passed on unchanged\n")
             return
         if len(patched) > total + FDT_GROWTH or not self._in_ram(addr, len(patched)):
             return

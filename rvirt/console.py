@@ -12,7 +12,6 @@ import os
 import select
 import sys
 import termios
-import tty
 from collections.abc import Callable
 
 from rvirt import __version__
@@ -58,14 +57,21 @@ class Console:
         try:
             if os.isatty(self.fd):
                 self._saved = termios.tcgetattr(self.fd)
-                tty.setraw(self.fd)
+                # Raw mode in one change, so there is no moment when keys are raw but a
+                # Ctrl-C meant to stop the emulator (signal=on) is not a signal yet.
+                mode = termios.tcgetattr(self.fd)
+                mode[0] &= ~(termios.BRKINT | termios.ICRNL | termios.INPCK
+                             | termios.ISTRIP | termios.IXON)
+                mode[2] = (mode[2] & ~(termios.CSIZE | termios.PARENB)) | termios.CS8
+                mode[3] &= ~(termios.ECHO | termios.ICANON | termios.IEXTEN | termios.ISIG)
+                mode[6][termios.VMIN] = 1
+                mode[6][termios.VTIME] = 0
                 # QEMU keeps output processing on (chardev/char-stdio.c sets OPOST), so a
                 # guest's bare "\n" still reaches the terminal as "\r\n".
-                mode = termios.tcgetattr(self.fd)
                 mode[1] |= termios.OPOST
                 if self.signal:  # QEMU's stdio chardev with signal=on keeps ISIG
                     mode[3] |= termios.ISIG
-                termios.tcsetattr(self.fd, termios.TCSANOW, mode)
+                termios.tcsetattr(self.fd, termios.TCSAFLUSH, mode)
         except (termios.error, OSError):
             self._saved = None
         return self

@@ -828,7 +828,11 @@ def run(o: Options) -> int:
         # Recorded from reset, so gdb can go back to the start even when it attaches late
         target.enable_history()
         to_guest = target.console_input  # logged, so a replay hands it over again
-    signal.signal(signal.SIGTERM, _on_signal)
+    # QEMU's os_setup_signal_handling takes SIGINT, SIGHUP and SIGTERM itself, whatever
+    # the disposition it inherited: a shell's background job starts with SIGINT ignored,
+    # and Ctrl-C on the terminal (signal=on) must still stop the emulator.
+    for signum in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
+        signal.signal(signum, _on_signal)
     interactive = sys.stdin is not None and not sys.stdin.closed
     stopped = [o.wait_for_gdb]  # -S: the CPU waits for the monitor's `cont` (or gdb)
     monitor = _console_monitor(machine, server, stopped) if setup.monitor else None
@@ -861,9 +865,6 @@ def run(o: Options) -> int:
         return 0
     except _Terminated as t:
         print(f"rvirt: terminating on signal {t.signum}", file=sys.stderr)
-        return 0
-    except KeyboardInterrupt:
-        print("rvirt: terminating on signal 2", file=sys.stderr)
         return 0
     finally:
         machine.close()  # disk images flushed and unlocked

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import fcntl
 import os
+import signal
 import subprocess
 import termios
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -219,8 +221,17 @@ def _controlling_terminal() -> None:
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
-def test_signal_on_ctrl_c_stops_the_emulator() -> None:
-    """A stdio chardev's default signal=on: Ctrl-C is the terminal's SIGINT."""
+def _controlling_terminal_sigint_ignored() -> None:
+    """As a shell's background job starts: SIGINT ignored, inherited across exec."""
+    _controlling_terminal()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize("child_setup", [_controlling_terminal,
+                                         _controlling_terminal_sigint_ignored])
+def test_signal_on_ctrl_c_stops_the_emulator(child_setup: Callable[[], None]) -> None:
+    """A stdio chardev's default signal=on: Ctrl-C is the terminal's SIGINT, and stops
+    the emulator even when it inherited SIGINT ignored (QEMU installs its own handler)."""
     term = Terminal.__new__(Terminal)
     master, slave = os.openpty()
     term.master, term.output = master, b""
@@ -228,7 +239,7 @@ def test_signal_on_ctrl_c_stops_the_emulator() -> None:
         term.proc = subprocess.Popen(
             [*RVIRT, "-machine", "virt", *MUXED, "-bios", str(program("spin", SPIN))],
             cwd=ROOT, stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
-            preexec_fn=_controlling_terminal)
+            preexec_fn=child_setup)
     finally:
         os.close(slave)
     try:

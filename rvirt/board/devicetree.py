@@ -1,9 +1,9 @@
 """The virt board's device tree, built from the memory-map table (no dtc at run time).
 
 Reproduces what QEMU 7.2 `hw/riscv/virt.c` (`create_fdt*`) generates for
-`-machine virt -cpu rv32 [-smp N]`, node for node and property for property, in the same
-order and with the same phandles (rvirt.board.slots.Phandles), for the devices rvirt
-models; `OMITTED_NODES` and `DIFFERENCES` list where it departs.  Each device module
+`-machine virt[,aclint=on] -cpu rv32 [-smp N]`, node for node and property for property,
+in the same order and with the same phandles (rvirt.board.slots.Phandles), for the
+devices rvirt models; `OMITTED_NODES` and `DIFFERENCES` list where it departs.  Each device module
 owns its own node (`fdt_node`); this module owns the root, /chosen, /memory, /cpus and
 /soc and puts them together.
 """
@@ -14,7 +14,7 @@ import os
 import struct
 
 from rvirt.board import memmap
-from rvirt.board.slots import SLOTS, Phandles
+from rvirt.board.slots import ACLINT_SLOTS, SLOTS, Phandles
 from rvirt.devices import sifive_test
 from rvirt.errors import RvirtError
 from rvirt.fdt import Node, build_dtb, encode_value, parse_dtb, u64
@@ -69,7 +69,7 @@ def _cpus_node(isa: str, ph: Phandles) -> Node:
     ], [*(cpu(i) for i in harts), cpu_map])
 
 
-def _soc_node(ph: Phandles) -> Node:
+def _soc_node(ph: Phandles, aclint: bool) -> Node:
     soc = Node("soc", [
         ("#address-cells", 2),
         ("#size-cells", 2),
@@ -77,14 +77,19 @@ def _soc_node(ph: Phandles) -> Node:
         ("ranges", True),
     ])
     # The board's slots in QEMU's creation order; libfdt puts each new node first.
-    soc.add(*(slot.node(slot.region, ph) for slot in reversed(SLOTS)))
+    made: list[Node] = []
+    for slot in ACLINT_SLOTS if aclint else SLOTS:
+        nodes = slot.node(slot.region, ph)
+        made += [nodes] if isinstance(nodes, Node) else nodes
+    soc.add(*reversed(made))
     return soc
 
 
 def virt_tree(ram_size: int, isa: str = DEFAULT_ISA, rng_seed: bytes | None = None,
               bootargs: str | None = None, initrd: tuple[int, int] | None = None,
-              harts: int = 1) -> Node:
-    """The virt board's tree as `Node`s (see `virt_device_tree` for the blob)."""
+              harts: int = 1, aclint: bool = False) -> Node:
+    """The virt board's tree as `Node`s (see `virt_device_tree` for the blob); `aclint`
+    is -machine virt,aclint=on."""
     if ram_size <= 0:
         raise ValueError(f"RAM size must be positive, not {ram_size}")
     if rng_seed is None:
@@ -118,19 +123,20 @@ def virt_tree(ram_size: int, isa: str = DEFAULT_ISA, rng_seed: bytes | None = No
     ])
     ph = Phandles(harts)
     root.add(chosen, *sifive_test.fdt_syscon_nodes(ph.test), memory, _cpus_node(isa, ph),
-             _soc_node(ph))
+             _soc_node(ph, aclint))
     return root
 
 
 def virt_device_tree(ram_size: int, isa: str = DEFAULT_ISA, rng_seed: bytes | None = None,
                      bootargs: str | None = None,
-                     initrd: tuple[int, int] | None = None, harts: int = 1) -> bytes:
+                     initrd: tuple[int, int] | None = None, harts: int = 1,
+                     aclint: bool = False) -> bytes:
     """The DTB the virt board hands the guest in a1 (ref virt-rv32.md section 4).
 
     `rng_seed` (32 bytes) defaults to fresh random bytes; pass one for reproducible
     output.  `bootargs` becomes /chosen/bootargs when non-empty (-append).
     """
-    return build_dtb(virt_tree(ram_size, isa, rng_seed, bootargs, initrd, harts))
+    return build_dtb(virt_tree(ram_size, isa, rng_seed, bootargs, initrd, harts, aclint))
 
 
 def update_chosen(blob: bytes, path: str, bootargs: str | None,

@@ -123,7 +123,8 @@ def _device_tree(m: Board, initrd: tuple[int, int] | None) -> bytes:
         seed = os.urandom(32) if cfg.rng_seed is None else cfg.rng_seed
         m.fdt_size = MM.FDT_BUFFER_SIZE
         return virt_device_tree(cfg.ram_size, ISA_STRING, rng_seed=seed,
-                                bootargs=cfg.append, initrd=initrd, harts=cfg.harts)
+                                bootargs=cfg.append, initrd=initrd, harts=cfg.harts,
+                                aclint=cfg.aclint)
     data = read_image(cfg.dtb, "-dtb")
     m.fdt_size = len(data) + 10000
     return update_chosen(data, cfg.dtb, cfg.append, initrd, cfg.rng_seed)

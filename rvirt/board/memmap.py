@@ -27,6 +27,8 @@ MROM = Region("mrom", 0x0000_1000, 0xF000, 0xF000)
 TEST = Region("test", 0x0010_0000, 0x1000, 0x1000)
 RTC = Region("rtc", 0x0010_1000, 0x1000, 0x24, irq=11)
 CLINT = Region("clint", 0x0200_0000, 0x10000, 0xC000)
+# Only with -machine virt,aclint=on (VIRT_ACLINT_SSWI): the supervisor software interrupts.
+ACLINT_SSWI = Region("aclint_sswi", 0x02F0_0000, 0x4000, 0x4000)
 PLIC = Region("plic", 0x0C00_0000, 0x60_0000, 0x60_0000)
 UART0 = Region("uart0", 0x1000_0000, 0x100, 8, irq=10)
 VIRTIO = tuple(

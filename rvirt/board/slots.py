@@ -6,7 +6,9 @@ is added by adding a row.
 
 Rows are in the order QEMU creates their device-tree nodes (clint, plic, virtio 0..7,
 test, uart0, rtc); libfdt puts each new node first, so /soc lists them the other way
-round.
+round.  `SLOTS` is the board of `-machine virt` (aclint=off); `ACLINT_SLOTS` that of
+`-machine virt,aclint=on`, where the same MSWI and MTIMER are described as ACLINT parts
+and an SSWI joins them.
 """
 
 from __future__ import annotations
@@ -17,7 +19,15 @@ from typing import TYPE_CHECKING
 
 from rvirt.board import memmap as MM
 from rvirt.cpu import csr as C
-from rvirt.devices import clint, goldfish_rtc, plic, sifive_test, uart16550, virtio_mmio
+from rvirt.devices import (
+    aclint_sswi,
+    clint,
+    goldfish_rtc,
+    plic,
+    sifive_test,
+    uart16550,
+    virtio_mmio,
+)
 from rvirt.devices.base import Device, IrqLine
 from rvirt.fdt import Node
 
@@ -58,7 +68,8 @@ class Slot:
     attr: str  # the board's attribute for the device; "virtio" slots make a list
     region: MM.Region  # the window (and PLIC source, if the device interrupts)
     make: Callable[[Board], Device]  # the device, wired to the board's clocks and lines
-    node: Callable[[MM.Region, Phandles], Node]  # its node under /soc
+    # its node under /soc, or its nodes in the order QEMU creates them
+    node: Callable[[MM.Region, Phandles], Node | tuple[Node, ...]]
 
 
 def _mip_lines(m: Board, bit: int) -> list[IrqLine]:
@@ -71,15 +82,29 @@ def _mip_lines(m: Board, bit: int) -> list[IrqLine]:
     return [line(h) for h in m.harts]
 
 
+def _ssip_setters(m: Board) -> list[Callable[[], None]]:
+    """One per hart: set its mip.SSIP, as QEMU's IRQ_S_SOFT input does
+    (riscv_cpu_update_mip), then let the loop look at its interrupts."""
+    def setter(h: Hart) -> Callable[[], None]:
+        def set_ssip() -> None:
+            h.write_mip(C.SSIP, C.SSIP)
+            h.end_batch()
+            m.wake_line(h)
+        return set_ssip
+    return [setter(h) for h in m.harts]
+
+
 def _irq(region: MM.Region) -> int:
     assert region.irq is not None, f"{region.name} has no interrupt line"
     return region.irq
 
 
+def _clint(m: Board) -> clint.Clint:
+    return clint.Clint(m.mtime, _mip_lines(m, C.MSIP), _mip_lines(m, C.MTIP))
+
+
 SLOTS: tuple[Slot, ...] = (
-    Slot("clint", MM.CLINT,
-         lambda m: clint.Clint(m.mtime, _mip_lines(m, C.MSIP), _mip_lines(m, C.MTIP)),
-         lambda r, ph: clint.fdt_node(r.base, r.size, ph.intcs)),
+    Slot("clint", MM.CLINT, _clint, lambda r, ph: clint.fdt_node(r.base, r.size, ph.intcs)),
     Slot("plic", MM.PLIC,
          lambda m: plic.Plic(MM.PLIC_NUM_SOURCES, _mip_lines(m, C.MEIP),
                              _mip_lines(m, C.SEIP)),
@@ -96,4 +121,14 @@ SLOTS: tuple[Slot, ...] = (
     Slot("rtc", MM.RTC,
          lambda m: goldfish_rtc.GoldfishRtc(lambda: m.host_epoch_ns + m.virtual_ns()),
          lambda r, ph: goldfish_rtc.fdt_node(r.base, r.size, _irq(r), ph.plic)),
+)
+
+# aclint=on (QEMU 7.2 virt_machine_init with have_aclint and no IMSIC): the MSWI and the
+# MTIMER where the CLINT is, then the SSWI; the rest of the board is the same.
+ACLINT_SLOTS: tuple[Slot, ...] = (
+    Slot("clint", MM.CLINT, _clint,
+         lambda r, ph: clint.aclint_fdt_nodes(r.base, r.size, ph.intcs)),
+    Slot("sswi", MM.ACLINT_SSWI, lambda m: aclint_sswi.Sswi(_ssip_setters(m)),
+         lambda r, ph: aclint_sswi.fdt_node(r.base, r.size, ph.intcs)),
+    *SLOTS[1:],
 )

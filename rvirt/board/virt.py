@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING
 
 from rvirt.board import memmap as MM
 from rvirt.board.images import gaps, load_images, wire_htif
-from rvirt.board.slots import SLOTS
+from rvirt.board.slots import ACLINT_SLOTS, SLOTS
 from rvirt.board.stop import CSR_REGNUM_BASE, REG_PC, REG_PRIV, Stop
 from rvirt.board.timebase import NS_PER_TICK, Timebase
 from rvirt.board.virtio import guest_memory, plug_virtio
 from rvirt.cpu import csr as C
 from rvirt.cpu.hart import Hart
 from rvirt.cpu.mmu import debug_translate
+from rvirt.devices.aclint_sswi import Sswi
 from rvirt.devices.base import Device
 from rvirt.devices.bootrom import reset_vector
 from rvirt.devices.clint import Clint
@@ -101,6 +102,9 @@ class BoardConfig:
     # interleaving every run, on every tier).
     harts: int = 1
     quantum: int = 1 << 12
+    # -machine virt,aclint=on: the CLINT's MSWI and MTIMER described as ACLINT parts in
+    # the device tree, and an ACLINT SSWI at 0x2F00000 (rvirt.board.slots.ACLINT_SLOTS).
+    aclint: bool = False
     # -semihosting / -semihosting-config: serve the guest's semihosting calls
     # (rvirt.board.semihost); userspace: from U-mode too; on_console: SYS_WRITEC/WRITE0
     # print on the console (chardev=), else on stderr; cmdline: SYS_GET_CMDLINE's answer.
@@ -140,6 +144,7 @@ class Board(Timebase):
     test: SifiveTest
     uart: Uart16550
     rtc: GoldfishRtc
+    sswi: Sswi  # only with aclint=on
     htif: Htif | None  # HTIF's mailboxes, when the images have them (images.wire_htif)
 
     def __init__(self, config: BoardConfig,
@@ -250,7 +255,7 @@ class Board(Timebase):
         self.console_out = console
         self.virtio: list[VirtioMmio] = []
         self.devices: list[Device] = []
-        for slot in SLOTS:
+        for slot in ACLINT_SLOTS if self.config.aclint else SLOTS:
             dev = slot.make(self)
             region = slot.region
             self.bus.add_device(region.name, region.base, region.decode, dev)

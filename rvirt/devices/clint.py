@@ -3,7 +3,9 @@
 Follows QEMU 7.2 `hw/intc/riscv_aclint.c` as the virt board instantiates it (ref
 virt-rv32.md 3.3): hart i's msip at 4*i, its mtimecmp at 0x4000 + 8*i, mtime at 0xBFF8.  The
 machine owns time: `clock()` returns virtual 10 MHz ticks, and mtime is that count plus
-an offset that guest writes to mtime adjust.  Also owns the CLINT's device-tree node.
+an offset that guest writes to mtime adjust.  Also owns the device-tree nodes: the SiFive
+CLINT's (aclint=off), or the ACLINT MSWI's and MTIMER's (aclint=on: the same two devices
+at the same addresses in QEMU 7.2's virt_machine_init, described as ACLINT parts).
 """
 
 from __future__ import annotations
@@ -215,3 +217,26 @@ def fdt_node(base: int, size: int, intc_phandles: Sequence[int]) -> Node:
         ("reg", [*u64(base), *u64(size)]),
         ("compatible", ["sifive,clint0", "riscv,clint0"]),
     ])
+
+
+def aclint_fdt_nodes(base: int, size: int, intc_phandles: Sequence[int]) -> tuple[Node, Node]:
+    """`/soc/mswi@...` and `/soc/mtimer@...`, in the order QEMU 7.2 `hw/riscv/virt.c`
+    `create_fdt_socket_aclint` makes them (aclint=on, no IMSIC): the MSWI's first
+    RISCV_ACLINT_SWI_SIZE bytes of the CLINT window, then the MTIMER's rest, its reg
+    being mtime's range and then the mtimecmp array's."""
+    timer = base + MSWI_SIZE
+    timer_size = size - MSWI_SIZE
+    mswi = Node(f"mswi@{base:x}", [
+        ("#interrupt-cells", 0),
+        ("interrupt-controller", True),
+        ("interrupts-extended", [cell for ph in intc_phandles for cell in (ph, IRQ_M_SOFT)]),
+        ("reg", [*u64(base), *u64(MSWI_SIZE)]),
+        ("compatible", "riscv,aclint-mswi"),
+    ])
+    mtimer = Node(f"mtimer@{timer:x}", [
+        ("interrupts-extended", [cell for ph in intc_phandles for cell in (ph, IRQ_M_TIMER)]),
+        ("reg", [*u64(timer + MTIME), *u64(timer_size - MTIME),
+                 *u64(timer + MTIMECMP), *u64(MTIME)]),
+        ("compatible", "riscv,aclint-mtimer"),
+    ])
+    return mswi, mtimer

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from rvirt.devices.base import DeviceAccessError
-from rvirt.devices.clint import Clint, fdt_node
+from rvirt.devices.clint import Clint, aclint_fdt_nodes, fdt_node
 
 MSIP = 0x0000
 MTIMECMP = 0x4000
@@ -179,3 +179,19 @@ def test_fdt_node() -> None:
     assert node.get("interrupts-extended") == bytes.fromhex("00000002 00000003 00000002 00000007")
     assert node.get("compatible") == b"sifive,clint0\0riscv,clint0\0"
     assert node.get("reg") == bytes.fromhex("00000000 02000000 00000000 00010000")
+
+
+def test_aclint_nodes_as_qemu_writes_them() -> None:
+    # aclint=on (create_fdt_socket_aclint): the MSWI's 0x4000 bytes, then the MTIMER's
+    # reg as mtime's range (to the end of the 0x10000 window) and the mtimecmp array's.
+    mswi, mtimer = aclint_fdt_nodes(0x200_0000, 0x10000, [4, 2])
+    assert (mswi.name, mtimer.name) == ("mswi@2000000", "mtimer@2004000")
+    assert mswi.get("reg") == bytes.fromhex("00000000 02000000 00000000 00004000")
+    assert mswi.get("interrupts-extended") == bytes.fromhex(
+        "00000004 00000003 00000002 00000003")
+    assert mswi.get("compatible") == b"riscv,aclint-mswi\0"
+    assert mtimer.get("reg") == bytes.fromhex(
+        "00000000 0200bff8 00000000 00004008 00000000 02004000 00000000 00007ff8")
+    assert mtimer.get("interrupts-extended") == bytes.fromhex(
+        "00000004 00000007 00000002 00000007")
+    assert list(mtimer.props) == ["interrupts-extended", "reg", "compatible"]

@@ -23,7 +23,7 @@ usage: rvirt [options]   (a RISC-V virt machine; QEMU-compatible options)
 Machine:
   -machine virt | -M virt   the virt board (the only machine); QEMU's properties
                             are accepted where rvirt honours them (dumpdtb=FILE,
-                            kernel=, firmware=, aclint=off, aia=none, ...) and
+                            kernel=, firmware=, aclint=on|off, aia=none, ...) and
                             refused in one line where it cannot
   -cpu rv32                 the hart: RV32IMAC + Zicsr + Zifencei, M/S/U
   -m SIZE                   RAM size; MiB by default, or with a K/M/G/T suffix (default 128M)
@@ -124,6 +124,7 @@ class Options:
     cpu: str = "rv32"
     ram_size: int = 128 << 20
     harts: int = 1  # -smp
+    aclint: bool = False  # -machine virt,aclint=on: ACLINT MSWI, MTIMER and SSWI
     quantum: int = 1 << 12  # -smp-quantum: a hart's turn, in instructions
     bios: str | None = None
     kernel: str | None = None
@@ -186,9 +187,7 @@ def _no_effect(o: Options, name: str, text: str) -> None:
 
 
 def _aclint(o: Options, name: str, text: str) -> None:
-    if _bool(name, text):
-        raise RvirtError("-machine virt,aclint=on: rvirt does not model the ACLINT layout "
-                         "yet (it has the SiFive CLINT of aclint=off)")
+    o.aclint = _bool(name, text)
 
 
 def _aia(o: Options, name: str, text: str) -> None:
@@ -724,7 +723,7 @@ def build_machine(o: Options, console_out: Callable[[bytes], None] | None = None
     cfg = BoardConfig(ram_size=o.ram_size, bios=o.bios, kernel=o.kernel,
                       icount_shift=o.icount_shift, no_reboot=o.no_reboot, clock=o.clock,
                       virtio=virtio_specs(o), virtio_legacy=o.virtio_legacy,
-                      harts=o.harts, quantum=o.quantum, append=o.append,
+                      harts=o.harts, quantum=o.quantum, aclint=o.aclint, append=o.append,
                       initrd=o.initrd, dtb=o.dtb, data_dirs=tuple(o.data_dirs))
     if o.virtio_drives:
         # QEMU 7.2 puts an if=virtio drive on virtio-blk-pci (the virt board's PCIe

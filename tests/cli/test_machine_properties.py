@@ -49,12 +49,27 @@ def test_refused_as_qemu_refuses(prop: str, says: str, hello_elf: Path) -> None:
 
 @pytest.mark.parametrize("props", [
     "aclint=off,aia=none,aia-guests=0",
+    "aclint=on",
     "usb=off,graphics=off,mem-merge=off,dump-guest-core=off,suppress-vmdesc=on",
     "aclint=on,aclint=off",  # the last one counts, as on QEMU
 ])
 def test_honoured_properties_run(props: str, hello_elf: Path) -> None:
     r = run_rvirt(*ARGS, "-M", f"type=virt,{props}", "-bios", str(hello_elf))
     assert (r.returncode, r.stdout.decode(), r.stderr.decode()) == (0, GREETING, "")
+
+
+@pytest.mark.parametrize(("props", "aclint"), [
+    ("aclint=on", True), ("aclint=yes", True), ("aclint=off", False),
+    ("aclint=off,aclint=on", True), ("aclint=on,aclint=off", False), ("usb=off", False),
+])
+def test_aclint_reaches_the_board(props: str, aclint: bool) -> None:
+    from rvirt.cli import Options, build_machine, parse_machine
+    o = Options(bios="none")
+    parse_machine(o, f"virt,{props}")
+    assert o.aclint is aclint
+    m = build_machine(o)
+    assert m.config.aclint is aclint
+    assert (m.bus.find(0x2F0_0000) is not None) is aclint
 
 
 def test_firmware_and_kernel_properties_are_bios_and_kernel(hello_elf: Path) -> None:
@@ -65,7 +80,7 @@ def test_firmware_and_kernel_properties_are_bios_and_kernel(hello_elf: Path) -> 
 
 
 @pytest.mark.parametrize("prop", [
-    "aclint=on", "aia=aplic", "aia=aplic-imsic", "dt-compatible=foo", "smp=2", "memory=64M",
+    "aia=aplic", "aia=aplic-imsic", "dt-compatible=foo", "smp=2", "memory=64M",
     "phandle-start=5", "memory-backend=m0", "boot=c",
 ])
 def test_what_rvirt_cannot_honour_is_refused(prop: str, hello_elf: Path) -> None:

@@ -1,9 +1,11 @@
 """The virt device tree against QEMU 7.2's own (`-machine virt,dumpdtb` for -m 150M,
-decompiled by dtc, kept in tests/board/data): same nodes, properties, values, order and
-phandles, apart from the documented differences."""
+decompiled by dtc, kept in tests/board/data; for `-machine virt,aclint=on`, QEMU's
+dumpdtb taken at test time, with 1, 2 and 4 harts): same nodes, properties, values, order
+and phandles, apart from the documented differences."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,12 +21,13 @@ from rvirt.board.devicetree import (
     virt_tree,
 )
 from rvirt.fdt import FDT_END, FdtHeader, parse_dtb
-from tests.tooling import need
+from tests.tooling import need, run_qemu, run_rvirt
 
 QEMU_DTS = Path(__file__).parent / "data" / "qemu-7.2-virt-rv32-150M.dts"
 RAM_150M = 150 * 1024 * 1024
 SEED = bytes(range(0x40, 0x60))
 QEMU_PACKED_SIZE = 4222  # ref virt-rv32.md section 4
+BOOT_ARGS = ("-cpu", "rv32", "-m", "150M", "-nographic", "-bios", "none")
 
 
 @dataclass
@@ -100,14 +103,17 @@ def cells(data: bytes) -> str:
     return "<" + " ".join(f"0x{w:02x}" for w in words) + ">"
 
 
-def expected_tree(isa: str = DEFAULT_ISA, seed: bytes = SEED) -> Dts:
-    """QEMU's tree with the documented differences applied."""
-    qemu = parse_dts(QEMU_DTS.read_text())
+def expected_tree(isa: str = DEFAULT_ISA, seed: bytes = SEED,
+                  qemu: Dts | None = None) -> Dts:
+    """QEMU's tree (the evidence file's, or `qemu`) with the documented differences
+    applied."""
+    if qemu is None:
+        qemu = parse_dts(QEMU_DTS.read_text())
     kept = {path: props for path, props in qemu.nodes.items()
             if not any(path == o or path.startswith(o + "/") for o in OMITTED_NODES)}
     for path, props in kept.items():
         for i, (name, _value) in enumerate(props):
-            if path == "/cpus/cpu@0" and name == "riscv,isa":
+            if re.fullmatch(r"/cpus/cpu@\d+", path) and name == "riscv,isa":
                 props[i] = (name, f'"{isa}"')
             if path == "/chosen" and name == "rng-seed":
                 props[i] = (name, cells(seed))
@@ -237,3 +243,47 @@ def test_bad_arguments() -> None:
         virt_device_tree(0)
     with pytest.raises(ValueError):
         virt_device_tree(RAM_150M, rng_seed=b"short")
+
+
+def dumpdtb(run, path: Path, machine: str, harts: int) -> Dts:  # noqa: ANN001
+    """`-machine virt,<machine>,dumpdtb=` on rvirt or QEMU (run_rvirt, run_qemu),
+    decompiled, with /chosen/rng-seed (fresh random bytes on both) set to SEED."""
+    r = run("-machine", f"virt,{machine},dumpdtb={path}", "-smp", str(harts), *BOOT_ARGS)
+    assert r.returncode == 0, r.stderr
+    tree, _ = decompile(path.read_bytes())
+    chosen = tree.nodes["/chosen"]
+    chosen[[name for name, _ in chosen].index("rng-seed")] = ("rng-seed", cells(SEED))
+    return tree
+
+
+@pytest.mark.tools
+@pytest.mark.parametrize("harts", [1, 2, 4])
+def test_aclint_on_tree_is_qemus(harts: int, tmp_path: Path) -> None:
+    # QEMU 7.2's create_fdt_socket_aclint: mswi@2000000, mtimer@2004000 and sswi@2f00000
+    # (made in that order, so listed the other way) where clint@2000000 was; the rest of
+    # the tree, phandles included, as with aclint=off.
+    qemu = dumpdtb(run_qemu, tmp_path / "qemu.dtb", "aclint=on", harts)
+    ours = dumpdtb(run_rvirt, tmp_path / "rvirt.dtb", "aclint=on", harts)
+    expected = expected_tree(qemu=qemu)
+    assert list(ours.nodes) == list(expected.nodes)
+    for path, props in expected.nodes.items():
+        assert ours.nodes[path] == props, path
+    assert ours.memreserve == expected.memreserve == []
+    soc = [path for path in ours.nodes if path.startswith("/soc/")]
+    assert soc[-3:] == ["/soc/sswi@2f00000", "/soc/mtimer@2004000", "/soc/mswi@2000000"]
+    off = dumpdtb(run_rvirt, tmp_path / "off.dtb", "aclint=off", harts)
+    assert [p for p in off.nodes if p != "/soc/clint@2000000"] == [
+        p for p in ours.nodes if p not in soc[-3:]]
+    assert off.nodes["/soc/plic@c000000"] == ours.nodes["/soc/plic@c000000"]
+
+
+@pytest.mark.tools
+def test_aclint_on_with_dtc_warns_no_more_than_qemu(tmp_path: Path) -> None:
+    for name, run in (("qemu", run_qemu), ("rvirt", run_rvirt)):
+        r = run("-machine", f"virt,aclint=on,dumpdtb={tmp_path / name}.dtb", "-smp", "2",
+                *BOOT_ARGS)
+        assert r.returncode == 0, r.stderr
+    _, qemu_warnings = decompile((tmp_path / "qemu.dtb").read_bytes())
+    _, ours_warnings = decompile((tmp_path / "rvirt.dtb").read_bytes())
+    assert {ln for ln in ours_warnings.splitlines() if ln} <= {
+        ln for ln in qemu_warnings.splitlines() if ln}

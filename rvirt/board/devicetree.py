@@ -3,9 +3,9 @@
 Reproduces what QEMU 7.2 `hw/riscv/virt.c` (`create_fdt*`) generates for
 `-machine virt[,aclint=on] -cpu rv32 [-smp N]`, node for node and property for property,
 in the same order and with the same phandles (rvirt.board.slots.Phandles), for the
-devices rvirt models; `OMITTED_NODES` and `DIFFERENCES` list where it departs.  Each device module
-owns its own node (`fdt_node`); this module owns the root, /chosen, /memory, /cpus and
-/soc and puts them together.
+devices rvirt models; `OMITTED_NODES` and `DIFFERENCES` list where it departs.  Each
+device module owns its own node (`fdt_node`); this module owns the root, /chosen,
+/memory, /cpus and /soc and puts them together.
 """
 
 from __future__ import annotations

@@ -150,8 +150,8 @@ def print_smp(rows: list[SmpRow], runs: int) -> None:
           f"{verdict}")
     print("  instructions: hart 0's minstret delta around the loop (QEMU's counts host "
           "ticks without -icount); each time includes the emulator's start-up")
-    print("  CPU: user + system seconds of the process, all its threads (less moved by "
-          "others' work on the machine than wall time)")
+    print("  CPU: user + system seconds of the process, all its threads (others' work on "
+          "the machine moves it too, often less than the wall time)")
 
 
 # --- virtio-blk ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -62,6 +63,7 @@ def test_quick_run_prints_both_sections() -> None:
 
 CHECK = """
 import sys
+from pathlib import Path
 sys.path.insert(0, "bench")
 from pathlib import Path
 import board
@@ -82,7 +84,7 @@ except board.BenchError as e:
 """
 
 
-def test_the_image_check_catches_one_wrong_bit(tmp_path) -> None:
+def test_the_image_check_catches_one_wrong_bit(tmp_path: Path) -> None:
     r = subprocess.run([sys.executable, "-c", CHECK, str(tmp_path / "disk.img")],
                        capture_output=True, text=True, timeout=60, cwd=tooling.ROOT)
     assert r.returncode == 0, r.stderr

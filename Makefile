@@ -35,7 +35,7 @@ help:
 	@echo "make p0-mistakes          p0 with each classic mistake the hints explain"
 	@echo "make kernels              build examples/hello, trap and paging offline"
 	@echo "make lint                 ruff check"
-	@echo "make bench                run bench/run.py"
+	@echo "make bench                rvirt against QEMU: bench/run.py, board.py, diag.py, grading.py, reverse.py"
 	@echo "make clean                remove build output (distclean: the venv too)"
 
 deps:
@@ -110,6 +110,7 @@ demo: venv p0
 
 bench: venv p0 kernels
 	$(PY) bench/run.py
+	$(PY) bench/board.py
 	$(PY) bench/diag.py
 	$(PY) bench/grading.py
 	$(PY) bench/reverse.py

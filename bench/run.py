@@ -156,8 +156,15 @@ def tool(name: str) -> str:
     return path
 
 
+# C workloads (bench/workloads/*.c): freestanding, no library; loops stay loops rather
+# than calls of a memset or memcpy that nothing provides.
+C_FLAGS = ("-O2", "-Wall", "-ffreestanding", "-fno-builtin",
+           "-fno-tree-loop-distribute-patterns", "-mcmodel=medany")
+
+
 class Builder:
-    """Assembles workloads into a temporary directory, one ELF per (source, ITERS)."""
+    """Assembles (or compiles) workloads into a temporary directory, one ELF per
+    (source, ITERS).  A workload is bench/workloads/NAME.S, or NAME.c when there is no .S."""
 
     def __init__(self, out: Path) -> None:
         self.out = out
@@ -171,9 +178,12 @@ class Builder:
         obj = self.out / f"{stem}.o"
         elf = self.out / f"{stem}.elf"
         defines = [] if iters is None else [f"-DITERS={iters}"]
-        run_tool([self.gcc, f"-march={MARCH}", "-mabi=ilp32", "-c", "-nostdlib",
-                  "-I", str(WORKLOADS), *defines, "-o", str(obj),
-                  str(WORKLOADS / f"{name}.S")])
+        src = WORKLOADS / f"{name}.S"
+        flags: tuple[str, ...] = ()
+        if not src.is_file():
+            src, flags = WORKLOADS / f"{name}.c", C_FLAGS
+        run_tool([self.gcc, f"-march={MARCH}", "-mabi=ilp32", "-c", "-nostdlib", *flags,
+                  "-I", str(WORKLOADS), *defines, "-o", str(obj), str(src)])
         run_tool([self.ld, "-m", "elf32lriscv", "--no-warn-rwx-segments", "-T",
                   str(self.lds), "-o", str(elf), str(obj)])
         return elf

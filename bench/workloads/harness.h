@@ -7,7 +7,10 @@
  * S-mode, with the instret counter): its `work` returns a0 = checksum and a2:a1 = the
  * 64-bit count, and the harness prints that count.
  * ITERS is given on the command line (-DITERS=N): a short run for rvirt, a long one
- * for QEMU. */
+ * for QEMU.
+ * With PARK_OTHER_HARTS defined, only hart 0 runs the workload: every other hart (each
+ * starts at the ROM too, which hands it a0 = mhartid) parks in wfi with its interrupts
+ * off, so it never wakes (bench/board.py's -smp rows). */
 
 #ifndef BENCH_HARNESS_H
 #define BENCH_HARNESS_H
@@ -32,6 +35,9 @@
     .section .text.init
     .globl _start
 _start:
+#ifdef PARK_OTHER_HARTS
+    bnez a0, park_hart
+#endif
     la sp, stack_top
     READ_INSTRET s2, s3, t0
     li a0, ITERS
@@ -63,6 +69,16 @@ _start:
     li t1, FINISHER_PASS
     sw t1, 0(t0)
 1:  j 1b
+
+#ifdef PARK_OTHER_HARTS
+/* Interrupts off at both levels (mstatus.MIE and mie), so nothing is ever pending and
+ * enabled: wfi waits for good (privileged spec 3.3.3), on rvirt as on QEMU. */
+park_hart:
+    csrci mstatus, 8
+    csrw mie, zero
+1:  wfi
+    j 1b
+#endif
 
 /* putc(a0): one byte to the UART's transmit register (always ready on virt) */
 putc:

@@ -25,15 +25,16 @@ P0_NOSCRIPT_ELF := $(P0_DIR)/$(P0_NOSCRIPT_DIR)/$(TARGET)/debug/p0
 CARGO_OFFLINE := cd $(P0_DIR) && PATH=/usr/bin:$$PATH RUSTC_BOOTSTRAP=1 \
 	cargo --config .cargo/offline.toml
 
-.PHONY: help test deps venv p0 p0-no-linker-script p0-mistakes kernels examples lint pytest demo bench clean distclean
+.PHONY: help test deps venv p0 p0-no-linker-script p0-mistakes kernels examples linux lint pytest demo bench clean distclean
 
 help:
 	@echo "make demo                 boot examples/p0 on rvirt, step the boot path with gdb"
-	@echo "make test                 deps + venv + example kernels + ruff + pytest"
+	@echo "make test                 deps + venv + example kernels + ruff + pytest (three tiers) + Linux"
 	@echo "make p0                   build examples/p0 offline -> $(P0_ELF)"
 	@echo "make p0-no-linker-script  p0 linked without its linker script (boots into zeroed RAM)"
 	@echo "make p0-mistakes          p0 with each classic mistake the hints explain"
 	@echo "make kernels              build examples/hello, trap and paging offline"
+	@echo "make linux                Linux 6.1 rv32 with rvirt's config and init -> build/linux/Image"
 	@echo "make lint                 ruff check"
 	@echo "make bench                rvirt against QEMU: bench/run.py, board.py, diag.py, grading.py, reverse.py"
 	@echo "make clean                remove build output (distclean: the venv too)"
@@ -92,18 +93,16 @@ pytest: venv
 	@$(PY) -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make: pytest collected no tests"; rc=0; fi; exit $$rc
 
-# Every test runs on the default tier (native: LLVM-compiled blocks), then again on Python
-# blocks and on the reference interpreter alone; tests/exec runs the three tiers side by
-# side already.
+# Every test on the default tier (native: LLVM-compiled blocks) while Linux builds beside
+# it, then Linux's boot (tests/linux), then every test again on Python blocks and on the
+# reference interpreter alone, those two side by side: scripts/run-tests.sh.
 test: deps venv examples
-	@lint=0; $(PY) -m ruff check . || { lint=1; echo "make test: ruff check FAILED"; }; \
-	RVIRT_ACCEL=native $(PY) -m pytest; rc=$$?; \
-	if [ $$rc -eq 0 ]; then echo "make test: again with Python blocks (-accel tcg)"; \
-	  RVIRT_ACCEL=tcg $(PY) -m pytest -q --ignore=tests/exec; rc=$$?; fi; \
-	if [ $$rc -eq 0 ]; then echo "make test: again with the reference interpreter only"; \
-	  RVIRT_ACCEL=interp $(PY) -m pytest -q --ignore=tests/exec; rc=$$?; fi; \
-	if [ $$rc -eq 0 ] && [ $$lint -ne 0 ]; then rc=1; fi; \
-	exit $$rc
+	@PY=$(PY) bash scripts/run-tests.sh
+
+# Linux 6.1 rv32 from Debian's linux-source-6.1, rvirt's own config and init (linux/):
+# build/linux/Image.
+linux: | deps
+	@bash scripts/build-linux.sh
 
 demo: venv p0
 	$(PY) scripts/demo.py --elf $(P0_ELF)
@@ -116,7 +115,7 @@ bench: venv p0 kernels
 	$(PY) bench/reverse.py
 
 clean:
-	rm -rf $(P0_DIR)/target $(KERNELS:%=examples/%/target) tests/_build .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(P0_DIR)/target $(KERNELS:%=examples/%/target) tests/_build build .pytest_cache .ruff_cache .hypothesis
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages rvirt's build and tests need: the RISC-V toolchain, QEMU and
-# gdb-multiarch (the references the tests compare against), dtc, and Debian's Rust with the
-# standard library's source (to build the example kernels offline).
+# gdb-multiarch (the references the tests compare against), dtc, Debian's Rust with the
+# standard library's source (to build the example kernels offline), and Debian's Linux 6.1
+# source with what building it takes (`make linux`).
 #
 # Installs only what is missing and runs `apt-get update` at most once. Needs root (or
 # sudo) only when something is missing.
@@ -13,6 +14,15 @@ PACKAGES=(
   qemu-system-misc
   gdb-multiarch
   device-tree-compiler
+  linux-source-6.1
+  gcc-riscv64-linux-gnu
+  make
+  gcc
+  libc6-dev
+  flex
+  bison
+  bc
+  xz-utils
   rustc-web
   cargo-web
   rust-web-src

@@ -26,7 +26,10 @@ import pytest
 from tests.debug.gdbstub.rspclient import RspClient
 
 ROOT = Path(__file__).resolve().parent.parent
-BUILD = ROOT / "tests" / "_build"
+# Where tests put the programs they build.  `make test` gives its two later passes (Python
+# blocks, the interpreter), which run side by side, a directory each, so that neither
+# reads a file the other is rewriting.
+BUILD = Path(os.environ.get("RVIRT_TEST_BUILD") or ROOT / "tests" / "_build")
 CROSS = "riscv64-unknown-elf-"
 MARCH = "rv32imac_zicsr_zifencei"
 RVIRT = [sys.executable, "-m", "rvirt"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tooling import ROOT
+from tests.tooling import BUILD, ROOT
 
 pytestmark = pytest.mark.tools
 pytest_plugins = ["pytester"]
@@ -22,7 +22,7 @@ def test_api_md_doctest(kernel: Callable[[str], Path], echo_elf: Path,
                         monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("p0", "hello", "trap"):
         kernel(name)
-    assert echo_elf == ROOT / "tests" / "_build" / "api_echo.elf"
+    assert echo_elf == BUILD / "api_echo.elf"
     monkeypatch.chdir(ROOT)  # the examples use paths from the repository's root
     result = doctest.testfile(str(ROOT / "docs" / "api.md"), module_relative=False,
                               optionflags=doctest.ELLIPSIS, report=True)

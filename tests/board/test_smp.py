@@ -13,7 +13,7 @@ import pytest
 
 from rvirt.board.devicetree import virt_device_tree
 from tests.cpu import probes
-from tests.tooling import ROOT, assemble, need, run_qemu, run_rvirt
+from tests.tooling import BUILD, ROOT, assemble, need, run_qemu, run_rvirt
 
 pytestmark = pytest.mark.tools
 
@@ -73,11 +73,11 @@ def test_runs_repeat_and_the_quantum_changes_only_the_interleaving() -> None:
 
 def test_device_tree_lists_the_harts_as_qemu() -> None:
     dtc = need("dtc")
-    q = Path(ROOT / "tests" / "_build" / "qemu-smp3.dtb")
+    q = BUILD / "qemu-smp3.dtb"
     r = run_qemu("-machine", f"virt,dumpdtb={q}", "-cpu", "rv32", "-m", "150M", "-smp", "3",
                  "-nographic", "-bios", "none")
     assert r.returncode == 0
-    mine = Path(ROOT / "tests" / "_build" / "rvirt-smp3.dtb")
+    mine = BUILD / "rvirt-smp3.dtb"
     r = run_rvirt("-machine", f"virt,dumpdtb={mine}", "-cpu", "rv32", "-m", "150M", "-smp",
                   "3", "-nographic", "-bios", "none")
     assert r.returncode == 0, r.stderr

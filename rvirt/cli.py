@@ -807,11 +807,6 @@ def run(o: Options) -> int:
     if o.profile is not None:
         from rvirt.diag.profile import Profile
         Profile(machine).attach()
-    if o.debugger and o.harts > 1:
-        # The gdb stub shows the harts as threads; the built-in debugger has no thread
-        # commands yet.
-        raise RvirtError(f"-smp {o.harts}: rvirt's built-in debugger (-debugger) sees one "
-                         f"hart; use -s or -gdb (gdb shows each hart as a thread)")
     if o.debugger:
         return _run_debugger(o, machine, hints, log)
     server = None

@@ -64,7 +64,6 @@ FLAG_CASES: dict[str, tuple[tuple[str, ...], str]] = {
     "gdb-not-tcp": (("-bios", "{hello}", "-gdb", "udp::1234"), "udp::1234"),
     "gdb-port-out-of-range": (("-bios", "{hello}", "-gdb", "tcp::70000"), "tcp::70000"),
     "too-many-harts": (("-bios", "{hello}", "-smp", "9"), "-smp 9"),
-    "harts-with-debugger": (("-bios", "{hello}", "-smp", "2", "-debugger"), "-smp 2"),
     "serial-pty": (("-bios", "{hello}", "-serial", "pty"), "-serial pty"),
     "serial-file-unwritable": (("-bios", "{hello}", "-serial", "file:/nonexistent/u.txt"),
                                "file:/nonexistent/u.txt"),

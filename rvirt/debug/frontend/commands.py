@@ -496,7 +496,7 @@ def cmd_thread(d: Debugger, arg: str) -> None:
         raise CommandError(f"Invalid thread ID: {arg.strip()}")
     if not 1 <= int(words[0]) <= d.target.harts:
         raise CommandError(f"Unknown thread {words[0]}.")
-    d.target.hart = int(words[0]) - 1
+    d.target.hart = d.stop_hart = int(words[0]) - 1
     d.invalidate()
     d.out(f"[Switching to thread {words[0]} (Thread 1.{words[0]})]\n")
     _select(d, 0)

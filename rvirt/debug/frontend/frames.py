@@ -60,6 +60,11 @@ def caller(target: DebugTarget, infos: DebugInfos, frame: Frame
     """The frame that called `frame`, or (None, why gdb stops: "frame did not save the
     PC", ...).  A frame without CFI ends the chain, as gdb's does on these kernels."""
     rule = frame.rule
+    if rule is None and frame.level == 0 and infos.symbol_at(frame.pc) is None:
+        # Stopped where there is no CFI and no symbol (the boot ROM, code outside every
+        # image): gdb takes that frame as the outermost and says nothing; an outer frame
+        # there still gets "frame did not save the PC" (recorded on QEMU).
+        return None, ""
     if rule is None or frame.cfa is None:
         return None, NO_SAVED_PC
     if RA in rule.saved and rule.saved[RA] is None:

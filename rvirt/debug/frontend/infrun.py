@@ -127,10 +127,18 @@ class Infrun:
                 self.out(f"[Inferior 1 (process 1) exited with code {event.status:02o}]\n")
             return
         frame = self.frame()
+        # gdb's normal_stop and print_bp_stop_message: a stop in another thread than
+        # the one selected switches to it, and with more than one thread a breakpoint
+        # or watchpoint names the thread that hit it.
+        hart = self.target.hart
+        if self.target.harts > 1 and hart != self.stop_hart:
+            self.out(f"[Switching to Thread 1.{hart + 1}]\n")
+        self.stop_hart = hart
+        hit = f"Thread {hart + 1} hit " if self.target.harts > 1 else ""
         if event.kind == "breakpoint" and event.bp is not None:
             bp = event.bp
             word = "Temporary breakpoint" if bp.temporary else "Breakpoint"
-            self.out(f"\n{word} {bp.number}, ")
+            self.out(f"\n{hit}{word} {bp.number}, ")
             self.print_location(frame)
             if bp.temporary:
                 self.delete_breakpoint(bp)
@@ -140,7 +148,7 @@ class Infrun:
             kind = {"hw watchpoint": "Hardware watchpoint", "read watchpoint":
                     "Hardware read watchpoint", "acc watchpoint":
                     "Hardware access (read/write) watchpoint"}[bp.kind]
-            self.out(f"\n{kind} {bp.number}: {bp.expr}\n\n")
+            self.out(f"\n{hit}{kind} {bp.number}: {bp.expr}\n\n")
             typ = self.watch_type(bp)
             changed = bp.kind == "hw watchpoint" or (bp.kind == "acc watchpoint"
                                                      and event.old != event.new)

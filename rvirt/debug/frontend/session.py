@@ -71,6 +71,7 @@ class Debugger(Symtab, Stack, Breakpoints, PrintCmd, Infrun, Reverse):
         self.selected = 0
         self._frames: list[F.Frame] | None = None
         self.frames_why = ""
+        self.stop_hart = target.hart  # the thread selected when the guest last resumed
         self.running = True  # the inferior exists (not killed, not exited)
         self.interrupted = False  # set by Ctrl-C while the guest runs
         self.poll: Callable[[], None] = lambda: None  # console work between slices

@@ -107,9 +107,10 @@ linux: | deps
 demo: venv p0
 	$(PY) scripts/demo.py --elf $(P0_ELF)
 
-bench: venv p0 kernels
+bench: venv p0 kernels linux
 	$(PY) bench/run.py
 	$(PY) bench/board.py
+	$(PY) bench/linux.py
 	$(PY) bench/diag.py
 	$(PY) bench/grading.py
 	$(PY) bench/reverse.py

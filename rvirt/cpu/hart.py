@@ -156,6 +156,7 @@ class Hart:
         self.waiting = False
         self.pmp.rebuild()
         self.triggers.reset()
+        self.mmu.flush()  # nothing translated before the reset survives it
         self.update_mode()
 
     # --- instruction counting -----------------------------------------------------------
@@ -421,13 +422,18 @@ class Hart:
             self.waiting = True
             self.end_batch()
 
-    def sfence_vma(self, vaddr: int, asid: int) -> None:
+    def sfence_vma(self, vaddr: int, asid: int, rs1: int = 0) -> None:
         if self.priv == C.PRV_U or (self.priv == C.PRV_S and
                                     self.csr["mstatus"] & C.MSTATUS_TVM):
             raise illegal()
-        # rvirt's TLB is small and cheap to refill: flush it whole, whatever vaddr and
-        # asid select (spec 4.2.1 allows flushing more than asked; QEMU 7.2 does too).
-        self.mmu.flush()
+        # rs1 = x0: every entry; otherwise vaddr's leaf only, whatever the ASID (spec
+        # 4.2.1 allows flushing more than asked), as QEMU 7.2's tlb_flush_page.  A
+        # kernel that rewrites one PTE and fences its page (Linux's __set_fixmap) keeps
+        # the rest of its TLB.
+        if rs1:
+            self.mmu.flush_page(vaddr)
+        else:
+            self.mmu.flush()
 
     def fence_i(self) -> None:
         # The interpreter caches decoded instructions by their bits, so has nothing to
@@ -653,7 +659,17 @@ class Hart:
             return
         self._mode_key = key
         mmu = self.mmu
-        mmu.flush()
+        # The TLB holds what was translated under one context: a change of it flushes,
+        # but a visit to M-mode, where nothing is translated or PMP-checked, does not,
+        # so the kernel finds its entries again after an SBI call or an interrupt the
+        # firmware forwards (entries may outlive such a visit: spec 4.3.2 lets the TLB
+        # keep anything until sfence.vma or a satp write, which still flush).
+        translates = sv32 and dpriv < C.PRV_M or sv32 and priv < C.PRV_M
+        if translates or self.pmp.applies(priv) or self.pmp.applies(dpriv):
+            context = key
+            if context != mmu.context:
+                mmu.flush()
+                mmu.context = context
         mmu.priv = dpriv
         mmu.fetch_priv = priv
         mmu.sum = bool(st & C.MSTATUS_SUM)

@@ -48,6 +48,8 @@ SATP_PPN = (1 << 22) - 1
 class FastMirror(Protocol):
     def set(self, acc: int, vpn: int, delta: int) -> None: ...
 
+    def drop(self, vpn: int) -> None: ...
+
     def clear(self) -> None: ...
 
 
@@ -72,6 +74,15 @@ class Mmu:
         # A copy of the fast path in another form (the native tier's C arrays), told of
         # every entry and every flush: set(acc, vpn, delta), clear().
         self.mirror: FastMirror | None = None
+        # Megapages the TLB holds entries from: va >> 22 -> the vpns cached from that one
+        # leaf PTE, which an sfence.vma of any address in it drops together (spec 4.2.1:
+        # every entry holding the leaf PTE of that address).
+        self.mega: dict[int, set[int]] = {}
+        self.level = 0  # the level of the leaf the last walk found (1: a megapage)
+        # What the entries were made under (privileges, satp, SUM/MXR, PMP, triggers;
+        # Hart.update_mode): a trap into M-mode, which translates nothing, keeps them for
+        # the return to the same context.
+        self.context: tuple[int, ...] | None = None
         self.priv = PRV_M  # effective privilege of loads and stores
         self.fetch_priv = PRV_M
         self.sum = False
@@ -84,8 +95,25 @@ class Mmu:
             t.clear()
         for t in self.fast:
             t.clear()
+        self.mega.clear()
         if self.mirror is not None:
             self.mirror.clear()
+
+    def flush_page(self, va: int) -> None:
+        """sfence.vma with rs1 != x0: drop the entries holding the leaf PTE of va (its
+        page's, or all of its megapage's), keeping the rest (spec 4.2.1), as QEMU's
+        tlb_flush_page.  Only leaves are cached, so no pointer PTE can be stale."""
+        vpn = va >> 12
+        vpns = self.mega.pop(va >> 22, None) or set()
+        vpns.add(vpn)
+        mirror = self.mirror
+        for v in vpns:
+            for t in self.tlb:
+                t.pop(v, None)
+            for t in self.fast:
+                t.pop(v, None)
+            if mirror is not None:
+                mirror.drop(v)
 
     def remember(self, va: int, pa: int, acc: int, priv: int) -> None:
         """Enter va's page in the RAM fast path for `acc` if its physical page pa is RAM
@@ -124,6 +152,8 @@ class Mmu:
         if pa_page is None:
             pa_page = self.walk(va, acc, self.fetch_priv if acc == FETCH else self.priv)
             self.tlb[acc][va >> 12] = pa_page
+            if self.level:
+                self.mega.setdefault(va >> 22, set()).add(va >> 12)
         return pa_page | (va & 0xFFF)
 
     def walk(self, va: int, acc: int, priv: int, debug: bool = False) -> int:
@@ -189,6 +219,7 @@ class Mmu:
                 h.on_code_write(pte_addr)
             if h.watch_pages[o >> 12]:  # a RAM store like any other (history, HTIF)
                 h.on_watched_write(pte_addr, 4)
+        self.level = level
         if level:
             return ((pte >> 20) << 22) | (va & 0x3FF000)
         return (pte >> 10) << 12

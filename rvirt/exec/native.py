@@ -119,6 +119,12 @@ class Tlb:
         e.tag = vpn + 1
         e.delta = delta
 
+    def drop(self, vpn: int) -> None:
+        i = vpn & ((1 << TLB_BITS) - 1)
+        for t in self.tables:
+            if t[i].tag == vpn + 1:
+                t[i].tag = 0
+
     def clear(self) -> None:
         for t in self.tables:
             ctypes.memset(t, 0, ctypes.sizeof(t))

@@ -212,7 +212,7 @@ BASE: list[Op] = [
     Op("wfi", "0001000 00101 00000 000 00000 1110011", NONE, "", "h.wfi()", "Priv",
        kind="system"),
     Op("sfence.vma", "0001001 ..... ..... 000 00000 1110011", {"rs1": "rs1", "rs2": "rs2"},
-       "{rs1},{rs2}", "h.sfence_vma(X[rs1], X[rs2])", "Priv", kind="system"),
+       "{rs1},{rs2}", "h.sfence_vma(X[rs1], X[rs2], rs1)", "Priv", kind="system"),
 ]
 
 

@@ -124,6 +124,67 @@ def test_sfence_vma_drops_stale_translations(machine: Board) -> None:
     assert h.lw(VA) == 0x55667788
 
 
+def put(machine: Board, pa: int, v: int) -> None:
+    machine.ram[pa - RAM:pa - RAM + 4] = v.to_bytes(4, "little")
+
+
+def test_sfence_vma_of_one_page_keeps_the_others(machine: Board) -> None:
+    """rs1 != x0: only that page's leaf goes (QEMU's tlb_flush_page); a stale entry of
+    another page stays until its own fence, as the spec allows and QEMU does."""
+    h = machine.hart
+    enter(h, PRV_S)
+    h.csr["mstatus"] |= 1 << 18  # SUM
+    h.update_mode()
+    put(machine, L0 + 4, (OTHER >> 12) << 10 | 0xD7)  # VA + 0x1000 -> OTHER
+    assert h.lw(VA) == 0x11223344 and h.lw(VA + 0x1000) == 0x55667788
+    put(machine, L0, (OTHER >> 12) << 10 | 0xD7)  # both PTEs now swapped
+    put(machine, L0 + 4, (PAGE >> 12) << 10 | 0xD7)
+    h.sfence_vma(VA, 0, rs1=10)
+    assert h.lw(VA) == 0x55667788  # fenced: the new mapping
+    assert h.lw(VA + 0x1000) == 0x55667788  # not fenced: its cached translation
+    h.sfence_vma(VA + 0x1000, 0, rs1=10)
+    assert h.lw(VA + 0x1000) == 0x11223344
+
+
+def test_sfence_vma_of_an_address_in_a_megapage_drops_all_its_pages(machine: Board) -> None:
+    """Every cached page of a megapage holds the same leaf PTE (spec 4.2.1)."""
+    h = machine.hart
+    enter(h, PRV_S)
+    assert h.lw(RAM + 0x20000) == 0x11223344 and h.lw(RAM + 0x21000) == 0x55667788
+    # the kernel megapage now read-only: a store anywhere in it must fault after the
+    # fence of one address in it
+    h.sw(RAM + 0x22000, 1)
+    put(machine, ROOT + (RAM >> 22) * 4, (RAM >> 12) << 10 | 0xC3)  # V R, A D
+    h.sfence_vma(RAM + 0x30000, 0, rs1=10)
+    with pytest.raises(Trap) as e:
+        h.sw(RAM + 0x22000, 1)
+    assert (e.value.cause, e.value.tval) == (STORE_PAGE, RAM + 0x22000)
+
+
+def test_a_visit_to_m_mode_keeps_the_tlb_and_a_satp_write_or_reset_does_not(
+        machine: Board) -> None:
+    """A trap into M-mode translates nothing: the S-mode entries are there again after
+    the return (an SBI call does not cost the kernel its TLB); satp writes, a change of
+    context (SUM) and reset flush."""
+    h = machine.hart
+    enter(h, PRV_S)
+    assert h.lw(RAM + 0x20000) == 0x11223344
+    tlb = h.mmu.tlb[0]
+    assert (RAM + 0x20000) >> 12 in tlb
+    enter(h, PRV_M)
+    enter(h, PRV_S)
+    assert (RAM + 0x20000) >> 12 in tlb
+    h.csr["mstatus"] |= 1 << 18  # SUM: another context
+    h.update_mode()
+    assert not tlb
+    h.lw(RAM + 0x20000)
+    h.write_satp(h.csr["satp"])
+    assert not tlb
+    h.lw(RAM + 0x20000)
+    h.reset()
+    assert not tlb
+
+
 def test_debugger_memory_goes_through_the_mmu(machine: Board) -> None:
     h = machine.hart
     assert machine.read_memory(VA, 4) is None  # M-mode: physical, nothing there

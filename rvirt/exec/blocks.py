@@ -59,7 +59,12 @@ from rvirt.isa.decode import decode
 from rvirt.isa.table import DIRECT, JUMPS, Op, base_name, ends_block, is_plain
 from rvirt.isa.xlen import MASK
 
-THRESHOLD = 8  # executions of a block's first instruction before it is translated
+# Executions of a block's first instruction before it is translated.  Making a Python
+# block costs some 6 ms (generating and compiling its source), about what interpreting it
+# a few hundred times costs: code run a few times (a kernel's boot, its drivers' set-up)
+# is cheaper to interpret.  Linux's boot to its init (about 40 million instructions) took
+# 79 s at 8 and 36 s at 40 (with native.HOT at 2048).
+THRESHOLD = 40
 CAP = 48  # instructions per block at most (also the budget margin of the fast loop)
 SKIP = 8  # instructions a forward branch may skip and still be inlined as an if
 PAGE_BITS = 12

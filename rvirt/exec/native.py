@@ -54,7 +54,10 @@ from rvirt.exec.semantics import HELPERS, statement
 from rvirt.isa.table import JUMPS, LOAD_WIDTHS, STORE_WIDTHS
 from rvirt.isa.xlen import MASK
 
-HOT = 64  # entries of a Python block before it is compiled to native code
+# Entries of a Python block before it is compiled to native code.  A native compile
+# costs about 20 ms, which a block pays back only over thousands of runs; loops, whose
+# one entry runs many iterations, go at HOT >> 5.
+HOT = 2048
 HOTTER = 4096  # entries and iterations of a first-tier native block before its optimised
 # recompile
 JT_BITS = 14  # jump cache entries (2**JT_BITS), indexed by pc >> 1

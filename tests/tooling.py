@@ -26,12 +26,7 @@ import pytest
 from tests.debug.gdbstub.rspclient import RspClient
 
 ROOT = Path(__file__).resolve().parent.parent
-# Where tests put the programs they build.  `make test` gives its two later passes (Python
-# blocks, the interpreter), which run side by side, a directory each, so that neither
-# reads a file the other is rewriting.
-# (A relative RVIRT_TEST_BUILD is from the repository's root: tests run programs from
-# other working directories too.)
-BUILD = ROOT / (os.environ.get("RVIRT_TEST_BUILD") or "tests/_build")
+BUILD = ROOT / "tests" / "_build"  # where tests put the programs they build
 CROSS = "riscv64-unknown-elf-"
 MARCH = "rv32imac_zicsr_zifencei"
 RVIRT = [sys.executable, "-m", "rvirt"]

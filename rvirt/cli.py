@@ -32,6 +32,8 @@ Machine:
                             output every run, on every tier (maxcpus, cores, threads
                             ... as QEMU; one socket)
   -smp-quantum N            instructions a hart runs before the next one's turn
+  -smp-seed N               turns of 1 to 2*quantum instructions and the next hart drawn
+                            from N: another interleaving, the same every run
                             (default 4096); another value gives another interleaving
 Images:
   -bios FILE|none|default   firmware: an ELF loaded by physical address, or a raw image
@@ -126,6 +128,7 @@ class Options:
     harts: int = 1  # -smp
     aclint: bool = False  # -machine virt,aclint=on: ACLINT MSWI, MTIMER and SSWI
     quantum: int = 1 << 12  # -smp-quantum: a hart's turn, in instructions
+    smp_seed: int | None = None  # -smp-seed
     bios: str | None = None
     kernel: str | None = None
     gdb: str | None = None
@@ -623,6 +626,11 @@ def parse_args(argv: list[str]) -> Options:
             if not v.isdigit() or int(v) < 1:
                 raise RvirtError(f"-smp-quantum {v}: expected a number of instructions >= 1")
             o.quantum = int(v)
+        elif flag == "-smp-seed":
+            v = value(a)
+            if not v.isdigit():
+                raise RvirtError(f"-smp-seed {v}: expected a number >= 0")
+            o.smp_seed = int(v)
         elif flag == "-bios":
             o.bios = value(a)
         elif flag == "-kernel":
@@ -723,8 +731,9 @@ def build_machine(o: Options, console_out: Callable[[bytes], None] | None = None
     cfg = BoardConfig(ram_size=o.ram_size, bios=o.bios, kernel=o.kernel,
                       icount_shift=o.icount_shift, no_reboot=o.no_reboot, clock=o.clock,
                       virtio=virtio_specs(o), virtio_legacy=o.virtio_legacy,
-                      harts=o.harts, quantum=o.quantum, aclint=o.aclint, append=o.append,
-                      initrd=o.initrd, dtb=o.dtb, data_dirs=tuple(o.data_dirs))
+                      harts=o.harts, quantum=o.quantum, smp_seed=o.smp_seed,
+                      aclint=o.aclint, append=o.append, initrd=o.initrd, dtb=o.dtb,
+                      data_dirs=tuple(o.data_dirs))
     if o.virtio_drives:
         # QEMU 7.2 puts an if=virtio drive on virtio-blk-pci (the virt board's PCIe
         # host), which rvirt does not have

@@ -102,6 +102,10 @@ class BoardConfig:
     # interleaving every run, on every tier).
     harts: int = 1
     quantum: int = 1 << 12
+    # -smp-seed: turns of 1 to 2*quantum instructions and the next hart drawn from this
+    # seed and the machine's position, so another seed gives another interleaving, the
+    # same one every run (and in a replay, which restores the position).
+    smp_seed: int | None = None
     # -machine virt,aclint=on: the CLINT's MSWI and MTIMER described as ACLINT parts in
     # the device tree, and an ACLINT SSWI at 0x2F00000 (rvirt.board.slots.ACLINT_SLOTS).
     aclint: bool = False
@@ -313,7 +317,7 @@ class Board(Timebase):
             h.reset()
             h.instret = 0
         self.turn = 0
-        self._turn_left = self.config.quantum
+        self._turn_left = self._quantum()
         if self.firmware is not None:
             self.firmware.reset()
         self.idle_ns = 0
@@ -435,8 +439,9 @@ class Board(Timebase):
         if not h.waiting and (self._turn_left > 0 or self._others_wait()):
             return h
         n = len(harts)
+        start = self._first_candidate()
         for k in range(1, n + 1):
-            i = (self.turn + k) % n
+            i = (start + k) % n
             c = harts[i]
             if c.waiting and c.read_mip() & c.csr["mie"]:
                 c.waiting = False
@@ -447,9 +452,30 @@ class Board(Timebase):
                     # the A extension allows, 8.2), so no store of theirs is missed.
                     c.reservation = None
                 self.turn = i
-                self._turn_left = self.config.quantum
+                self._turn_left = self._quantum()
                 return c
         return None
+
+    def _draw(self, salt: int) -> int:
+        """-smp-seed: 64 bits from the seed and the machine's position (splitmix64's
+        mixing), so a run and its replay draw the same at the same point."""
+        seed = self.config.smp_seed or 0
+        x = (seed * 0x9E3779B97F4A7C15 + self._at() * 2 + salt) & 0xFFFFFFFFFFFFFFFF
+        x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
+        x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
+        return x ^ (x >> 31)
+
+    def _quantum(self) -> int:
+        """The length of a new turn: the quantum, or with -smp-seed 1 to 2*quantum."""
+        q = self.config.quantum
+        return q if self.config.smp_seed is None else 1 + self._draw(0) % (2 * q)
+
+    def _first_candidate(self) -> int:
+        """The harts are asked in order after this one for the next turn: the running
+        hart (hart order), or with -smp-seed a drawn one."""
+        if self.config.smp_seed is None:
+            return self.turn
+        return self._draw(1) % len(self.harts)
 
     def _others_wait(self) -> bool:
         """Every hart but the running one waits in wfi with nothing to wake it: then the
@@ -492,8 +518,9 @@ class Board(Timebase):
         if not h.waiting and (self._turn_left > 0 or self._others_wait()):
             return self.turn
         n = len(harts)
+        start = self._first_candidate()
         for k in range(1, n + 1):
-            i = (self.turn + k) % n
+            i = (start + k) % n
             c = harts[i]
             if not c.waiting or c.read_mip() & c.csr["mie"]:
                 return i

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,8 @@ import pytest
 from rvirt.board.virt import Board, BoardConfig
 from rvirt.debug.history import nonzero_pages
 from rvirt.debug.machine_target import MachineTarget
-from tests.board.test_smp import build
+from tests.board.test_smp import RACE, build
+from tests.tooling import ROOT, RVIRT, assemble
 
 pytestmark = pytest.mark.tools
 
@@ -104,3 +106,32 @@ def test_random_moves_with_two_harts_match_a_forward_run(smp_elf: Path) -> None:
         checks.append(fingerprint(m))
     assert len(t.history.snaps) > 3
     forward_only(smp_elf, checks)
+
+
+def test_watch_and_reverse_continue_name_the_hart_that_wrote() -> None:
+    """Two harts take tickets from one counter (tests/board/test_smp.py's RACE): going
+    back from the end, each reverse-continue stops at the previous write of the counter
+    and names the hart that made it, switching threads as it goes, as gdb does."""
+    src = RACE.replace("    .globl _start\n", "    .globl _start, print\n").replace(
+        "    li t4, 0x10000000\n", "print:\n    li t4, 0x10000000\n")
+    elf = assemble(src, "smp-race-watch")
+    counter = next(int(line.split()[0], 16) for line in subprocess.run(
+        ["riscv64-unknown-elf-nm", str(elf)], capture_output=True, text=True,
+        check=True).stdout.splitlines() if line.endswith(" counter"))
+    session = ["break print", "continue", f"watch *(int *) {counter:#x}",
+               "reverse-continue", "reverse-continue", "thread"]
+    done = subprocess.run([*RVIRT, "-machine", "virt", "-cpu", "rv32", "-m", "150M",
+                           "-nographic", "-smp", "2", "-smp-quantum", "8", "-bios", str(elf),
+                           "-debugger"], cwd=ROOT, input="\n".join(session) + "\n",
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    stops = done.stdout.split("(rvirt) reverse-continue\n")[1:]
+    assert len(stops) == 2
+    # which hart made the last two writes is fixed by the turns: 2, then 1
+    assert stops[0].startswith(
+        "[Switching to Thread 1.2]\n\nThread 2 hit Hardware watchpoint 2: ")
+    assert "Old value = 192\nNew value = 191\n" in stops[0]
+    assert stops[1].startswith(
+        "[Switching to Thread 1.1]\n\nThread 1 hit Hardware watchpoint 2: ")
+    assert "Old value = 191\nNew value = 190\n" in stops[1]
+    assert "[Current thread is 1 (Thread 1.1)]" in stops[1]

@@ -30,7 +30,7 @@ import pytest
 from tests.tooling import ROOT, RVIRT
 
 IMAGE = ROOT / "build" / "linux" / "Image"
-BOOT_WAIT = 1200.0  # seconds for the boot to reach the init's prompt (about 100 s here)
+BOOT_WAIT = 1200.0  # seconds for the boot to reach the init's prompt (about 40 s here)
 STEP_WAIT = 120.0  # seconds for anything after that
 SECTOR = 512
 DISK_TEXT = b"rvirt-disk: made by tests/linux\n"

@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 import pytest
 
@@ -33,14 +33,18 @@ RVIRT = [sys.executable, "-m", "rvirt"]
 T = TypeVar("T")
 
 
+def missing(message: str) -> NoReturn:
+    """Something `make test` provides is not there: skip the test, or fail in CI."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 def need(tool: str) -> str:
     """Path of `tool`; skip the test without it, or fail when running in CI."""
     path = shutil.which(tool)
     if path is None:
-        msg = f"{tool} is not installed (make test installs it)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(msg)
-        pytest.skip(msg)
+        missing(f"{tool} is not installed (make test installs it)")
     return path
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tooling import ROOT, RVIRT
+from tests.tooling import ROOT, RVIRT, missing
 
 IMAGE = ROOT / "build" / "linux" / "Image"
 BOOT_WAIT = 1200.0  # seconds for the boot to reach the init's prompt (about 40 s here)
@@ -39,10 +39,7 @@ TRANSPORTS = {"legacy": (), "modern": ("-global", "virtio-mmio.force-legacy=fals
 
 def _kernel() -> Path:
     if not IMAGE.is_file():
-        message = f"{IMAGE} is missing: `make linux` builds it (make test does)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(f"{IMAGE} is missing: `make linux` builds it (make test does)")
     return IMAGE
 
 

@@ -33,26 +33,7 @@
 
     .option norvc                   /* the handler skips 4-byte instructions */
 
-.macro WAIT_TURN ticket, value      /* value: not t0 or t1 */
-    la t0, \ticket
-81: lw t1, 0(t0)
-    bne t1, \value, 81b
-.endm
-
-.macro NEXT_TURN ticket
-    la t0, \ticket
-    li t1, 1
-    amoadd.w.aqrl zero, t1, (t0)
-.endm
-
-.macro BARRIER counter
-    la t0, \counter
-    li t1, 1
-    amoadd.w.aqrl zero, t1, (t0)
-    li t2, HARTS
-82: lw t1, 0(t0)
-    blt t1, t2, 82b
-.endm
+#include "harts.h"
 
 .macro SEEN_WAIT bit                /* until the interrupt `bit` was taken (no wfi: */
 84: lw t0, SEEN(s1)                 /* QEMU may take it at the wfi, which then sleeps) */

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.board.test_smp import PROBE_INCLUDES
 from tests.cpu import probes
 from tests.tooling import ROOT, assemble, run_qemu, run_rvirt
 
@@ -21,7 +22,7 @@ ARGS = ("-cpu", "rv32", "-m", "150M", "-nographic", "-no-hints")  # QEMU: all bu
 
 def build(harts: int) -> Path:
     return assemble(PROBE, f"aclint-probe-{harts}",
-                    extra_as=("-I", str(ROOT / "tests" / "cpu"), f"-DHARTS={harts}"))
+                    extra_as=(*PROBE_INCLUDES, f"-DHARTS={harts}"))
 
 
 @pytest.fixture(scope="module", params=[1, 2, 4])

@@ -20,11 +20,13 @@ pytestmark = pytest.mark.tools
 PROBE = Path(__file__).with_name("smp-probe.S")
 ARGS = ("-machine", "virt", "-cpu", "rv32", "-m", "150M", "-nographic")
 ROUNDS = 300
+# the harts' probes include tests/cpu/probe.h and tests/board/harts.h
+PROBE_INCLUDES = ("-I", str(ROOT / "tests" / "cpu"), "-I", str(ROOT / "tests" / "board"))
 
 
 def build(harts: int) -> Path:
     return assemble(PROBE, f"smp-probe-{harts}",
-                    extra_as=("-I", str(ROOT / "tests" / "cpu"), f"-DHARTS={harts}"))
+                    extra_as=(*PROBE_INCLUDES, f"-DHARTS={harts}"))
 
 
 @pytest.fixture(scope="module", params=[2, 4])

@@ -39,7 +39,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from run import MACHINE_ARGS, ROOT, RVIRT, BenchError, Builder, parse_report, tool
+from run import MACHINE_ARGS, ROOT, RVIRT, BenchError, Builder, parse_report, tool, versus
 
 # (label, the options that choose the emulator and tier, ITERS of intmix_smp's loop):
 # each whole run lasts about a second here.
@@ -298,8 +298,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: {e}", file=sys.stderr)
         return 1
     print()
-    print(f"rvirt {' '.join(MACHINE_ARGS)} (Python {sys.version.split()[0]}) vs "
-          f"qemu-system-riscv32 {' '.join(MACHINE_ARGS)}")
+    print(versus())
     if smp is not None:
         print()
         print_smp(smp, runs)

@@ -39,6 +39,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from board import table
 from run import ROOT, RVIRT, BenchError, tool
 
 IMAGE = ROOT / "build" / "linux" / "Image"
@@ -163,10 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = [head] + [(label, f"{b.prompt:.2f} s", f"{b.poweroff:.2f} s",
                        "" if qemu is None else f"{b.prompt / qemu:.1f}x")
                       for label, b in results]
-    widths = [max(len(row[i]) for row in lines) for i in range(len(head))]
-    for row in lines:
-        print("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
-                        for i, (cell, w) in enumerate(zip(row, widths, strict=True))))
+    table(lines)
     if fw is None:
         print("\nNo rv32 OpenSBI found (set RVIRT_OPENSBI_RV32 to a fw_dynamic.bin): no QEMU row.")
     return 0

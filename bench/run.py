@@ -149,6 +149,12 @@ class Row:
         return self.qemu_instructions / self.qemu_net / 1e6
 
 
+def versus() -> str:
+    """The heading of a bench's tables: what ran against what."""
+    return (f"rvirt {' '.join(MACHINE_ARGS)} (Python {sys.version.split()[0]}) vs "
+            f"qemu-system-riscv32 {' '.join(MACHINE_ARGS)}")
+
+
 def tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
@@ -495,8 +501,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     print()
-    print(f"rvirt {' '.join(MACHINE_ARGS)} (Python {sys.version.split()[0]}) vs "
-          f"qemu-system-riscv32 {' '.join(MACHINE_ARGS)}")
+    print(versus())
     print()
     print("Start-up to the first guest instruction (whole-process wall time of a guest whose "
           "first instructions")

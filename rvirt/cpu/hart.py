@@ -646,7 +646,8 @@ class Hart:
         """Re-evaluate, after a change of privilege, satp, mstatus or PMP, whether loads,
         stores and fetches are translated (Sv32: spec 4.3; MPRV: 3.1.6.3) or PMP-checked,
         and install the physical fast path or the checking accessors accordingly.  The
-        TLB is flushed whenever any of these change (spec 4.2.1; STYLE practice 8)."""
+        TLB is flushed when they change for code that translates or is checked (spec
+        4.2.1; STYLE practice 8)."""
         st = self.csr["mstatus"]
         priv = self.priv
         dpriv = (st >> 11) & 3 if priv == C.PRV_M and st & C.MSTATUS_MPRV else priv
@@ -659,30 +660,30 @@ class Hart:
             return
         self._mode_key = key
         mmu = self.mmu
-        # The TLB holds what was translated under one context: a change of it flushes,
-        # but a visit to M-mode, where nothing is translated or PMP-checked, does not,
-        # so the kernel finds its entries again after an SBI call or an interrupt the
-        # firmware forwards (entries may outlive such a visit: spec 4.3.2 lets the TLB
-        # keep anything until sfence.vma or a satp write, which still flush).
-        translates = sv32 and dpriv < C.PRV_M or sv32 and priv < C.PRV_M
-        if translates or self.pmp.applies(priv) or self.pmp.applies(dpriv):
-            context = key
-            if context != mmu.context:
-                mmu.flush()
-                mmu.context = context
+        data_on = sv32 and dpriv < C.PRV_M
+        fetch_on = sv32 and priv < C.PRV_M
+        data_checked = data_on or self.pmp.applies(dpriv)
+        fetch_checked = fetch_on or self.pmp.applies(priv)
+        # The TLB holds what was translated under one context (this key): a change of it
+        # flushes, but a visit to M-mode, where nothing is translated or PMP-checked,
+        # does not, so the kernel finds its entries again after an SBI call or an
+        # interrupt the firmware forwards (spec 4.2.1 requires nothing of a mode change;
+        # sfence.vma, and here satp writes too, still flush).
+        if (data_checked or fetch_checked) and key != mmu.context:
+            mmu.flush()
+            mmu.context = key
         mmu.priv = dpriv
         mmu.fetch_priv = priv
         mmu.sum = bool(st & C.MSTATUS_SUM)
         mmu.mxr = bool(st & C.MSTATUS_MXR)
-        mmu.data_on = sv32 and dpriv < C.PRV_M
-        if mmu.data_on:
+        mmu.data_on = data_on
+        if data_on:
             self.paged = True
-        mmu.fetch_on = sv32 and priv < C.PRV_M
-        fetch_checked = mmu.fetch_on or self.pmp.applies(priv)
+        mmu.fetch_on = fetch_on
         # Execute triggers are checked by fetch_slow: every fetch takes it while one is armed.
         self.fetch_limit = 0 if fetch_checked or trig.exec_spans else len(self.ram) - 2
         self.fetch_slow = trig.fetch(self.fetch_plain) if trig.exec_spans else self.fetch_plain
-        want = self.checked if mmu.data_on or self.pmp.applies(dpriv) else self.fast
+        want = self.checked if data_checked else self.fast
         if trig.data_on:  # load/store triggers wrap the set in use (off the fast path)
             want = trig.wrap(want)
         if want is not self.accessors:

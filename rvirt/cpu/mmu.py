@@ -72,7 +72,7 @@ class Mmu:
         # are cleared, never replaced, so their bound `get` methods stay valid.
         self.fast: tuple[dict[int, int], dict[int, int], dict[int, int]] = ({}, {}, {})
         # A copy of the fast path in another form (the native tier's C arrays), told of
-        # every entry and every flush: set(acc, vpn, delta), clear().
+        # every entry and every flush: set(acc, vpn, delta), drop(vpn), clear().
         self.mirror: FastMirror | None = None
         # Megapages the TLB holds entries from: va >> 22 -> the vpns cached from that one
         # leaf PTE, which an sfence.vma of any address in it drops together (spec 4.2.1:

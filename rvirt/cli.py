@@ -32,9 +32,9 @@ Machine:
                             output every run, on every tier (maxcpus, cores, threads
                             ... as QEMU; one socket)
   -smp-quantum N            instructions a hart runs before the next one's turn
+                            (default 4096); another value gives another interleaving
   -smp-seed N               turns of 1 to 2*quantum instructions and the next hart drawn
                             from N: another interleaving, the same every run
-                            (default 4096); another value gives another interleaving
 Images:
   -bios FILE|none|default   firmware: an ELF loaded by physical address, or a raw image
                             at 0x80000000; execution starts at 0x80000000 after the ROM.

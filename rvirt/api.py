@@ -391,6 +391,11 @@ class Machine:
     def closed(self) -> bool:
         return self._board is None
 
+    def exec_stats(self) -> dict[str, Any]:
+        """What translation did in this run: blocks made and dropped, native compiles
+        and their times in ms (empty once closed)."""
+        return {} if self._board is None else self._board.exec_stats()
+
     def close(self) -> None:
         """Stop the gdb stub and let the RAM go.  Closing twice is harmless."""
         if self._server is not None:

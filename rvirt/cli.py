@@ -6,6 +6,7 @@ Accepts the flags the tutorial's `qemu-system-riscv32 -cpu rv32 -machine virt -m
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import sys
@@ -870,6 +871,7 @@ def run(o: Options) -> int:
         print(f"rvirt: terminating on signal {t.signum}", file=sys.stderr)
         return 0
     finally:
+        _write_stats(machine)
         machine.close()  # disk images flushed and unlocked
         if server is not None:
             server.close()
@@ -877,6 +879,21 @@ def run(o: Options) -> int:
             log.close()
         if machine.profile is not None and o.profile is not None:
             machine.profile.write(o.profile)
+
+
+def _write_stats(machine) -> None:  # noqa: ANN001
+    """RVIRT_STATS=<file>: append what translation did in this run as one JSON line
+    (the bench's compile counts); nothing when unset."""
+    path = os.environ.get("RVIRT_STATS")
+    if not path:
+        return
+    import json  # only here: start-up pays for nothing it does not use
+
+    try:
+        with open(path, "a") as f:
+            f.write(json.dumps(machine.exec_stats()) + "\n")
+    except OSError as e:
+        print(f"rvirt: RVIRT_STATS {path}: {e.strerror}", file=sys.stderr)
 
 
 def _run_debugger(o: Options, machine, hints, log) -> int:  # noqa: ANN001

@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rvirt.board import memmap as MM
 from rvirt.board.images import gaps, load_images, wire_htif
@@ -575,6 +575,15 @@ class Board(Timebase):
             blocks.watch = self.profile
         blocks.proceed = self._between_batches
         return blocks
+
+    def exec_stats(self) -> dict[str, Any]:
+        """What the harts' block tiers did (RVIRT_STATS, the bench): counts summed over
+        the harts, compile times listed."""
+        out: dict[str, Any] = {"accel": self.config.accel}
+        for blocks in self.tiers:
+            for name, v in ({} if blocks is None else blocks.stats()).items():
+                out[name] = out.get(name, [] if isinstance(v, list) else 0) + v
+        return out
 
     def _code_written(self, pa: int) -> None:
         for blocks in self.tiers:

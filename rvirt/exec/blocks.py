@@ -197,6 +197,11 @@ class Translator:
     def physical(self) -> bool:
         return self.mode() is self.spaces[0]
 
+    def stats(self) -> dict[str, Any]:
+        """What translation did so far (RVIRT_STATS, the bench): blocks made and dropped,
+        and the code generator's own counts."""
+        return {"blocks": self.translated, "dropped": self.dropped, **self.codegen.stats()}
+
     def all_blocks(self) -> list[Callable[..., int]]:
         return [fn for space in self.spaces for fn in space.blocks.values()]
 
@@ -637,6 +642,9 @@ class Codegen(Protocol):
 
     def flush(self) -> None:
         """Every block was dropped (fence.i, a reset, the cache full)."""
+
+    def stats(self) -> dict[str, Any]:
+        """Its own counts for Translator.stats (native compiles and their times)."""
 
 
 def _zero(m: mmap.mmap) -> None:

@@ -1087,6 +1087,9 @@ class NativeCodegen:
         self.heat.clear()
         self.pending.clear()
 
+    def stats(self) -> dict[str, Any]:
+        return {"native": len(self.compile_ms), "compile_ms": list(self.compile_ms)}
+
     # native code
     def _warm(self) -> None:
         for opt in (OPT_FIRST, OPT_HOT):

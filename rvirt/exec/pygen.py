@@ -504,6 +504,9 @@ class PyCodegen:
     def flush(self) -> None:
         pass
 
+    def stats(self) -> dict[str, Any]:
+        return {}
+
 
 class PyTranslator(Translator):
     """The translator of `-accel tcg`: blocks made into Python functions."""

@@ -4,6 +4,8 @@ finisher), raw images are loaded at 0x80000000 with a notice, and --help lists t
 
 from __future__ import annotations
 
+import json
+import os
 import select
 import subprocess
 import time
@@ -13,6 +15,7 @@ import pytest
 from tests.cli.guest import (
     ARGS,
     FINISHER_FAIL,
+    FINISHER_PASS,
     FINISHER_RESET,
     GREETING,
     hello,
@@ -126,4 +129,59 @@ def test_kernel_alone_goes_after_the_firmware() -> None:
     assert "overlaps the firmware at 0x80000000-0x8003ffff" in line and "-bios none" in line
     r = run_rvirt(*ARGS, "-bios", "none", "-kernel", str(hello()), input=b"")
     assert r.stdout.decode() == GREETING
+    assert r.returncode == 0
+
+
+# Loops hot enough for the block tiers (100k entries of a 3-iteration inner loop), then
+# the finisher's pass.
+HOT_LOOP = f"""\
+    .section .text.init
+    .globl _start
+_start:
+    li t0, 100000
+1:  li t1, 3
+2:  addi t1, t1, -1
+    bnez t1, 2b
+    addi t0, t0, -1
+    bnez t0, 1b
+    li t0, 0x100000
+    li t1, {FINISHER_PASS:#x}
+    sw t1, 0(t0)
+3:  j 3b
+"""
+
+
+@pytest.mark.parametrize("accel", ["native", "tcg", "interp"])
+def test_rvirt_stats_appends_what_translation_did(accel: str, tmp_path) -> None:  # noqa: ANN001
+    stats = tmp_path / "stats.jsonl"
+    stats.write_text('{"earlier": 1}\n')
+    elf = program("hot_loop", HOT_LOOP)
+    r = subprocess.run([*RVIRT, *ARGS, "-accel", accel, "-bios", str(elf)],
+                       capture_output=True, timeout=60, input=b"", cwd=ROOT,
+                       env={**os.environ, "RVIRT_STATS": str(stats)})
+    assert r.returncode == 0, r.stderr
+    lines = stats.read_text().splitlines()
+    assert lines[0] == '{"earlier": 1}'  # appended, not overwritten
+    got = json.loads(lines[1])
+    assert got["accel"] == accel
+    if accel == "interp":
+        assert "blocks" not in got  # nothing translated
+    else:
+        assert got["blocks"] >= 1
+    if accel == "native":
+        # the hot blocks are compiled, each compile timed
+        assert got["native"] >= 1
+        assert len(got["compile_ms"]) == got["native"]
+        assert all(ms > 0 for ms in got["compile_ms"])
+    else:
+        assert "native" not in got
+
+
+def test_rvirt_stats_unwritable_is_one_line(tmp_path) -> None:  # noqa: ANN001
+    r = subprocess.run([*RVIRT, *ARGS, "-bios", str(hello())], capture_output=True,
+                       timeout=60, input=b"", cwd=ROOT,
+                       env={**os.environ, "RVIRT_STATS": str(tmp_path / "no" / "such")})
+    assert r.stdout.decode() == GREETING
+    assert r.stderr.decode().startswith("rvirt: RVIRT_STATS ")
+    assert r.stderr.decode().count("\n") == 1
     assert r.returncode == 0

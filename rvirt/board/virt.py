@@ -597,7 +597,8 @@ class Board(Timebase):
             from rvirt.exec import native
             if native.available():
                 self.slice = NATIVE_SLICE
-                return native.NativeTranslator(h)
+                # compiles on the compiler's thread: the guest never waits for LLVM
+                return native.NativeTranslator(h, background=True)
             self.notice("-accel native: llvmlite is not installed; running hot code as "
                         "Python blocks (-accel tcg)")
         return Translator(h)

@@ -480,6 +480,7 @@ class Translator:
             end = self._proceed()
 
     def _proceed(self) -> int | None:
+        self.codegen.between_batches()
         proceed = self.proceed
         if proceed is None:
             return None
@@ -645,6 +646,9 @@ class Codegen(Protocol):
 
     def stats(self) -> dict[str, Any]:
         """Its own counts for Translator.stats (native compiles and their times)."""
+
+    def between_batches(self) -> None:
+        """The dispatcher is between two batches: code made meanwhile may come in."""
 
 
 def _zero(m: mmap.mmap) -> None:

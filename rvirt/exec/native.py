@@ -39,9 +39,11 @@ from __future__ import annotations
 import ast
 import atexit
 import ctypes
+import queue
 import textwrap
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -75,6 +77,9 @@ WATCH_EXIT = 0x7E
 # State.fid when Python has just told the profile of the block it enters: the block does
 # not look its move up again (it would move twice), and takes its own fid.
 FRESH = -3
+# Entries of a Python block whose native code the compiler thread is making, between two
+# looks for it (each look also installs whatever else the thread has finished).
+RECHECK = 64
 
 # Memory accessors of the table (`h.lw(...)`...) inlined on RAM: size, sign-extended
 # (the table's facts).
@@ -987,6 +992,63 @@ def generate(insns: list[Insn], ram_base: int, ram_size: int, addrs: dict[str, i
     return None if block.native_len < min(MIN_NATIVE, len(insns)) else src
 
 
+# --- the compiler thread -------------------------------------------------------------------
+
+# LLVM's global context and each translator's engines are not safe to use from two threads
+# at once: every use of LLVM (generating, optimising, loading code) holds this lock.
+_LLVM_LOCK = threading.RLock()
+
+
+class Compiler:
+    """The one thread of the process that compiles native code while the guest goes on
+    in Python blocks (these machines have two cores, and llvmlite's calls release the
+    GIL): jobs run one at a time in the order given; their results wait in each
+    translator's `done` queue until the guest's thread installs them between two blocks
+    (NativeCodegen.install_ready), so native code comes in at an instruction boundary
+    like any tier change.  The thread is made at the first job."""
+
+    def __init__(self) -> None:
+        self.jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self.thread: threading.Thread | None = None
+        self.stopping = False
+        self._lock = threading.Lock()
+
+    def submit(self, job: Callable[[], None]) -> None:
+        with self._lock:
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._run, name="rvirt-compiler",
+                                               daemon=True)
+                self.thread.start()
+                # A process that exits meanwhile waits for the job at hand (LLVM's static
+                # destructors must not run while this thread is inside LLVM), not the
+                # queue: stop() makes the rest no-ops.
+                atexit.register(self.stop)
+        self.jobs.put(job)
+
+    def _run(self) -> None:
+        while (job := self.jobs.get()) is not None:
+            if not self.stopping:
+                job()
+
+    def wait(self, timeout: float = 60.0) -> bool:
+        """Wait until every job given so far is done (tests); False on timeout."""
+        if self.thread is None:
+            return True
+        done = threading.Event()
+        self.submit(done.set)
+        return done.wait(timeout)
+
+    def stop(self) -> None:
+        self.stopping = True
+        thread = self.thread
+        if thread is not None and thread.is_alive():
+            self.jobs.put(None)
+            thread.join(5.0)
+
+
+COMPILER = Compiler()
+
+
 # --- the tier -----------------------------------------------------------------------------
 
 _ENTRY = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p)
@@ -995,10 +1057,19 @@ _ENTRY = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p)
 class NativeCodegen:
     """Python blocks first (blocks.Codegen); a physical block entered HOT times becomes
     native code, and a native block entered HOTTER times (from Python or another
-    block) is compiled again at OPT_HOT."""
+    block) is compiled again at OPT_HOT.  With `background` (the machine's default) the
+    compiles run on the Compiler's thread while the block goes on as it is, and come in
+    when done; without it they run at once, where the block got hot (the tests that
+    need native code at a known point)."""
 
-    def __init__(self, tr: PyTranslator) -> None:
+    def __init__(self, tr: PyTranslator, background: bool = False) -> None:
         self.tr = tr
+        self.background = background
+        # (old block, its instructions, level, entry address or None, error or None) of
+        # compiles the thread finished, for the guest's thread to install
+        self.done: deque[tuple[Callable[..., int], list[Insn], int, int | None,
+                               BaseException | None]] = deque()
+        self.queued: set[int] = set()  # heat slots whose compile was given to the thread
         self.py = PyCodegen(tr)
         h = tr.h
         self.state = State()
@@ -1035,8 +1106,7 @@ class NativeCodegen:
         self.native_made = 0
         self.mapped_made = 0  # native blocks installed in the mapped space (for tests)
         self.loops: set[int] = set()  # heat slots of loop blocks
-        self.warming: threading.Thread | None = None
-        self._jit_lock = threading.Lock()
+        self.warming = False
         self.watch_tables: WatchTables | None = None  # made for the profile's first block
 
     # blocks.Codegen
@@ -1054,13 +1124,10 @@ class NativeCodegen:
             self.loops.add(slot)
         self.heat.append(hot)
         if not self.warming:
-            # LLVM takes about 50 ms to load and set up: on another thread, while the
-            # first blocks warm up as Python (llvmlite's calls release the GIL).
-            self.warming = threading.Thread(target=self._warm, daemon=True)
-            self.warming.start()
-            # A process that exits meanwhile waits for it: LLVM's static destructors
-            # must not run while another thread is inside LLVM.
-            atexit.register(self.warming.join, 5.0)
+            # LLVM takes about 50 ms to load and set up: on the compiler's thread, while
+            # the first blocks warm up as Python.
+            self.warming = True
+            COMPILER.submit(self._warm)
         heat = (f"HEAT[{slot}] -= 1\nif not HEAT[{slot}] and PROMOTE({slot}):\n"
                 f"    h.instret = ic\n    return {pc:#x} | 1")
         fn = self.py.compile(insns, space, key, pc, heat)
@@ -1082,6 +1149,7 @@ class NativeCodegen:
 
     def flush(self) -> None:
         self.loops.clear()
+        self.queued.clear()  # what the thread still makes for them is not installed
         ctypes.memset(self.jump, 0, ctypes.sizeof(self.jump))
         ctypes.memset(self.jump_mapped, 0, ctypes.sizeof(self.jump_mapped))
         self.heat.clear()
@@ -1097,7 +1165,7 @@ class NativeCodegen:
 
     def _jit(self, opt: int) -> Any:
         """(target machine, execution engine) generating code at this level."""
-        with self._jit_lock:
+        with _LLVM_LOCK:
             llvm = _binding()
             if llvm is None:
                 return None
@@ -1125,15 +1193,15 @@ class NativeCodegen:
 
     def native(self, insns: list[Insn], pc: int, opt: int, mapped: bool = False
                ) -> int | None:
-        """Entry address of the native code of a physical block, or None."""
-        llvm = _binding()
-        jit = self._jit(opt)
-        if jit is None:
-            self.failed = True
-            return None
-        tm, engine = jit
+        """Entry address of the native code of a block, compiled now, or None."""
+        return self._builder(insns, pc, opt, mapped)()
+
+    def _builder(self, insns: list[Insn], pc: int, opt: int, mapped: bool
+                 ) -> Callable[[], int | None]:
+        """What compiling the block needs from the guest's thread (its name, its entry
+        counter, the profile's tables), taken now, and the compile itself, which may
+        then run on any thread: it returns the entry address, or None."""
         h = self.tr.h
-        t0 = time.perf_counter()
         name = f"b{pc:x}_{self.native_made}"
         self.native_made += 1
         counter = None
@@ -1147,41 +1215,105 @@ class NativeCodegen:
                 addrs["moves"] = ctypes.addressof(t.moves)
                 addrs["counts"] = ctypes.addressof(t.counts)
             watch.tables = t
-        src = generate(insns, h.ram_base, len(h.ram),
-                       self.addrs_mapped if mapped else self.addrs, name, counter, mapped,
-                       None if watch is None else watch.function(pc))
-        if src is None:
-            return None
-        mod = llvm.parse_assembly(src)
-        mod.verify()
-        self._optimise(mod, tm, opt)
-        engine.add_module(mod)
-        engine.finalize_object()
-        addr: int = engine.get_function_address(name)
-        self.compile_ms.append((time.perf_counter() - t0) * 1e3)
-        return addr
+        addrs = self.addrs_mapped if mapped else self.addrs
+        fid = None if watch is None else watch.function(pc)
+        ram_base, ram_size = h.ram_base, len(h.ram)
+
+        def build() -> int | None:
+            t0 = time.perf_counter()
+            with _LLVM_LOCK:
+                llvm = _binding()
+                jit = self._jit(opt)
+                if jit is None:
+                    self.failed = True
+                    return None
+                tm, engine = jit
+                src = generate(insns, ram_base, ram_size, addrs, name, counter, mapped, fid)
+                if src is None:
+                    return None
+                mod = llvm.parse_assembly(src)
+                mod.verify()
+                self._optimise(mod, tm, opt)
+                engine.add_module(mod)
+                engine.finalize_object()
+                addr: int = engine.get_function_address(name)
+            self.compile_ms.append((time.perf_counter() - t0) * 1e3)
+            return addr
+
+        return build
 
     def promote(self, slot: int) -> bool:
-        """Called by a Python block that just got hot: compile it to native code and put
-        that in its place.  True if it did: the Python block then returns at once, so
-        that its caller runs the native code (a loop would stay in Python otherwise)."""
+        """Called by a Python block that just got hot (and, while its compile runs on the
+        thread, every RECHECK entries): compile it to native code, or install what the
+        thread made.  True if native code took its place: the Python block then returns
+        at once, so that its caller runs the native code (a loop would stay in Python
+        otherwise)."""
+        if self.done:
+            self.install_ready()
         item = self.pending[slot] if slot < len(self.pending) else None
         self.heat[slot] = 1 << 62
         if item is None:
             return False
         fn, insns = item
-        self.pending[slot] = None
         space = fn.space  # type: ignore[attr-defined]
         if space.blocks.get(fn.key) is not fn:  # type: ignore[attr-defined]
+            self.pending[slot] = None  # replaced (by what the thread made) or dropped
+            self.queued.discard(slot)
+            return space.blocks.get(fn.key) is not None  # type: ignore[attr-defined]
+        if slot in self.queued:  # still being made: look again later
+            self.heat[slot] = RECHECK
             return False
-        return self._install(fn, insns, OPT_HOT if slot in self.loops else OPT_FIRST)
+        opt = OPT_HOT if slot in self.loops else OPT_FIRST
+        if not self.background:
+            self.pending[slot] = None
+            return self._install(fn, insns, opt)
+        self.queued.add(slot)
+        self.heat[slot] = RECHECK
+        self._submit(fn, insns, opt)
+        return False
+
+    def _submit(self, old: Callable[..., int], insns: list[Insn], opt: int) -> None:
+        """Compile on the thread; the result waits in `done`."""
+        build = self._builder(insns, insns[0].pc, opt, old.space.mapped)  # type: ignore[attr-defined]
+        done = self.done
+
+        def job() -> None:
+            try:
+                done.append((old, insns, opt, build(), None))
+            except BaseException as e:  # noqa: BLE001 - raised again in the guest's thread
+                done.append((old, insns, opt, None, e))
+
+        COMPILER.submit(job)
+
+    def install_ready(self) -> None:
+        """Put in place the native code the thread finished whose block is still the one
+        it was made for (not dropped, flushed or replaced meanwhile).  Called between two
+        blocks: at a Python block's look, and at every batch's end."""
+        done = self.done
+        while done:
+            old, insns, opt, addr, error = done.popleft()
+            if error is not None:
+                raise error  # a fault of the compiler: as it would show without the thread
+            space: Space = old.space  # type: ignore[attr-defined]
+            if addr is not None and space.blocks.get(old.key) is old:  # type: ignore[attr-defined]
+                self._put(old, insns, opt, addr)
+
+    def between_batches(self) -> None:
+        if self.done:
+            self.install_ready()
 
     def _install(self, old: Callable[..., int], insns: list[Insn], opt: int) -> bool:
-        pc = insns[0].pc
+        """Compile now and put the native code in old's place."""
         space: Space = old.space  # type: ignore[attr-defined]
-        addr = self.native(insns, pc, opt, space.mapped)
+        addr = self.native(insns, insns[0].pc, opt, space.mapped)
         if addr is None:
             return False
+        self._put(old, insns, opt, addr)
+        return True
+
+    def _put(self, old: Callable[..., int], insns: list[Insn], opt: int, addr: int) -> None:
+        pc = insns[0].pc
+        space: Space = old.space  # type: ignore[attr-defined]
         new = self._runner(addr, insns, opt, space.mapped)
         self.mapped_made += space.mapped
         self.tr.replace(old, new)
@@ -1189,7 +1321,6 @@ class NativeCodegen:
         e = table[(pc >> 1) & ((1 << JT_BITS) - 1)]
         e.pc = old.key & ((1 << 64) - 1)  # type: ignore[attr-defined]
         e.fn = addr
-        return True
 
     def _runner(self, addr: int, insns: list[Insn], opt: int, mapped: bool
                 ) -> Callable[..., int]:
@@ -1272,16 +1403,22 @@ class NativeCodegen:
         fn = None if key is None else self.tr.spaces[mapped].blocks.get(key)
         insns = getattr(fn, "insns", None)
         if fn is not None and insns is not None:
-            self._install(fn, insns, OPT_HOT)
+            fn.insns = None  # type: ignore[attr-defined]  # asked once
+            if self.background:
+                self._submit(fn, insns, OPT_HOT)
+            else:
+                self._install(fn, insns, OPT_HOT)
 
 
 class NativeTranslator(PyTranslator):
     """The translator of `-accel native`: Python blocks after `threshold` entries, native
     code after `hot` entries of a Python block."""
 
-    def __init__(self, h: Any, threshold: int = THRESHOLD, hot: int = HOT) -> None:
+    def __init__(self, h: Any, threshold: int = THRESHOLD, hot: int = HOT,
+                 background: bool = False) -> None:
         self.hot = max(1, hot)
+        self.background = background
         super().__init__(h, threshold)
 
     def make_codegen(self) -> Codegen:
-        return NativeCodegen(self)
+        return NativeCodegen(self, self.background)

@@ -507,6 +507,9 @@ class PyCodegen:
     def stats(self) -> dict[str, Any]:
         return {}
 
+    def between_batches(self) -> None:
+        pass
+
 
 class PyTranslator(Translator):
     """The translator of `-accel tcg`: blocks made into Python functions."""

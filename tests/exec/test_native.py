@@ -17,7 +17,7 @@ from rvirt.exec.blocks import Insn
 from rvirt.exec.translate import Translator
 from rvirt.isa.decode import decode
 from tests.exec import programs as P
-from tests.exec.harness import diff, run
+from tests.exec.harness import diff, machine, run, snapshot
 
 pytestmark = pytest.mark.tools
 
@@ -90,6 +90,31 @@ def test_code_that_leaves_at_once_stays_a_python_block() -> None:
     assert native.generate(insns, 0x80000000, 1 << 20, ADDRS) is None  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("name", ["timer", "shared_check"])
+def test_background_compiles_hand_over_at_every_instruction_boundary(name: str) -> None:
+    """The machine's native tier compiles on the compiler's thread while the blocks go
+    on in Python.  Stopped after each of the first instructions, with everything the
+    thread was given by then installed there (as the dispatcher does between two
+    blocks), each run must end exactly as the interpreter's: counters, mtime reads and
+    the timer's interrupts included."""
+    elf = P.build(name, getattr(P, name.upper()))
+    ref, _ = run(elf, "interp", BUDGET)
+    handed = 0
+    for k in range(64):
+        m = machine(elf, "native")
+        m.translator = native.NativeTranslator(m.hart, threshold=1, hot=1,  # type: ignore[attr-defined]
+                                               background=True)
+        status = m.run(k) if k else None
+        assert native.COMPILER.wait()
+        m.translator.codegen.install_ready()  # type: ignore[attr-defined]
+        handed += bool(_native_blocks(m))
+        if status is None:
+            status = m.run(BUDGET)
+        got = snapshot(m, status)
+        assert not diff(ref, got), f"handed over after {k} instructions:\n{diff(ref, got)}"
+    assert handed >= 16  # native code came in mid-run, at many of the boundaries
+
+
 def test_llvmlite_is_imported_only_once_a_block_gets_hot() -> None:
     """Not at start-up nor for cold code; once a block is translated, LLVM loads on
     another thread while the block warms up as Python."""
@@ -101,7 +126,8 @@ def test_llvmlite_is_imported_only_once_a_block_gets_hot() -> None:
             "m.run(5)\n"
             "cold = 'llvmlite' in sys.modules\n"
             "m.run(100_000)\n"
-            "m.translator.codegen.warming.join()\n"
+            "from rvirt.exec.native import COMPILER\n"
+            "assert COMPILER.wait()\n"
             "print(cold, 'llvmlite' in sys.modules)\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                        check=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Container
 
 from rvirt.cpu.hart import Hart, WatchHit
+from rvirt.cpu.mmu import FETCH
 from rvirt.cpu.trap import ILLEGAL, Trap
 from rvirt.exec.semantics import HELPERS, is_control, statement
 from rvirt.isa.decode import decode
@@ -79,6 +80,12 @@ def execute(h: Hart, n: int, breakpoints: Container[int] = (), check_first: bool
     r16 = h.r16
     r32 = h.r32
     fetch_slow = h.fetch_slow
+    # Translated or PMP-checked fetches (limit 0) first look in the MMU's fetch fast path,
+    # as the plain fetch_slow does (a page checked whole before, Mmu.remember); an
+    # instruction that could run into the next page, and every fetch while triggers
+    # watch them (fetch_slow is then theirs), take fetch_slow's path.
+    ffget = (h.mmu.fast[FETCH].get if limit <= 0 and fetch_slow is h.fetch_plain
+             else {}.get)
     pc = h.pc
     w = 0
     it = iter(range(n))
@@ -102,6 +109,11 @@ def execute(h: Hart, n: int, breakpoints: Container[int] = (), check_first: bool
                     w = r32[o >> 2]
                     if w & 3 != 3:
                         w &= 0xFFFF
+            elif (d := ffget(pc >> 12)) is not None and pc & 0xFFE != 0xFFE:
+                o = pc + d
+                w = r16[o >> 1]
+                if w & 3 == 3:
+                    w |= r16[(o >> 1) + 1] << 16
             else:
                 w = fetch_slow(pc)
             fn = cache.get(w)

@@ -41,12 +41,34 @@ def extract(op: Op, w: int) -> dict[str, int]:
     return {name: getattr(F, ex)(w) for name, ex in op.fields.items()}
 
 
+# Decodings by instruction word.  Block discovery decodes every instruction of code it
+# scans, and a kernel scans the same code again and again (each basic block of cold code,
+# each retranslation after an invalidation): a Linux boot decoded some 330,000 words,
+# mostly the same few thousand.  Bounded: emptied when full.
+_MEMO: dict[int, tuple[Op, dict[str, int]] | None] = {}
+_MEMO_MAX = 1 << 16
+
+
 def decode(w: int) -> tuple[Op, dict[str, int]] | None:
-    """Decode one instruction (a 16-bit value for compressed ones); None if illegal."""
+    """Decode one instruction (a 16-bit value for compressed ones); None if illegal.
+    The fields dict is shared by every decoding of the same word: read it, never change
+    it."""
+    if w & 3 != 3:
+        w &= 0xFFFF
+    try:
+        return _MEMO[w]
+    except KeyError:
+        pass
+    if len(_MEMO) >= _MEMO_MAX:
+        _MEMO.clear()
+    found = _MEMO[w] = _decode(w)
+    return found
+
+
+def _decode(w: int) -> tuple[Op, dict[str, int]] | None:
     if w & 3 == 3:
         bucket = _BUCKETS32.get(w & 0x7F, ())
     else:
-        w &= 0xFFFF
         bucket = _BUCKETS16.get(_key16(w), ())
     for op in bucket:
         if w & op.mask == op.match:

@@ -222,6 +222,10 @@ def diff(got: str, want: str) -> str:
     return f"{len(a)} lines (not {len(b)})"
 
 
+def count(value: object) -> str:
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
 def print_rows(specs: list[Spec], rows: list[list[Result]], runs: int) -> None:
     print(f"Whole runs, wall time (best of {runs}); blocks: blocks rvirt translated, native: "
           "blocks compiled by LLVM (and their compile time):")
@@ -233,11 +237,13 @@ def print_rows(specs: list[Spec], rows: list[list[Result]], runs: int) -> None:
             best = r.best
             ms = best.stats.get("compile_ms") or []
             is_rvirt = r.label != "QEMU"
+            if is_rvirt and not best.stats:  # rvirt wrote no RVIRT_STATS line
+                best.stats = {"blocks": "n/a", "native": "n/a"}
             lines.append((spec.name if n == 0 else "", r.label, f"{best.wall:.2f}",
                           "-" if not is_rvirt else
                           "n/a" if qemu is None else f"{best.wall / qemu:.1f}x",
-                          f"{best.stats.get('blocks', 0):,}" if is_rvirt else "-",
-                          f"{best.stats.get('native', 0):,}" if is_rvirt else "-",
+                          count(best.stats.get("blocks", 0)) if is_rvirt else "-",
+                          count(best.stats.get("native", 0)) if is_rvirt else "-",
                           f"{sum(ms) / 1000:.2f}" if is_rvirt else "-"))
     table(lines, left=2)
 

@@ -64,11 +64,16 @@ TIMEOUT = 600.0
 
 @dataclass(frozen=True)
 class Spec:
-    """One row: a guest, its command line after MACHINE_ARGS, and how a run ends."""
+    """One row: a guest, its options after MACHINE_ARGS and -bios, and how a run ends."""
     name: str
     what: str
-    args: tuple[str, ...]
+    elf: Path
+    options: tuple[str, ...] = ()
     marker: int = 0  # 0: the guest exits by itself; else: kill at this many traps
+
+    @property
+    def args(self) -> tuple[str, ...]:
+        return ("-bios", str(self.elf), *self.options)
 
 
 @dataclass
@@ -95,7 +100,7 @@ def kernel_specs() -> list[Spec]:
                                 "U-mode ecalls"),
                        ("paging", "S-mode kernel, Sv32 on, a user program, a page fault")):
         elf = KERNELS / name / "target" / TARGET / "debug" / name
-        out.append(Spec(name, what, ("-bios", str(elf))))
+        out.append(Spec(name, what, elf))
     return out
 
 
@@ -105,8 +110,8 @@ def mistake_specs(marker: int) -> list[Spec]:
                        ("no-trap-handler", "an ecall with mtvec = 0"),
                        ("no-device", "a store to 0x10010000, where no device is")):
         elf = MISTAKES / f"p0-{name}"
-        out.append(Spec(f"p0-{name}", f"{what}; then a fetch fault at 0, forever",
-                        ("-bios", str(elf), "-d", "int"), marker))
+        out.append(Spec(f"p0-{name}", f"{what}; then a fetch fault at 0, forever", elf,
+                        ("-d", "int"), marker))
     return out
 
 
@@ -114,10 +119,10 @@ def workload_specs(b: Builder, iters: int) -> list[Spec]:
     return [
         Spec("syscalls", f"{2 * iters + 1:,} system calls from U-mode under Sv32 "
              "(bench/workloads/syscalls.S)",
-             ("-bios", str(b.build("syscalls", iters)), *ICOUNT)),
+             b.build("syscalls", iters), ICOUNT),
         Spec("stimer", f"{iters:,} supervisor timer interrupts under Sv32, forwarded by "
              "M-mode (bench/workloads/stimer.S)",
-             ("-bios", str(b.build("stimer", iters)), *ICOUNT)),
+             b.build("stimer", iters), ICOUNT),
     ]
 
 
@@ -276,9 +281,8 @@ def main(argv: list[str] | None = None) -> int:
                     raise BenchError(f"no row {args.only!r} (one of {', '.join(names)})")
                 specs = [s for s in specs if s.name == args.only]
             for s in specs:
-                elf = Path(s.args[1])
-                if not elf.is_file():
-                    raise BenchError(f"{s.name}: {elf.relative_to(ROOT)} is not built "
+                if not s.elf.is_file():
+                    raise BenchError(f"{s.name}: {s.elf.relative_to(ROOT)} is not built "
                                      "(make kernels p0-mistakes)")
             rows = [bench_row(s, emulators, runs, Path(tmp) / "stats.jsonl") for s in specs]
     except (BenchError, subprocess.TimeoutExpired) as e:
@@ -290,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     print_rows(specs, rows, runs)
     print()
     for s in specs:
-        extra = "; -icount shift=0,sleep=off" if ICOUNT[0] in s.args else ""
+        extra = "; -icount shift=0,sleep=off" if s.options == ICOUNT else ""
         end = f"to the {s.marker:,}th trap of `-d int`" if s.marker else "to its exit"
         print(f"  {s.name}: {s.what} ({end}{extra})")
     same = "QEMU's" if qemu is not None else "the same"

@@ -67,7 +67,7 @@ m_trap:
     csrr t5, mepc
     addi t5, t5, 4
     csrw mepc, t5
-    bnez a7, 2f                 /* unknown call: ignored */
+    bnez a7, 3f                 /* unknown call: ignored */
     li t5, CLINT_MTIMECMP       /* set_timer(a1:a0): high word first, never early */
     li t4, -1
     sw t4, 4(t5)
@@ -77,7 +77,6 @@ m_trap:
     csrc mip, t5
     li t5, MIE_MTIE
     csrs mie, t5
-2:
 3:  lw t4, 4(t6)
     lw t5, 0(t6)
     csrrw t6, mscratch, t6

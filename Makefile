@@ -36,7 +36,7 @@ help:
 	@echo "make kernels              build examples/hello, trap and paging offline"
 	@echo "make linux                Linux 6.1 rv32 with rvirt's config and init -> build/linux/Image"
 	@echo "make lint                 ruff check"
-	@echo "make bench                rvirt against QEMU: bench/run.py, board.py, diag.py, grading.py, reverse.py"
+	@echo "make bench                rvirt against QEMU: bench/run.py, board.py, linux.py, systems.py, diag.py, grading.py, reverse.py"
 	@echo "make clean                remove build output (distclean: the venv too)"
 
 deps:
@@ -107,10 +107,11 @@ linux: | deps
 demo: venv p0
 	$(PY) scripts/demo.py --elf $(P0_ELF)
 
-bench: venv p0 kernels linux
+bench: venv p0 p0-mistakes kernels linux
 	$(PY) bench/run.py
 	$(PY) bench/board.py
 	$(PY) bench/linux.py
+	$(PY) bench/systems.py
 	$(PY) bench/diag.py
 	$(PY) bench/grading.py
 	$(PY) bench/reverse.py

@@ -260,10 +260,12 @@ def print_blk(rows: list[BlkRow], size: int, runs: int) -> None:
           "sector where it belongs")
 
 
-def table(lines: list[tuple[str, ...]]) -> None:
+def table(lines: list[tuple[str, ...]], left: int = 1) -> None:
+    """Print rows under a header and its rule: the first `left` columns (labels) flush
+    left, the figures flush right."""
     widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
     for n, line in enumerate(lines):
-        print("  " + "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+        print("  " + "  ".join(c.ljust(w) if i < left else c.rjust(w)
                                for i, (c, w) in enumerate(zip(line, widths, strict=True))))
         if n == 0:
             print("  " + "  ".join("-" * w for w in widths))

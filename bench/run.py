@@ -98,6 +98,8 @@ WORKLOAD_LIST = (
     Workload("memcpy", 1_800, "1 KiB word copy (unrolled x4) + rotate-add checksum"),
     Workload("traps", 200_000, "an ecall every 8 instructions, a timer interrupt every "
              "20 ticks", exact_count=False, native_scale=2),
+    Workload("syscalls", 40_000, "a U-mode program under Sv32 making 2 system calls an "
+             "iteration to an S-mode kernel (ecall, table dispatch, sret)", native_scale=2),
 )
 TIERS = ("interp", "tcg", "native")
 NATIVE_SCALE = 50

@@ -40,6 +40,7 @@ import ast
 import atexit
 import ctypes
 import queue
+import sys
 import textwrap
 import threading
 import time
@@ -63,11 +64,11 @@ HOT = 2048
 HOTTER = 4096  # entries and iterations of a first-tier native block before its optimised
 # recompile
 JT_BITS = 14  # jump cache entries (2**JT_BITS), indexed by pc >> 1
-# Code generation levels.  Both run a few function passes (SROA, instcombine, CFG
-# simplification, GVN, dead stores): on these straight-line blocks the whole O2 pipeline
-# took twice as long (16 ms a block) for no faster code.  The first compile uses the fast
-# instruction selector (about 4 ms a block); a block that stays hot is compiled again
-# with the optimising one and the full register allocator (about 8 ms).
+# Code generation levels.  The first runs SROA alone and the fast instruction selector;
+# a block that stays hot is compiled again with a few more function passes (instcombine,
+# CFG simplification, GVN, dead stores: on these straight-line blocks the whole O2
+# pipeline took twice as long for no faster code), the optimising selector and the full
+# register allocator.
 OPT_FIRST = 0
 OPT_HOT = 2
 HOT_EXIT = 0x7F  # return code of a block that got hot (no instruction has these bits)
@@ -1016,6 +1017,11 @@ class Compiler:
     def submit(self, job: Callable[[], None]) -> None:
         with self._lock:
             if self.thread is None:
+                # Each of llvmlite's calls gives the GIL up and takes it back; the
+                # guest's thread holds it for up to the switch interval (5 ms by
+                # default) each time, so a compile of a few dozen calls would wait
+                # longer than it works.
+                sys.setswitchinterval(SWITCH_INTERVAL)
                 self.thread = threading.Thread(target=self._run, name="rvirt-compiler",
                                                daemon=True)
                 self.thread.start()
@@ -1046,6 +1052,7 @@ class Compiler:
             thread.join(5.0)
 
 
+SWITCH_INTERVAL = 0.0005  # seconds (Python's default: 0.005)
 COMPILER = Compiler()
 
 
@@ -1182,11 +1189,15 @@ class NativeCodegen:
             speed_level=opt))
         fpm = llvm.create_new_function_pass_manager()
         fpm.add_sroa_pass()  # registers from allocas into SSA values
-        fpm.add_instruction_combine_pass()
-        fpm.add_simplify_cfg_pass()
-        fpm.add_new_gvn_pass()
-        fpm.add_dead_store_elimination_pass()
-        fpm.add_instruction_combine_pass()
+        if opt >= OPT_HOT:
+            # The first tier stops here: on Linux's blocks these passes took 5 ms of its
+            # 10 ms median compile (SROA alone 0.6 ms), and its code runs only HOTTER
+            # times before the optimised compile replaces it.
+            fpm.add_instruction_combine_pass()
+            fpm.add_simplify_cfg_pass()
+            fpm.add_new_gvn_pass()
+            fpm.add_dead_store_elimination_pass()
+            fpm.add_instruction_combine_pass()
         for f in mod.functions:
             if not f.is_declaration:
                 fpm.run(f, pb)

@@ -484,7 +484,11 @@ class Firmware:
         if targets is None:
             return ERR_INVALID_PARAM, 0
         if fid == 0:
-            # fence.i: rvirt's instruction caches follow stores to code by themselves
+            # fence.i on each target hart: its translations of code that another hart
+            # rewrote go (a hart's own stores and DMA drop them at once)
+            for t in targets:
+                if t in self.harts:
+                    self.harts[t].fence_i()
             return SUCCESS, 0
         # sfence.vma (with or without ASID): this hart at once, the others by IPI
         if hartid in targets and self.states[hartid].hsm == STARTED:

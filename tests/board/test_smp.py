@@ -172,3 +172,76 @@ def test_the_seed_varies_the_interleaving_the_same_way_every_run() -> None:
     assert len({plain, seeded[0], seeded[2]}) == 3
     bad = run_rvirt(*ARGS, "-smp-seed", "nope", "-bios", str(elf))
     assert bad.returncode == 1 and bad.stderr == b"rvirt: -smp-seed nope: expected a number >= 0\n"
+
+
+# Hart 1 makes func hot (translated on its tier), then waits; hart 0, in a loop hot enough
+# to be translated, rewrites func's `addi a1, a1, 1` into `addi a1, a1, 2` on one
+# iteration in its middle (a translated store: hart 0 never translated func, so its own
+# word map does not see code there).  Hart 1 runs fence.i, calls func once more and prints a1.
+CROSS_HART_PATCH = """
+    .option norvc
+    .section .text.init, "ax"
+    .globl _start
+_start:
+    csrr a0, mhartid
+    la s2, patch
+    la s3, flag
+    la s6, dummy
+    bnez a0, hart1
+1:  lw t0, 0(s3)               # hart 0: until func is hot on hart 1
+    beqz t0, 1b
+    li s0, 2000
+    li s4, 0x00258593          # addi a1, a1, 2
+2:  mv t2, s6
+    li t0, 1000
+    bne s0, t0, 3f
+    mv t2, s2                  # one iteration in the middle stores into func
+3:  sw s4, 0(t2)
+    addi s0, s0, -1
+    bnez s0, 2b
+    li t0, 2
+    sw t0, 0(s3)
+4:  wfi
+    j 4b
+hart1:
+    li s1, 1000
+5:  jal ra, func
+    addi s1, s1, -1
+    bnez s1, 5b
+    li t0, 1
+    sw t0, 0(s3)
+    li t1, 2
+6:  lw t0, 0(s3)
+    bne t0, t1, 6b
+    fence.i
+    li a1, 0
+    jal ra, func
+    addi t3, a1, 0x30
+    li t4, 0x10000000
+    sb t3, 0(t4)
+    li t3, 10
+    sb t3, 0(t4)
+    li t0, 0x100000
+    li t1, 0x5555
+    sw t1, 0(t0)
+7:  j 7b
+func:
+patch:
+    addi a1, a1, 1
+    ret
+    .data
+flag: .word 0
+dummy: .word 0
+"""
+
+
+@pytest.mark.parametrize("accel", ["native", "tcg", "interp"])
+def test_fence_i_sees_code_another_harts_translated_store_rewrote(accel: str) -> None:
+    """Zifencei: after its fence.i a hart fetches what another hart stored, even when
+    the store came from translated code that knew nothing of this hart's blocks."""
+    elf = assemble(CROSS_HART_PATCH, "smp-cross-hart-patch")
+    q = run_qemu(*ARGS, "-smp", "2", "-bios", str(elf))
+    assert q.returncode == 0 and q.stdout == b"2\n", q
+    r = run_rvirt(*ARGS, "-smp", "2", "-accel", accel, "-bios", str(elf))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == b"2\n"

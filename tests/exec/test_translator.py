@@ -32,6 +32,50 @@ def test_code_rewritten_in_a_hot_loop(sync: str, threshold: int) -> None:
     assert tr.translated > 0 and tr.dropped > 0
 
 
+# A hot loop that runs fence.i on every iteration without changing any code, and then
+# once more after rewriting func's instruction by a store the translators see (as above).
+FENCE_EVERY_ITERATION = """
+    .option norvc
+    .section .text.init, "ax"
+    .globl _start
+_start:
+    li a0, 0
+    li s0, 100
+    la s2, patch
+    li s3, {new:#x}
+loop:
+    fence.i
+    jal ra, func
+    addi s0, s0, -1
+    bnez s0, loop
+    sw s3, 0(s2)
+    fence.i
+    jal ra, func
+    j finish
+func:
+patch:
+    addi a0, a0, 1
+    ret
+""" + P.FINISH
+
+
+@pytest.mark.parametrize("accel", ["tcg", "native"])
+def test_fence_i_keeps_the_blocks_of_code_that_did_not_change(accel: str) -> None:
+    """fence.i drops only blocks whose code memory no longer holds (Zifencei asks no
+    more): a loop fencing on every iteration keeps its blocks, and the result is the
+    interpreter's, the rewritten instruction included."""
+    elf = P.build("fence_every_iteration", FENCE_EVERY_ITERATION.format(new=P.ADDI_A0_2))
+    ref, _ = run(elf, "interp", BUDGET)
+    got, m = run(elf, accel, BUDGET, threshold=1)
+    assert not diff(ref, got), diff(ref, got)
+    assert got.x[10] == 100 + 2
+    tr = m.translator  # type: ignore[attr-defined]
+    # Each block is made once (a flush on every fence.i made them 100 times over); the
+    # store dropped func's block, which was not made again (one more call).
+    assert 0 < tr.translated < 10, tr.translated
+    assert tr.dropped == 1
+
+
 def test_store_into_the_running_block() -> None:
     """The store patches the next instruction of its own (translated) block: the block
     ends after the store and the patched instruction runs, on every iteration."""

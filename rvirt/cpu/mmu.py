@@ -79,6 +79,11 @@ class Mmu:
         # every entry holding the leaf PTE of that address).
         self.mega: dict[int, set[int]] = {}
         self.level = 0  # the level of the leaf the last walk found (1: a megapage)
+        # Whether the last translate() walked for a load and found a PTE that allows a
+        # store as well, with D already set: QEMU 7.2's get_physical_address then gives
+        # the TLB entry write permission too, so the stores that follow a load of the
+        # same page (a fixmap page Linux maps, fences and fills) need no walk.
+        self.store_too = False
         # What the entries were made under (privileges, satp, SUM/MXR, PMP, triggers;
         # Hart.update_mode): a trap into M-mode, which translates nothing, keeps them for
         # the return to the same context.
@@ -149,11 +154,14 @@ class Mmu:
     def translate(self, va: int, acc: int) -> int:
         """Physical address of `va` for an access of type `acc`, or a Trap."""
         pa_page = self.tlb[acc].get(va >> 12)
+        self.store_too = False
         if pa_page is None:
             pa_page = self.walk(va, acc, self.fetch_priv if acc == FETCH else self.priv)
             self.tlb[acc][va >> 12] = pa_page
             if self.level:
                 self.mega.setdefault(va >> 22, set()).add(va >> 12)
+            if self.store_too:
+                self.tlb[STORE][va >> 12] = pa_page
         return pa_page | (va & 0xFFF)
 
     def walk(self, va: int, acc: int, priv: int, debug: bool = False) -> int:
@@ -201,7 +209,9 @@ class Mmu:
         if level and pte >> 10 & 0x3FF:  # misaligned superpage
             ok = False
         if acc == LOAD:
+            self.store_too = ok and pte & (PTE_W | PTE_D) == PTE_W | PTE_D
             ok = ok and bool(pte & PTE_R or (self.mxr and pte & PTE_X))
+            self.store_too = self.store_too and ok and not debug
         elif acc == STORE:
             ok = ok and bool(pte & PTE_W)
         else:
@@ -244,6 +254,8 @@ def make_accessors(h: Hart, mmu: Mmu) -> dict[str, Callable[..., int | None]]:
         if pmp.applies(mmu.priv) and not pmp.check(pa, n, PMP_PERM[acc], mmu.priv):
             raise Trap(ACCESS_FAULT[acc], va)
         mmu.remember(va, pa, acc, mmu.priv)
+        if mmu.store_too and mmu.data_on:  # the load's walk allowed stores as well
+            mmu.remember(va, pa, STORE, mmu.priv)
         return pa
 
     def crossing(va: int, n: int, acc: int) -> None:

@@ -113,6 +113,34 @@ def test_translation_ad_bits_and_faults(machine: Board) -> None:
     assert (e.value.cause, e.value.tval) == (STORE_PAGE, RAM + 8)
 
 
+def test_a_loads_walk_of_a_dirty_writable_page_serves_stores_too(machine: Board) -> None:
+    """As QEMU 7.2's TLB: a load's entry allows stores when the PTE is writable and D is
+    set; while D is clear the first store still walks and sets it."""
+    h = machine.hart
+    mmu = h.mmu
+    enter(h, PRV_U)
+    h.lw(VA)  # A set, D clear: the load's walk serves loads only
+    assert VA >> 12 in mmu.fast[0] and VA >> 12 not in mmu.fast[1]
+    h.sw(VA, 1)  # walks: D set
+    assert VA >> 12 in mmu.fast[1]
+    mmu.flush()  # (sfence.vma: U-mode may not)
+    assert not mmu.fast[1]
+    h.lw(VA)  # D set now: the load's walk fills the store path too
+    assert mmu.fast[1].get(VA >> 12) == mmu.fast[0][VA >> 12]
+    pte = int.from_bytes(machine.ram[L0 - RAM:L0 - RAM + 4], "little")
+    h.sw(VA + 8, 5)
+    assert int.from_bytes(machine.ram[L0 - RAM:L0 - RAM + 4], "little") == pte
+    assert h.lw(VA + 8) == 5
+    # a read-only dirty page gives its loads nothing more
+    machine.ram[L0 - RAM:L0 - RAM + 4] = ((PAGE >> 12) << 10 | 0xD3).to_bytes(4, "little")
+    mmu.flush()  # (sfence.vma: U-mode may not)
+    h.lw(VA)
+    assert VA >> 12 not in mmu.fast[1]
+    with pytest.raises(Trap) as e:
+        h.sw(VA, 1)
+    assert e.value.cause == STORE_PAGE
+
+
 def test_sfence_vma_drops_stale_translations(machine: Board) -> None:
     h = machine.hart
     enter(h, PRV_S)

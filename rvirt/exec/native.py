@@ -61,6 +61,7 @@ from rvirt.isa.xlen import MASK
 # costs about 20 ms, which a block pays back only over thousands of runs; loops, whose
 # one entry runs many iterations, go at HOT >> 5.
 HOT = 2048
+LOOP_HOT = 2  # entries of a Python loop block before it is compiled
 HOTTER = 4096  # entries and iterations of a first-tier native block before its optimised
 # recompile
 JT_BITS = 14  # jump cache entries (2**JT_BITS), indexed by pc >> 1
@@ -1125,9 +1126,11 @@ class NativeCodegen:
         slot = len(self.heat)
         hot = getattr(tr, "hot", HOT)
         if is_loop(insns):
-            # A loop: one entry runs up to a whole batch in Python, so it is hot sooner,
-            # and it is compiled optimised at once (it will stay hot).
-            hot = max(1, hot >> 5)
+            # A loop: one entry runs up to a whole batch (NATIVE_SLICE instructions) in
+            # Python, so it is hot at its second entry, and it is compiled optimised at
+            # once (it will stay hot).  (At HOT >> 5 entries, a loop entered once a
+            # batch ran 64 batches in Python first: intmix's loop ran at 30 MIPS.)
+            hot = min(hot, LOOP_HOT)
             self.loops.add(slot)
         self.heat.append(hot)
         if not self.warming:

@@ -12,10 +12,14 @@ import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rvirt import __version__
 from rvirt.board.memmap import parse_size
 from rvirt.errors import RvirtError
+
+if TYPE_CHECKING:
+    from rvirt.debug.machine_target import MachineTarget
 
 USAGE = """\
 usage: rvirt [options]   (a RISC-V virt machine; QEMU-compatible options)
@@ -917,19 +921,24 @@ def _console_monitor(machine, server, stopped: list[bool]  # noqa: ANN001
     """The monitor behind C-a c: rvirt's monitor commands (rvirt.debug.monitor, the ones
     gdb's `monitor` runs), `quit`, and `cont` (which starts a CPU held by -S)."""
     from rvirt.console import ConsoleQuit
-    from rvirt.debug.machine_target import MachineTarget
-    from rvirt.debug.monitor import COMMANDS, help_text, run_monitor_command
-    target = server.target if server is not None else MachineTarget(machine)
-    width = max(len(k) for k in COMMANDS) + 2
+    targets: list[MachineTarget] = []  # the debug facade, made at the first command that needs it
 
     def monitor(command: str) -> str:
+        # The debug modules are imported at the first command, not at start-up: most
+        # runs never open the monitor.
+        from rvirt.debug.machine_target import MachineTarget
+        from rvirt.debug.monitor import COMMANDS, help_text, run_monitor_command
         cmd = " ".join(command.split())
         if cmd in ("quit", "q"):
             raise ConsoleQuit
         if cmd in ("cont", "c"):
             stopped[0] = False
             return ""
+        if not targets:
+            targets.append(server.target if server is not None else MachineTarget(machine))
+        target = targets[0]
         if cmd in ("help", "?", "h"):
+            width = max(len(k) for k in COMMANDS) + 2
             return (help_text(target) + f"{'cont':<{width}}start the CPU held by -S\n"
                     f"{'quit':<{width}}quit the emulator\n")
         return run_monitor_command(target, cmd)

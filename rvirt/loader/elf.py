@@ -6,9 +6,10 @@ an `RvirtError` with one clear line.
 
 from __future__ import annotations
 
+import os
+import stat
 import struct
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from rvirt.errors import RvirtError
 
@@ -69,12 +70,17 @@ class Image:
 
 
 def read_image(path: str, what: str = "file") -> bytes:
-    p = Path(path)
-    if p.exists() and not p.is_dir() and not p.is_file():
+    # os and stat rather than pathlib, which start-up would import for these two calls
+    try:
+        mode: int | None = os.stat(path).st_mode
+    except OSError:
+        mode = None  # reading it says what is wrong
+    if mode is not None and not stat.S_ISDIR(mode) and not stat.S_ISREG(mode):
         # a device or a pipe (/dev/zero would be read forever)
         raise RvirtError(f"{what} '{path}': not a regular file")
     try:
-        data = p.read_bytes()
+        with open(path, "rb") as f:
+            data = f.read()
     except FileNotFoundError:
         raise RvirtError(f"{what} '{path}': no such file") from None
     except IsADirectoryError:

@@ -12,7 +12,7 @@ import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from rvirt import __version__
 from rvirt.board.memmap import parse_size
@@ -981,3 +981,20 @@ def main(argv: list[str] | None = None) -> int:
         return e.status
     except BrokenPipeError:
         return 1
+
+
+def command() -> NoReturn:
+    """The `rvirt` command (and `python -m rvirt`): main(), then the process ends at once.
+
+    Python's own exit (collecting the machine's object graph, tearing down every module)
+    took longer than a guest that exits at once runs.  Nothing is left to flush by then:
+    run() closed the machine, its logs and files in its `finally`, the UART's file is
+    flushed on every write and semihosting's files are unbuffered descriptors; a
+    compile thread still at work is dropped, as its block would never run."""
+    status = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe or stream: nothing more to say
+            pass
+    os._exit(status)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import stat
 import struct
-from dataclasses import dataclass, field
 
 from rvirt.errors import RvirtError
 
@@ -18,35 +17,57 @@ SHF_ALLOC = 0x2
 ELF_MAGIC = b"\x7fELF"
 
 
-@dataclass
+# Plain classes rather than dataclasses: every start-up loads an ELF, and generating
+# dataclass methods cost it more than reading the file.
 class Segment:
-    addr: int  # physical (p_paddr): where the loader puts it
-    data: bytes  # the file part (p_filesz bytes); the rest of memsz is zero
-    memsz: int
-    index: int = 0  # program header number, as `readelf -l` counts
-    vaddr: int = 0  # p_vaddr, which the section headers' addresses use
-    offset: int = 0  # p_offset in the file
+    __slots__ = ("addr", "data", "memsz", "index", "vaddr", "offset")
+
+    def __init__(self, addr: int, data: bytes, memsz: int, index: int = 0, vaddr: int = 0,
+                 offset: int = 0) -> None:
+        self.addr = addr  # physical (p_paddr): where the loader puts it
+        self.data = data  # the file part (p_filesz bytes); the rest of memsz is zero
+        self.memsz = memsz
+        self.index = index  # program header number, as `readelf -l` counts
+        self.vaddr = vaddr  # p_vaddr, which the section headers' addresses use
+        self.offset = offset  # p_offset in the file
+
+    def __repr__(self) -> str:
+        return (f"Segment(addr={self.addr:#x}, {len(self.data)} bytes, memsz={self.memsz:#x}, "
+                f"index={self.index})")
 
 
-@dataclass
 class Section:
     """An allocated section (SHF_ALLOC), to say what a segment holds."""
 
-    name: str
-    addr: int  # virtual address
-    size: int
+    __slots__ = ("name", "addr", "size")
+
+    def __init__(self, name: str, addr: int, size: int) -> None:
+        self.name = name
+        self.addr = addr  # virtual address
+        self.size = size
+
+    def __repr__(self) -> str:
+        return f"Section({self.name!r}, {self.addr:#x}, {self.size:#x})"
 
 
-@dataclass
 class Image:
-    path: str
-    segments: list[Segment]
-    raw: bool = False
-    entry: int = 0
-    symbols: dict[str, int] = field(default_factory=dict)
-    symbol_sizes: dict[str, int] = field(default_factory=dict)
-    sections: list[Section] = field(default_factory=list)
-    header_end: int = 0  # file bytes taken by the ELF header and the program headers
+    """A loaded file: its segments, entry, symbols and sections (raw: one segment)."""
+
+    def __init__(self, path: str, segments: list[Segment], raw: bool = False, entry: int = 0,
+                 symbols: dict[str, int] | None = None,
+                 symbol_sizes: dict[str, int] | None = None,
+                 sections: list[Section] | None = None, header_end: int = 0) -> None:
+        self.path = path
+        self.segments = segments
+        self.raw = raw
+        self.entry = entry
+        self.symbols = {} if symbols is None else symbols
+        self.symbol_sizes = {} if symbol_sizes is None else symbol_sizes
+        self.sections = [] if sections is None else sections
+        self.header_end = header_end  # file bytes taken by the ELF header and program headers
+
+    def __repr__(self) -> str:
+        return f"Image({self.path!r}, {len(self.segments)} segments, entry={self.entry:#x})"
 
     def content_in(self, seg: Segment, lo: int, hi: int) -> list[str]:
         """Names of what segment `seg` holds at physical [lo, hi): its sections there,

@@ -1,6 +1,6 @@
 """What start-up imports: a kernel that exits at once must not load what only some
-options use (llvmlite, pyelftools, prompt_toolkit, the debugger, the built-in firmware,
-...).  Each costs every run milliseconds; tests/bench times them, this only says which
+options or events use (llvmlite, pyelftools, prompt_toolkit, the debugger, the built-in
+firmware, ...).  Each costs every run milliseconds; tests/bench times them, this only says which
 modules were loaded (`python -X importtime` lists every import on stderr)."""
 
 from __future__ import annotations
@@ -21,12 +21,10 @@ NOT_AT_START_UP = (
     "elftools",  # DWARF and line info only (rvirt.debug.dwarf); the loader reads ELF itself
     "prompt_toolkit",  # the built-in debugger's prompt
     "rvirt.api",
-    "rvirt.debug.dwarf",
-    "rvirt.debug.frontend",
-    "rvirt.debug.gdbstub",
-    "rvirt.debug.monitor",  # the console monitor's commands: at its first command
-    "rvirt.debug.machine_target",
+    "rvirt.debug",  # gdb stub, debugger, DWARF; the console monitor's at its first command
+    "rvirt.diag.log",  # -d, and the hints once one is given
     "rvirt.diag.profile",
+    "rvirt.isa.disasm",
     "rvirt.firmware",  # the built-in SBI firmware: only without -bios FILE
     "rvirt.devices.virtio_blk",
     "rvirt.devices.virtio_rng",

@@ -445,6 +445,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="in-process rvirt runs per workload and tier (median reported)")
     ap.add_argument("--startup-runs", type=int, default=7,
                     help="runs of the start-up probe per emulator (median reported)")
+    ap.add_argument("--startup-only", action="store_true",
+                    help="only the start-up figures (with --startup-runs 20: issue 19's check)")
     ap.add_argument("--qemu-seconds", type=float, default=2.0,
                     help="target length of each timed QEMU run")
     ap.add_argument("--no-qemu", action="store_true", help="rvirt only")
@@ -485,6 +487,10 @@ def main(argv: list[str] | None = None) -> int:
             if qemu is not None:
                 qemu_start = median_wall([qemu, *MACHINE_ARGS, "-bios", str(probe)], "qemu",
                                          runs)
+            if args.startup_only:
+                print_startup(runs, rvirt_start, python_s, import_s, build_s, qemu_start,
+                              starts)
+                return 0
             print("workloads ...", flush=True)
             repeat = 1 if args.quick else max(1, args.runs)
             rows = [bench_workload(w, b, qemu, qemu_seconds, qemu_start, scale, repeat)
@@ -502,18 +508,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: {e}", file=sys.stderr)
         return 1
 
-    print()
-    print(versus())
-    print()
-    print("Start-up to the first guest instruction (whole-process wall time of a guest whose "
-          "first instructions")
-    print(f"write the finisher; median of {runs}):")
-    print(f"  rvirt  {rvirt_start * 1000:7.0f} ms   (python alone {python_s * 1000:.0f} ms, "
-          f"+ imports {(import_s - python_s) * 1000:.0f} ms, Board() {build_s * 1000:.0f} ms "
-          f"in process)")
-    print("  QEMU   not run" if qemu_start is None else f"  QEMU   {qemu_start * 1000:7.0f} ms")
-    print(f"  rvirt -accel tcg {starts['tcg'] * 1000:.0f} ms, -accel native "
-          f"{starts['native'] * 1000:.0f} ms (llvmlite is imported only once a block is hot)")
+    print_startup(runs, rvirt_start, python_s, import_s, build_s, qemu_start, starts)
     print()
     print_table(rows)
     print()
@@ -555,6 +550,25 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {r.workload.name}: rvirt and QEMU -icount {verdict} on {what} at "
                   f"ITERS={max(1, int(r.workload.rvirt_iters * scale))}")
     return 1 if bad else 0
+
+
+def print_startup(runs: int, rvirt_start: float, python_s: float, import_s: float,
+                  build_s: float, qemu_start: float | None, starts: dict[str, float]) -> None:
+    print()
+    print(versus())
+    print()
+    print("Start-up to the first guest instruction (whole-process wall time of a guest whose "
+          "first instructions")
+    print(f"write the finisher; median of {runs}):")
+    print(f"  rvirt  {rvirt_start * 1000:7.0f} ms   (python alone {python_s * 1000:.0f} ms, "
+          f"+ imports {(import_s - python_s) * 1000:.0f} ms, Board() {build_s * 1000:.0f} ms "
+          f"in process)")
+    if qemu_start is None:
+        print("  QEMU   not run")
+    else:
+        print(f"  QEMU   {qemu_start * 1000:7.0f} ms   (rvirt/QEMU {rvirt_start / qemu_start:.2f})")
+    print(f"  rvirt -accel tcg {starts['tcg'] * 1000:.0f} ms, -accel native "
+          f"{starts['native'] * 1000:.0f} ms (llvmlite is imported only once a block is made)")
 
 
 if __name__ == "__main__":

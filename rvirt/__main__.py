@@ -1,5 +1,5 @@
 """`python -m rvirt` is the `rvirt` command."""
 
-from rvirt.cli import main
+from rvirt.cli import command
 
-raise SystemExit(main())
+command()

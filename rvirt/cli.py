@@ -11,11 +11,14 @@ import re
 import signal
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NoReturn
 
 from rvirt import __version__
 from rvirt.board.memmap import parse_size
 from rvirt.errors import RvirtError
+
+if TYPE_CHECKING:
+    from rvirt.debug.machine_target import MachineTarget
 
 USAGE = """\
 usage: rvirt [options]   (a RISC-V virt machine; QEMU-compatible options)
@@ -121,8 +124,10 @@ Other:
 """
 
 
-@dataclass
 class Options:
+    """What the command line asked for.  A plain class, not a dataclass: generating
+    the methods of a dataclass this size cost every start-up milliseconds."""
+
     machine: str = "virt"
     cpu: str = "rv32"
     ram_size: int = 128 << 20
@@ -146,17 +151,17 @@ class Options:
     debugger: bool = False  # -debugger: the built-in debugger instead of the gdb stub
     serial_file: str | None = None  # -serial file:PATH
     dumpdtb: str | None = None  # -machine dumpdtb=FILE: write the device tree and exit
-    drives: dict[str, dict[str, str]] = field(default_factory=dict)  # -drive if=none, by id
-    virtio_drives: list[dict[str, str]] = field(default_factory=list)  # -drive if=virtio
-    devices: list[tuple[str, dict[str, str]]] = field(default_factory=list)  # -device
+    drives: dict[str, dict[str, str]]  # -drive if=none, by id
+    virtio_drives: list[dict[str, str]]  # -drive if=virtio
+    devices: list[tuple[str, dict[str, str]]]  # -device
     virtio_legacy: bool = True  # -global virtio-mmio.force-legacy
     append: str | None = None  # -append
     initrd: str | None = None  # -initrd
     dtb: str | None = None  # -dtb
-    data_dirs: list[str] = field(default_factory=list)  # -L
-    extra: list[str] = field(default_factory=list)
+    data_dirs: list[str]  # -L
+    extra: list[str]
     # Console and monitor (-chardev, -serial, -mon, -monitor): see console_setup
-    chardevs: dict[str, Chardev] = field(default_factory=dict)
+    chardevs: dict[str, Chardev]
     serial: str | None = None  # -serial mon:stdio | stdio | chardev:ID (file: above)
     mon: str | None = None  # -mon chardev=ID: the chardev's id
     monitor: str | None = None  # -monitor none | stdio
@@ -164,7 +169,21 @@ class Options:
     semihosting: bool = False
     semihosting_userspace: bool = False
     semihosting_chardev: str | None = None
-    semihosting_args: list[str] = field(default_factory=list)
+    semihosting_args: list[str]
+
+    def __init__(self, **values: object) -> None:
+        # the containers are per instance; the rest are the class defaults above
+        self.drives = {}
+        self.virtio_drives = []
+        self.devices = []
+        self.data_dirs = []
+        self.extra = []
+        self.chardevs = {}
+        self.semihosting_args = []
+        for name, value in values.items():
+            if not hasattr(self, name):
+                raise TypeError(f"Options has no field {name!r}")
+            setattr(self, name, value)
 
 
 _TRUE = ("on", "yes", "true", "y")  # QEMU's qapi_bool_parse
@@ -443,13 +462,13 @@ def parse_accel(o: Options, v: str) -> None:
 
 
 # --- console, monitor, network and semihosting options (QEMU 7.2's qemu-options.hx) ---
-@dataclass
 class Chardev:
     """-chardev stdio,id=ID[,mux=on|off][,signal=on|off] (the only backend rvirt has)."""
 
-    id: str
-    mux: bool = False
-    signal: bool = True  # QEMU's stdio default: Ctrl-C stops the emulator
+    def __init__(self, id: str, mux: bool = False, signal: bool = True) -> None:
+        self.id = id
+        self.mux = mux
+        self.signal = signal  # QEMU's stdio default: Ctrl-C stops the emulator
 
 
 def _keyvals(flag: str, spec: str, implied: str, allowed: tuple[str, ...]
@@ -553,11 +572,13 @@ def parse_semihosting_config(o: Options, spec: str) -> None:
             raise RvirtError(f"{flag} {spec}: unsupported semihosting-config {spec}")
 
 
-@dataclass
 class ConsoleSetup:
-    mux: bool  # C-a escapes interpreted
-    signal: bool  # Ctrl-C stops the emulator
-    monitor: bool  # C-a c reaches the monitor
+    """How the terminal is shared (console_setup)."""
+
+    def __init__(self, mux: bool, signal: bool, monitor: bool) -> None:
+        self.mux = mux  # C-a escapes interpreted
+        self.signal = signal  # Ctrl-C stops the emulator
+        self.monitor = monitor  # C-a c reaches the monitor
 
 
 def console_setup(o: Options) -> ConsoleSetup:
@@ -917,19 +938,24 @@ def _console_monitor(machine, server, stopped: list[bool]  # noqa: ANN001
     """The monitor behind C-a c: rvirt's monitor commands (rvirt.debug.monitor, the ones
     gdb's `monitor` runs), `quit`, and `cont` (which starts a CPU held by -S)."""
     from rvirt.console import ConsoleQuit
-    from rvirt.debug.machine_target import MachineTarget
-    from rvirt.debug.monitor import COMMANDS, help_text, run_monitor_command
-    target = server.target if server is not None else MachineTarget(machine)
-    width = max(len(k) for k in COMMANDS) + 2
+    targets: list[MachineTarget] = []  # the debug facade, made at the first command that needs it
 
     def monitor(command: str) -> str:
+        # The debug modules are imported at the first command, not at start-up: most
+        # runs never open the monitor.
+        from rvirt.debug.machine_target import MachineTarget
+        from rvirt.debug.monitor import COMMANDS, help_text, run_monitor_command
         cmd = " ".join(command.split())
         if cmd in ("quit", "q"):
             raise ConsoleQuit
         if cmd in ("cont", "c"):
             stopped[0] = False
             return ""
+        if not targets:
+            targets.append(server.target if server is not None else MachineTarget(machine))
+        target = targets[0]
         if cmd in ("help", "?", "h"):
+            width = max(len(k) for k in COMMANDS) + 2
             return (help_text(target) + f"{'cont':<{width}}start the CPU held by -S\n"
                     f"{'quit':<{width}}quit the emulator\n")
         return run_monitor_command(target, cmd)
@@ -972,3 +998,20 @@ def main(argv: list[str] | None = None) -> int:
         return e.status
     except BrokenPipeError:
         return 1
+
+
+def command() -> NoReturn:
+    """The `rvirt` command (and `python -m rvirt`): main(), then the process ends at once.
+
+    Python's own exit (collecting the machine's object graph, tearing down every module)
+    took longer than a guest that exits at once runs.  Nothing is left to flush by then:
+    run() closed the machine, its logs and files in its `finally`, the UART's file is
+    flushed on every write and semihosting's files are unbuffered descriptors; a
+    compile thread still at work is dropped, as its block would never run."""
+    status = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe or stream: nothing more to say
+            pass
+    os._exit(status)

@@ -12,11 +12,11 @@ from rvirt.board import memmap as MM
 from rvirt.devices.bootrom import reset_vector
 from rvirt.devices.htif import Htif
 from rvirt.errors import RvirtError
-from rvirt.firmware import REGION_SIZE, Firmware
 from rvirt.loader.elf import Image, load, read_image
 
 if TYPE_CHECKING:
     from rvirt.board.virt import Board
+    from rvirt.firmware import Firmware
 
 # What the generated device tree says the harts implement (riscv,isa).
 ISA_STRING = "rv32imac_zicsr_zifencei"
@@ -40,6 +40,8 @@ def load_images(m: Board) -> None:
         bios = find_file(bios, cfg.data_dirs)
     fw_end = MM.DRAM_BASE
     if bios is None:
+        # imported here: a run with its own -bios never pays for the built-in firmware
+        from rvirt.firmware import REGION_SIZE, Firmware
         fw = Firmware(m.bus, MM.DRAM_BASE, cfg.ram_size, clint_base=MM.CLINT.base,
                       uart_base=MM.UART0.base, test_base=MM.TEST.base)
         for h in m.harts:
@@ -91,6 +93,7 @@ def load_images(m: Board) -> None:
 
 def _check_clear_of_firmware(img: Image) -> None:
     """QEMU refuses a kernel over its firmware ("rom: requested regions overlap")."""
+    from rvirt.firmware import REGION_SIZE
     end = MM.DRAM_BASE + REGION_SIZE
     for seg in img.segments:
         if seg.addr < end and MM.DRAM_BASE < seg.addr + seg.memsz:

@@ -9,18 +9,36 @@ UART decodes 8 bytes of its 0x100 window, so 0x10000008 faults as on QEMU).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from rvirt.errors import RvirtError
 
 
-@dataclass(frozen=True)
 class Region:
-    name: str
-    base: int
-    size: int
-    decode: int  # bytes actually mapped on the bus, from `base`
-    irq: int | None = None  # PLIC source number, if the device interrupts
+    """A window of the memory map.  A value (equal and hashed by its fields) written out
+    by hand: a dataclass's generated methods cost every start-up more than it uses."""
+
+    __slots__ = ("name", "base", "size", "decode", "irq")
+
+    def __init__(self, name: str, base: int, size: int, decode: int,
+                 irq: int | None = None) -> None:
+        self.name = name
+        self.base = base
+        self.size = size
+        self.decode = decode  # bytes actually mapped on the bus, from `base`
+        self.irq = irq  # PLIC source number, if the device interrupts
+
+    def _key(self) -> tuple[str, int, int, int, int | None]:
+        return (self.name, self.base, self.size, self.decode, self.irq)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Region) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (f"Region({self.name!r}, {self.base:#x}, {self.size:#x}, {self.decode:#x}, "
+                f"irq={self.irq})")
 
 
 MROM = Region("mrom", 0x0000_1000, 0xF000, 0xF000)

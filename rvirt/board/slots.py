@@ -14,7 +14,6 @@ and an SSWI joins them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rvirt.board import memmap as MM
@@ -35,13 +34,17 @@ if TYPE_CHECKING:
     from rvirt.board.virt import Board
     from rvirt.cpu.hart import Hart
 
-@dataclass(frozen=True)
 class Phandles:
     """Phandles as QEMU 7.2 hands them out (create_fdt_socket_cpus goes from the last
     hart down to hart 0, each cpu then its interrupt controller; then the PLIC and the
-    test device): with one hart cpu 1, its controller 2, PLIC 3, test 4."""
+    test device): with one hart cpu 1, its controller 2, PLIC 3, test 4.  (Plain classes
+    here, not dataclasses: every start-up builds the slot table and paid for their
+    generated methods.)"""
 
-    harts: int
+    __slots__ = ("harts",)
+
+    def __init__(self, harts: int) -> None:
+        self.harts = harts
 
     def cpu(self, hart: int) -> int:
         return 2 * (self.harts - 1 - hart) + 1
@@ -63,13 +66,21 @@ class Phandles:
         return 2 * self.harts + 2
 
 
-@dataclass(frozen=True)
 class Slot:
-    attr: str  # the board's attribute for the device; "virtio" slots make a list
-    region: MM.Region  # the window (and PLIC source, if the device interrupts)
-    make: Callable[[Board], Device]  # the device, wired to the board's clocks and lines
-    # its node under /soc, or its nodes in the order QEMU creates them
-    node: Callable[[MM.Region, Phandles], Node | tuple[Node, ...]]
+    """One row of the board: a device's attribute, window, maker and device-tree node."""
+
+    __slots__ = ("attr", "region", "make", "node")
+
+    def __init__(self, attr: str, region: MM.Region, make: Callable[[Board], Device],
+                 node: Callable[[MM.Region, Phandles], Node | tuple[Node, ...]]) -> None:
+        self.attr = attr  # the board's attribute for the device; "virtio" slots make a list
+        self.region = region  # the window (and PLIC source, if the device interrupts)
+        self.make = make  # the device, wired to the board's clocks and lines
+        # its node under /soc, or its nodes in the order QEMU creates them
+        self.node = node
+
+    def __repr__(self) -> str:
+        return f"Slot({self.attr!r}, {self.region!r})"
 
 
 def _mip_lines(m: Board, bit: int) -> list[IrqLine]:

@@ -3,8 +3,6 @@ debug API (rvirt.board.virt), shared with the debug facade above it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 # The machine's register numbers: QEMU's gdb numbers (shared/ref/virt-rv32.md 6.3),
 # 0-31 = x0-x31, 32 = pc, 65 = priv, 66 + n = CSR n.  rvirt has no FPU: 33-64 do not exist.
 REG_PC = 32
@@ -12,7 +10,6 @@ REG_PRIV = 65
 CSR_REGNUM_BASE = 66
 
 
-@dataclass(frozen=True)
 class Stop:
     """Why execution stopped.
 
@@ -27,7 +24,25 @@ class Stop:
                    `replaylog:begin`); the machine is there
     """
 
-    kind: str
-    addr: int = 0
-    watch: str = ""
-    status: int = 0
+    # A value (equal and hashed by its fields) written out by hand rather than a frozen
+    # dataclass, whose generated methods cost every start-up about a millisecond.
+    __slots__ = ("kind", "addr", "watch", "status")
+
+    def __init__(self, kind: str, addr: int = 0, watch: str = "", status: int = 0) -> None:
+        self.kind = kind
+        self.addr = addr
+        self.watch = watch
+        self.status = status
+
+    def _key(self) -> tuple[str, int, str, int]:
+        return (self.kind, self.addr, self.watch, self.status)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Stop) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (f"Stop(kind={self.kind!r}, addr={self.addr:#x}, watch={self.watch!r}, "
+                f"status={self.status})")

@@ -13,7 +13,6 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from rvirt.board import memmap as MM
@@ -56,76 +55,96 @@ NATIVE_SLICE = 1 << 20
 MAX_HARTS = 8
 
 
-@dataclass(frozen=True)
 class VirtioSpec:
     """One virtio device: `kind` is QEMU's driver name (virtio-blk-device,
     virtio-rng-device); `bus` the virtio-mmio-bus.N it goes on (None: the one QEMU picks,
-    the free transport at the highest address); a block device's raw image and options."""
+    the free transport at the highest address); a block device's raw image and options.
+    A plain class for start-up's sake, as BoardConfig."""
 
-    kind: str
-    bus: int | None = None
-    file: str | None = None
-    readonly: bool = False
-    snapshot: bool = False
-    cache: str = "writeback"
-    serial: str = ""  # virtio-blk's serial (what GET_ID answers)
-    what: str = "-device"  # the option that made it, for messages
+    __slots__ = ("kind", "bus", "file", "readonly", "snapshot", "cache", "serial", "what")
+
+    def __init__(self, kind: str, bus: int | None = None, file: str | None = None,
+                 readonly: bool = False, snapshot: bool = False, cache: str = "writeback",
+                 serial: str = "", what: str = "-device") -> None:
+        self.kind = kind
+        self.bus = bus
+        self.file = file
+        self.readonly = readonly
+        self.snapshot = snapshot
+        self.cache = cache
+        self.serial = serial  # virtio-blk's serial (what GET_ID answers)
+        self.what = what  # the option that made it, for messages
+
+    def __repr__(self) -> str:
+        return f"VirtioSpec({self.kind!r}, bus={self.bus}, file={self.file!r})"
 
 
-@dataclass
 class BoardConfig:
-    ram_size: int = 128 << 20  # QEMU's default for -machine virt
-    bios: str | None = None  # path, or "none"
-    kernel: str | None = None
-    icount_shift: int = 0  # each instruction takes 2**shift ns of virtual time
-    no_reboot: bool = False
-    # "virtual": time follows retired instructions (deterministic, the default);
-    # "host": mtime follows the host's monotonic clock, as QEMU without -icount.
-    clock: str = "virtual"
-    # Execution tier, as QEMU's -accel: "native" compiles hot blocks to machine code with
-    # LLVM (llvmlite; without it, it runs as "tcg"), "tcg" runs hot blocks translated to
-    # Python (with either, the interpreter still single-steps and runs whenever a
-    # breakpoint or watchpoint is set), "interp" the reference interpreter only.
-    # RVIRT_ACCEL sets the default so the whole test suite can run on any tier.
-    accel: str = field(default_factory=lambda: os.environ.get("RVIRT_ACCEL", "native"))
-    # For runs that repeat exactly (the Python API's default): the device tree's 32-byte
-    # rng-seed and the RTC's time at power-on, in ns since the epoch.  None: fresh random
-    # bytes and the host's time, as QEMU.
-    rng_seed: bytes | None = None
-    rtc_epoch_ns: int | None = None
-    # virtio devices on the virtio-mmio transports, in the order QEMU creates them
-    # (-device in command-line order), and the transports' version: legacy (1) as
-    # QEMU 7.2's virtio-mmio.force-legacy=true default, else modern (2).
-    virtio: tuple[VirtioSpec, ...] = ()
-    virtio_legacy: bool = True
-    # -smp: harts, run in turns of `quantum` instructions each (deterministic: the same
-    # interleaving every run, on every tier).
-    harts: int = 1
-    quantum: int = 1 << 12
-    # -smp-seed: turns of 1 to 2*quantum instructions and the next hart drawn from this
-    # seed and the machine's position, so another seed gives another interleaving, the
-    # same one every run (and in a replay, which restores the position).
-    smp_seed: int | None = None
-    # -machine virt,aclint=on: the CLINT's MSWI and MTIMER described as ACLINT parts in
-    # the device tree, and an ACLINT SSWI at 0x2F00000 (rvirt.board.slots.ACLINT_SLOTS).
-    aclint: bool = False
-    # -semihosting / -semihosting-config: serve the guest's semihosting calls
-    # (rvirt.board.semihost); userspace: from U-mode too; on_console: SYS_WRITEC/WRITE0
-    # print on the console (chardev=), else on stderr; cmdline: SYS_GET_CMDLINE's answer.
-    semihosting: bool = False
-    semihosting_userspace: bool = False
-    semihosting_console: bool = False
-    semihosting_cmdline: str = ""
-    # -append, -initrd, -dtb: the kernel's command line (/chosen/bootargs), its initial
-    # ramdisk, a device tree file to pass instead of the generated one.
-    append: str | None = None
-    initrd: str | None = None
-    dtb: str | None = None
-    # -L: where -bios default (or no -bios) looks for QEMU's OpenSBI first, and where a
-    # -bios FILE that is not a path is looked for, as QEMU's data directories
-    data_dirs: tuple[str, ...] = ()
+    """What the board is made with.  A plain class rather than a dataclass: generating
+    a dataclass's methods for these fields cost every start-up more than the board
+    spends reading them."""
 
-    def __post_init__(self) -> None:
+    def __init__(self, *, ram_size: int = 128 << 20, bios: str | None = None,
+                 kernel: str | None = None, icount_shift: int = 0, no_reboot: bool = False,
+                 clock: str = "virtual", accel: str | None = None,
+                 rng_seed: bytes | None = None, rtc_epoch_ns: int | None = None,
+                 virtio: tuple[VirtioSpec, ...] = (), virtio_legacy: bool = True,
+                 harts: int = 1, quantum: int = 1 << 12, smp_seed: int | None = None,
+                 aclint: bool = False, semihosting: bool = False,
+                 semihosting_userspace: bool = False, semihosting_console: bool = False,
+                 semihosting_cmdline: str = "", append: str | None = None,
+                 initrd: str | None = None, dtb: str | None = None,
+                 data_dirs: tuple[str, ...] = ()) -> None:
+        self.ram_size = ram_size  # QEMU's default for -machine virt
+        self.bios = bios  # path, or "none"
+        self.kernel = kernel
+        self.icount_shift = icount_shift  # each instruction takes 2**shift ns of virtual time
+        self.no_reboot = no_reboot
+        # "virtual": time follows retired instructions (deterministic, the default);
+        # "host": mtime follows the host's monotonic clock, as QEMU without -icount.
+        self.clock = clock
+        # Execution tier, as QEMU's -accel: "native" compiles hot blocks to machine code with
+        # LLVM (llvmlite; without it, it runs as "tcg"), "tcg" runs hot blocks translated to
+        # Python (with either, the interpreter still single-steps and runs whenever a
+        # breakpoint or watchpoint is set), "interp" the reference interpreter only.
+        # RVIRT_ACCEL sets the default so the whole test suite can run on any tier.
+        self.accel = os.environ.get("RVIRT_ACCEL", "native") if accel is None else accel
+        # For runs that repeat exactly (the Python API's default): the device tree's 32-byte
+        # rng-seed and the RTC's time at power-on, in ns since the epoch.  None: fresh random
+        # bytes and the host's time, as QEMU.
+        self.rng_seed = rng_seed
+        self.rtc_epoch_ns = rtc_epoch_ns
+        # virtio devices on the virtio-mmio transports, in the order QEMU creates them
+        # (-device in command-line order), and the transports' version: legacy (1) as
+        # QEMU 7.2's virtio-mmio.force-legacy=true default, else modern (2).
+        self.virtio = virtio
+        self.virtio_legacy = virtio_legacy
+        # -smp: harts, run in turns of `quantum` instructions each (deterministic: the same
+        # interleaving every run, on every tier).
+        self.harts = harts
+        self.quantum = quantum
+        # -smp-seed: turns of 1 to 2*quantum instructions and the next hart drawn from this
+        # seed and the machine's position, so another seed gives another interleaving, the
+        # same one every run (and in a replay, which restores the position).
+        self.smp_seed = smp_seed
+        # -machine virt,aclint=on: the CLINT's MSWI and MTIMER described as ACLINT parts in
+        # the device tree, and an ACLINT SSWI at 0x2F00000 (rvirt.board.slots.ACLINT_SLOTS).
+        self.aclint = aclint
+        # -semihosting / -semihosting-config: serve the guest's semihosting calls
+        # (rvirt.board.semihost); userspace: from U-mode too; on_console: SYS_WRITEC/WRITE0
+        # print on the console (chardev=), else on stderr; cmdline: SYS_GET_CMDLINE's answer.
+        self.semihosting = semihosting
+        self.semihosting_userspace = semihosting_userspace
+        self.semihosting_console = semihosting_console
+        self.semihosting_cmdline = semihosting_cmdline
+        # -append, -initrd, -dtb: the kernel's command line (/chosen/bootargs), its initial
+        # ramdisk, a device tree file to pass instead of the generated one.
+        self.append = append
+        self.initrd = initrd
+        self.dtb = dtb
+        # -L: where -bios default (or no -bios) looks for QEMU's OpenSBI first, and where a
+        # -bios FILE that is not a path is looked for, as QEMU's data directories
+        self.data_dirs = data_dirs
         if not 1 <= self.harts <= MAX_HARTS:
             raise RvirtError(f"-smp {self.harts}: rvirt's virt board has 1 to {MAX_HARTS} harts")
         if self.quantum < 1:

@@ -13,6 +13,8 @@ from rvirt.errors import RvirtError
 
 if TYPE_CHECKING:
     from rvirt.board.virt import Board, VirtioSpec
+    from rvirt.devices.virtio_blk import VirtioBlk
+    from rvirt.devices.virtio_rng import VirtioRng
 
 VIRTIO_KINDS = ("virtio-blk-device", "virtio-rng-device")
 
@@ -21,9 +23,6 @@ def plug_virtio(m: Board, specs: Sequence[VirtioSpec]) -> None:
     """Each virtio device on its transport.  QEMU 7.2 plugs a -device with no bus=
     onto the first free virtio-mmio bus of its search, which meets the transports last
     created first: the highest address (virtio-mmio-bus.7 at 0x10008000) fills first."""
-    from rvirt.devices.block_image import BlockImage
-    from rvirt.devices.virtio_blk import VirtioBlk
-    from rvirt.devices.virtio_rng import VirtioRng
     for spec in specs:
         if spec.kind not in VIRTIO_KINDS:
             raise RvirtError(f"{spec.what}: '{spec.kind}' is not a virtio device rvirt "
@@ -41,7 +40,11 @@ def plug_virtio(m: Board, specs: Sequence[VirtioSpec]) -> None:
                 raise RvirtError(f"{spec.what}: Bus 'virtio-mmio-bus.{bus}' not found")
             if m.virtio[bus].core is not None:
                 raise RvirtError(f"{spec.what}: Bus 'virtio-mmio-bus.{bus}' is full")
+        # each device's module imported when a device of its kind is plugged: a run
+        # without one pays nothing for it (virtio-rng's hashlib, for one)
         if spec.kind == "virtio-blk-device":
+            from rvirt.devices.block_image import BlockImage
+            from rvirt.devices.virtio_blk import VirtioBlk
             if spec.file is None:
                 raise RvirtError(f"{spec.what}: drive property not set")
             image = BlockImage(spec.file, readonly=spec.readonly, snapshot=spec.snapshot,
@@ -52,6 +55,7 @@ def plug_virtio(m: Board, specs: Sequence[VirtioSpec]) -> None:
                 image.close()
                 raise
         else:
+            from rvirt.devices.virtio_rng import VirtioRng
             backend = VirtioRng()
         m.virtio[bus].plug(backend)
 

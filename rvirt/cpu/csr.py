@@ -9,7 +9,6 @@ which rvirt does not implement.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rvirt.cpu.triggers import TINFO
@@ -67,17 +66,25 @@ class CsrAccessError(Exception):
     """The access is illegal (unknown CSR, privilege, read-only): illegal instruction."""
 
 
-@dataclass
 class Csr:
-    number: int
-    name: str
-    read: Callable[[], int]
-    write: Callable[[int], None] | None  # None: writes are ignored (WARL zero / read-only)
-    predicate: Callable[[int], bool] | None = None  # extra access check by privilege
-    # The value csrrs/csrrc modify, where it is not what a read returns: for mip and sip
-    # only the software-writable bits, without the interrupt wires ORed into a read
-    # (privileged spec 3.1.9).  None: the read value.
-    rmw_base: Callable[[], int] | None = None
+    """One CSR's accessors (a plain class: start-up paid for a dataclass's methods)."""
+
+    def __init__(self, number: int, name: str, read: Callable[[], int],
+                 write: Callable[[int], None] | None,
+                 predicate: Callable[[int], bool] | None = None,
+                 rmw_base: Callable[[], int] | None = None) -> None:
+        self.number = number
+        self.name = name
+        self.read = read
+        self.write = write  # None: writes are ignored (WARL zero / read-only)
+        self.predicate = predicate  # extra access check by privilege
+        # The value csrrs/csrrc modify, where it is not what a read returns: for mip and
+        # sip only the software-writable bits, without the interrupt wires ORed into a
+        # read (privileged spec 3.1.9).  None: the read value.
+        self.rmw_base = rmw_base
+
+    def __repr__(self) -> str:
+        return f"Csr({self.number:#x}, {self.name!r})"
 
 
 def _counter_ok(h: Hart, bit: int) -> Callable[[int], bool]:

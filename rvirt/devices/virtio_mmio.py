@@ -19,7 +19,6 @@ bounded chunks.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 
 from rvirt.devices.base import Device, DeviceAccessError, IrqLine
 from rvirt.fdt import Node, u64
@@ -125,15 +124,17 @@ class VirtioError(Exception):
     """The guest broke the virtio protocol: QEMU's `virtio_error`."""
 
 
-@dataclass
 class Element:
     """A popped chain: its head index and the guest ranges (address, length) the device
-    reads (`out`) and writes (`in_`), as QEMU's VirtQueueElement."""
+    reads (`out`) and writes (`in_`), as QEMU's VirtQueueElement.  (This module's classes
+    are plain, not dataclasses: every start-up imports it and paid for their methods.)"""
 
-    head: int
-    out: list[tuple[int, int]] = field(default_factory=list)
-    in_: list[tuple[int, int]] = field(default_factory=list)
-    bounce: bool = False  # holds the bounce buffer (a piece outside RAM)
+    def __init__(self, head: int, out: list[tuple[int, int]] | None = None,
+                 in_: list[tuple[int, int]] | None = None, bounce: bool = False) -> None:
+        self.head = head
+        self.out = [] if out is None else out
+        self.in_ = [] if in_ is None else in_
+        self.bounce = bounce  # holds the bounce buffer (a piece outside RAM)
 
     def in_size(self) -> int:
         return sum(n for _, n in self.in_)
@@ -547,15 +548,16 @@ class VirtioCore:
         self.backend.set_state(s["backend"])  # type: ignore[arg-type]
 
 
-@dataclass
 class _ProxyQueue:
     """What a modern driver writes for a queue before QueueReady (QEMU's VirtIOMMIOQueue)."""
 
-    num: int = 0
-    ready: int = 0
-    desc: list[int] = field(default_factory=lambda: [0, 0])
-    avail: list[int] = field(default_factory=lambda: [0, 0])
-    used: list[int] = field(default_factory=lambda: [0, 0])
+    def __init__(self, num: int = 0, ready: int = 0, desc: list[int] | None = None,
+                 avail: list[int] | None = None, used: list[int] | None = None) -> None:
+        self.num = num
+        self.ready = ready
+        self.desc = [0, 0] if desc is None else desc
+        self.avail = [0, 0] if avail is None else avail
+        self.used = [0, 0] if used is None else used
 
 
 class VirtioMmio(Device):

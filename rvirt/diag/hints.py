@@ -23,9 +23,6 @@ from rvirt.board import memmap as MM
 from rvirt.cpu.mmu import FETCH, PRV_M, PRV_S, SATP_SV32
 from rvirt.cpu.pmp import PMP_X
 from rvirt.cpu.trap import ILLEGAL, INSN_ACCESS, INSN_PAGE, LOAD_ACCESS, STORE_ACCESS, Trap
-from rvirt.debug.infos import debug_infos
-from rvirt.diag.log import trap_name
-from rvirt.isa.disasm import disassemble
 
 if TYPE_CHECKING:
     from rvirt.board.virt import Board
@@ -155,6 +152,7 @@ class Hints:
         the learner's frame that called it: `in p0::mistake at src/main.rs:98 (through
         core::ptr::write_volatile<u32>)`; the library's frame when no caller is the
         learner's.  The registers are the hart's (those of the instruction at pc)."""
+        from rvirt.debug.infos import debug_infos
         where = debug_infos(self.m).where(pc)
         if where == f"{pc:#x}":
             return f"at {where}"
@@ -170,6 +168,7 @@ class Hints:
         """The pcs of the frames that called the one at pc, innermost first, each inside
         its call instruction: the debugger's CFI unwinder, over the machine."""
         from rvirt.debug.frontend import frames as F  # only when a hint is given
+        from rvirt.debug.infos import debug_infos
         infos = debug_infos(self.m)
         frame = F.compute_cfa(infos, F.Frame(0, pc, list(regs)))
         for _ in range(MAX_FRAMES):
@@ -199,6 +198,9 @@ class Hints:
     def trap(self, h: Hart, cause: int, tval: int, interrupt: bool) -> None:
         if interrupt:
             return  # a working kernel's: nothing to look at
+        # imported here, as the other modules only a hint needs: a run that takes no
+        # exception loads none of them
+        from rvirt.diag.log import trap_name
         pc = h.pc
         name = trap_name(cause, False)
         if cause == ILLEGAL:
@@ -257,6 +259,7 @@ class Hints:
     def _missing_extension(self, h: Hart, tval: int) -> None:
         """An illegal instruction of an extension the hart lacks (a kernel built for
         F and D on this RV32IMAC hart): the first cause of whatever faults follow."""
+        from rvirt.isa.disasm import disassemble
         w = tval
         if not w:  # read it as the hart would fetch it
             data = self.m.read_memory(h.pc, 4) or self.m.read_memory(h.pc, 2) or b""
@@ -288,6 +291,8 @@ class Hints:
             abs((tval - sp + (1 << 31)) % (1 << 32) - (1 << 31)) <= NEAR_SP
 
     def _no_stack(self, h: Hart, cause: int, tval: int) -> None:
+        from rvirt.debug.infos import debug_infos
+        from rvirt.diag.log import trap_name
         sp = h.x[SP]
         off = (tval - sp + (1 << 31)) % (1 << 32) - (1 << 31)
         at = f"sp{off:+#x}" if off else "sp"
@@ -307,6 +312,7 @@ class Hints:
         return any(a <= addr < a + len(d) for a, d in self.m.placed)
 
     def _nothing_at_ram_start(self) -> None:
+        from rvirt.debug.infos import debug_infos
         entry = next((img.entry for img in self.m.images if not img.raw), None)
         named = debug_infos(self.m).where(entry) if entry is not None else ""
         linked = f" (its entry point is {entry:#x}" + (

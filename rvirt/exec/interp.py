@@ -16,7 +16,7 @@ from rvirt.cpu.mmu import FETCH
 from rvirt.cpu.trap import ILLEGAL, Trap
 from rvirt.exec.semantics import HELPERS, is_control, statement
 from rvirt.isa.decode import decode
-from rvirt.isa.table import TABLE, Op
+from rvirt.isa.table import Op
 
 Insn = Callable[[Hart, list[int], int], int]
 
@@ -38,18 +38,22 @@ def _factory_source(op: Op) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _build_factories() -> dict[str, Callable[..., Insn]]:
-    namespace: dict[str, object] = {"Trap": Trap, **HELPERS}
-    out = {}
-    for op in TABLE:
-        src = _factory_source(op)
-        exec(compile(src, f"<rvirt semantics {op.name}>", "exec"), namespace)  # noqa: S102
-        out[op.name] = namespace["make_op_" + op.name.replace(".", "_")]
-    return out  # type: ignore[return-value]
-
-
-FACTORIES = _build_factories()
+_NAMESPACE: dict[str, object] = {"Trap": Trap, **HELPERS}
+# An op's factory is compiled when an instruction of it is first decoded, not for the
+# whole table at import: compiling them all cost every start-up ~10 ms, and a run
+# meets a few dozen ops.
+FACTORIES: dict[str, Callable[..., Insn]] = {}
 CACHE: dict[int, Insn] = {}
+
+
+def factory(op: Op) -> Callable[..., Insn]:
+    """The function that makes op's closure from its fields, compiled on first use."""
+    make = FACTORIES.get(op.name)
+    if make is None:
+        src = _factory_source(op)
+        exec(compile(src, f"<rvirt semantics {op.name}>", "exec"), _NAMESPACE)  # noqa: S102
+        make = FACTORIES[op.name] = _NAMESPACE["make_op_" + op.name.replace(".", "_")]  # type: ignore[assignment]
+    return make
 
 
 def compile_insn(w: int) -> Insn:
@@ -58,7 +62,7 @@ def compile_insn(w: int) -> Insn:
     if found is None:
         raise Trap(ILLEGAL, w)
     op, f = found
-    fn = FACTORIES[op.name](**f)
+    fn = factory(op)(**f)
     CACHE[w] = fn
     return fn
 

@@ -16,8 +16,6 @@ with their own field extractors: they are aliases, never re-implementations.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 # Operand layouts by format (objdump no-aliases syntax).  Keys in braces are formatted by
 # rvirt.isa.disasm.
 R = {"rd": "rd", "rs1": "rs1", "rs2": "rs2"}
@@ -34,34 +32,40 @@ FENCE = {"fm": "fm", "pred": "pred", "succ": "succ"}
 NONE: dict[str, str] = {}
 
 
-@dataclass(frozen=True)
 class Op:
-    name: str  # mnemonic as objdump -M no-aliases prints it
-    pattern: str
-    fields: dict[str, str]
-    asm: str  # operand syntax
-    sem: str = ""  # semantics (base rows)
-    ext: str = "I"
-    base: str = ""  # compressed rows: the base row whose semantics apply
-    valid: str = ""  # extra constraint on fields; reserved encodings are illegal
-    # What the tiers, the debugger and the diagnostics ask of an instruction, here once:
-    # kind: "load", "store", "amo", "branch", "jump" (direct), "ijump" (indirect), "csr",
-    #   "alu", "fence", "system"; compressed rows take their base row's (see `facts`).
-    kind: str = ""
-    width: int = 0  # bytes a load or store accesses
-    signed: bool = False  # a load that sign-extends
-    mask: int = field(init=False)
-    match: int = field(init=False)
-    length: int = field(init=False)
+    """One row of the table.  A plain class rather than a frozen dataclass: every start-up
+    builds this table, and generating a dataclass's methods cost it more than the rows
+    themselves.  Rows are not changed after they are made (nothing assigns to them)."""
 
-    def __post_init__(self) -> None:
-        bits = self.pattern.replace(" ", "")
-        assert len(bits) in (16, 32), f"{self.name}: pattern has {len(bits)} bits"
-        mask = int("".join("0" if b == "." else "1" for b in bits), 2)
-        match = int("".join("1" if b == "1" else "0" for b in bits), 2)
-        object.__setattr__(self, "mask", mask)
-        object.__setattr__(self, "match", match)
-        object.__setattr__(self, "length", len(bits) // 8)
+    __slots__ = ("name", "pattern", "fields", "asm", "sem", "ext", "base", "valid", "kind",
+                 "width", "signed", "mask", "match", "length")
+
+    def __init__(self, name: str, pattern: str, fields: dict[str, str], asm: str,
+                 sem: str = "", ext: str = "I", base: str = "", valid: str = "",
+                 kind: str = "", width: int = 0, signed: bool = False) -> None:
+        self.name = name  # mnemonic as objdump -M no-aliases prints it
+        self.pattern = pattern
+        self.fields = fields
+        self.asm = asm  # operand syntax
+        self.sem = sem  # semantics (base rows)
+        self.ext = ext
+        self.base = base  # compressed rows: the base row whose semantics apply
+        self.valid = valid  # extra constraint on fields; reserved encodings are illegal
+        # What the tiers, the debugger and the diagnostics ask of an instruction, here
+        # once: kind: "load", "store", "amo", "branch", "jump" (direct), "ijump"
+        # (indirect), "csr", "alu", "fence", "system"; compressed rows take their base
+        # row's (see `facts`).
+        self.kind = kind
+        self.width = width  # bytes a load or store accesses
+        self.signed = signed  # a load that sign-extends
+        bits = pattern.replace(" ", "")
+        assert len(bits) in (16, 32), f"{name}: pattern has {len(bits)} bits"
+        self.mask = int("".join("0" if b == "." else "1" for b in bits), 2)
+        self.match = int("".join("1" if b == "1" else "0" for b in bits), 2)
+        self.length = len(bits) // 8
+
+    def __repr__(self) -> str:
+        return f"Op({self.name!r}, {self.pattern!r})"
 
 
 def _branch(name: str, f3: str, cond: str) -> Op:

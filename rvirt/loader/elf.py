@@ -6,9 +6,9 @@ an `RvirtError` with one clear line.
 
 from __future__ import annotations
 
-import io
-from dataclasses import dataclass, field
-from pathlib import Path
+import os
+import stat
+import struct
 
 from rvirt.errors import RvirtError
 
@@ -17,35 +17,57 @@ SHF_ALLOC = 0x2
 ELF_MAGIC = b"\x7fELF"
 
 
-@dataclass
+# Plain classes rather than dataclasses: every start-up loads an ELF, and generating
+# dataclass methods cost it more than reading the file.
 class Segment:
-    addr: int  # physical (p_paddr): where the loader puts it
-    data: bytes  # the file part (p_filesz bytes); the rest of memsz is zero
-    memsz: int
-    index: int = 0  # program header number, as `readelf -l` counts
-    vaddr: int = 0  # p_vaddr, which the section headers' addresses use
-    offset: int = 0  # p_offset in the file
+    __slots__ = ("addr", "data", "memsz", "index", "vaddr", "offset")
+
+    def __init__(self, addr: int, data: bytes, memsz: int, index: int = 0, vaddr: int = 0,
+                 offset: int = 0) -> None:
+        self.addr = addr  # physical (p_paddr): where the loader puts it
+        self.data = data  # the file part (p_filesz bytes); the rest of memsz is zero
+        self.memsz = memsz
+        self.index = index  # program header number, as `readelf -l` counts
+        self.vaddr = vaddr  # p_vaddr, which the section headers' addresses use
+        self.offset = offset  # p_offset in the file
+
+    def __repr__(self) -> str:
+        return (f"Segment(addr={self.addr:#x}, {len(self.data)} bytes, memsz={self.memsz:#x}, "
+                f"index={self.index})")
 
 
-@dataclass
 class Section:
     """An allocated section (SHF_ALLOC), to say what a segment holds."""
 
-    name: str
-    addr: int  # virtual address
-    size: int
+    __slots__ = ("name", "addr", "size")
+
+    def __init__(self, name: str, addr: int, size: int) -> None:
+        self.name = name
+        self.addr = addr  # virtual address
+        self.size = size
+
+    def __repr__(self) -> str:
+        return f"Section({self.name!r}, {self.addr:#x}, {self.size:#x})"
 
 
-@dataclass
 class Image:
-    path: str
-    segments: list[Segment]
-    raw: bool = False
-    entry: int = 0
-    symbols: dict[str, int] = field(default_factory=dict)
-    symbol_sizes: dict[str, int] = field(default_factory=dict)
-    sections: list[Section] = field(default_factory=list)
-    header_end: int = 0  # file bytes taken by the ELF header and the program headers
+    """A loaded file: its segments, entry, symbols and sections (raw: one segment)."""
+
+    def __init__(self, path: str, segments: list[Segment], raw: bool = False, entry: int = 0,
+                 symbols: dict[str, int] | None = None,
+                 symbol_sizes: dict[str, int] | None = None,
+                 sections: list[Section] | None = None, header_end: int = 0) -> None:
+        self.path = path
+        self.segments = segments
+        self.raw = raw
+        self.entry = entry
+        self.symbols = {} if symbols is None else symbols
+        self.symbol_sizes = {} if symbol_sizes is None else symbol_sizes
+        self.sections = [] if sections is None else sections
+        self.header_end = header_end  # file bytes taken by the ELF header and program headers
+
+    def __repr__(self) -> str:
+        return f"Image({self.path!r}, {len(self.segments)} segments, entry={self.entry:#x})"
 
     def content_in(self, seg: Segment, lo: int, hi: int) -> list[str]:
         """Names of what segment `seg` holds at physical [lo, hi): its sections there,
@@ -69,12 +91,17 @@ class Image:
 
 
 def read_image(path: str, what: str = "file") -> bytes:
-    p = Path(path)
-    if p.exists() and not p.is_dir() and not p.is_file():
+    # os and stat rather than pathlib, which start-up would import for these two calls
+    try:
+        mode: int | None = os.stat(path).st_mode
+    except OSError:
+        mode = None  # reading it says what is wrong
+    if mode is not None and not stat.S_ISDIR(mode) and not stat.S_ISREG(mode):
         # a device or a pipe (/dev/zero would be read forever)
         raise RvirtError(f"{what} '{path}': not a regular file")
     try:
-        data = p.read_bytes()
+        with open(path, "rb") as f:
+            data = f.read()
     except FileNotFoundError:
         raise RvirtError(f"{what} '{path}': no such file") from None
     except IsADirectoryError:
@@ -94,12 +121,48 @@ def load(path: str, raw_addr: int, what: str = "file") -> Image:
     return _load_elf(path, data, what)
 
 
-def _load_elf(path: str, data: bytes, what: str) -> Image:
-    from elftools.common.exceptions import ELFError
-    from elftools.elf.elffile import ELFFile
+# ELF32 little-endian records (the System V gABI, "Object Files"), read with struct
+# rather than pyelftools: the loader needs only the headers and the symbol table, and
+# importing pyelftools costs every run tens of milliseconds.  pyelftools is still what
+# reads DWARF (rvirt.debug.dwarf), and only when something asks for line info.
+_EHDR = struct.Struct("<16sHHIIIIIHHHHHH")  # e_ident .. e_shstrndx: 52 bytes
+_PHDR = struct.Struct("<8I")  # p_type p_offset p_vaddr p_paddr p_filesz p_memsz p_flags p_align
+_SHDR = struct.Struct("<10I")  # sh_name sh_type sh_flags sh_addr sh_offset sh_size sh_link
+#                                sh_info sh_addralign sh_entsize
+_SYM = struct.Struct("<IIIBBH")  # st_name st_value st_size st_info st_other st_shndx
+PT_LOAD = 1
+SHT_NULL = 0
+SHT_SYMTAB = 2
+SHT_DYNSYM = 11
+SHT_SUNW_LDYNSYM = 0x6FFFFFF3  # a symbol table too, as pyelftools counts them
+SHN_UNDEF = 0
+SHN_XINDEX = 0xFFFF  # e_shstrndx: the real index is in section 0's sh_link
+PN_XNUM = 0xFFFF  # e_phnum: the real count is in section 0's sh_info
 
+
+class _Malformed(Exception):
+    """A table of the file that points outside it or is inconsistent; its text is the
+    parenthesised detail of the one-line error."""
+
+
+def _record(data: bytes, fmt: struct.Struct, offset: int, what: str) -> tuple[int, ...]:
+    if offset + fmt.size > len(data):
+        raise _Malformed(f"{what} at file offset {offset:#x} runs past the end of the file")
+    return fmt.unpack_from(data, offset)
+
+
+def _cstring(data: bytes, offset: int) -> str:
+    """A NUL-terminated name; "" when it has no terminator before the end of the file
+    (as pyelftools reads it), undecodable bytes replaced."""
+    end = data.find(b"\0", offset)
+    if end < 0 or offset >= len(data):
+        return ""
+    return data[offset:end].decode("utf-8", errors="replace")
+
+
+def _load_elf(path: str, data: bytes, what: str) -> Image:
     where = f"{what} '{path}'"
-    if len(data) < 52:
+    if len(data) < _EHDR.size:
         raise RvirtError(f"{where}: truncated ELF header ({len(data)} bytes)")
     if data[5] != 1:
         raise RvirtError(f"{where}: big-endian ELF; RISC-V is little-endian")
@@ -113,41 +176,97 @@ def _load_elf(path: str, data: bytes, what: str) -> Image:
         raise RvirtError(f"{where}: is a 64-bit ELF; this machine is rv32 (-cpu rv32)")
     if data[4] != 1:
         raise RvirtError(f"{where}: bad ELF class byte {data[4]}")
+    (_, _, _, _, entry, phoff, shoff, _, ehsize, phentsize, phnum, shentsize, shnum,
+     shstrndx) = _EHDR.unpack_from(data)
     try:
-        elf = ELFFile(io.BytesIO(data))
+        section0 = (_record(data, _SHDR, shoff, "section header 0")
+                    if shoff and (phnum == PN_XNUM or shnum == 0 or shstrndx == SHN_XINDEX)
+                    else None)
+        if phnum == PN_XNUM and section0 is not None:
+            phnum = section0[7]
+        if phnum and phentsize < _PHDR.size:
+            raise _Malformed(f"program header size {phentsize}, less than {_PHDR.size}")
+        if phoff + phnum * phentsize > len(data):
+            raise RvirtError(f"{where}: truncated ELF (the program headers at file offset "
+                             f"{phoff:#x} need {phnum * phentsize} bytes; the file has "
+                             f"{len(data)})")
         segments = []
-        for index, seg in enumerate(elf.iter_segments()):
-            if seg["p_type"] != "PT_LOAD" or seg["p_memsz"] == 0:
+        for index in range(phnum):
+            p_type, off, vaddr, paddr, filesz, memsz, _, _ = _PHDR.unpack_from(
+                data, phoff + index * phentsize)
+            if p_type != PT_LOAD or memsz == 0:
                 continue
-            filesz = seg["p_filesz"]
-            off = seg["p_offset"]
             if off + filesz > len(data):
                 raise RvirtError(f"{where}: truncated ELF (a segment at file offset "
                                  f"{off:#x} needs {filesz} bytes; the file has "
                                  f"{len(data)})")
-            segments.append(Segment(seg["p_paddr"], data[off:off + filesz], seg["p_memsz"],
-                                    index=index, vaddr=seg["p_vaddr"], offset=off))
-        sections = [Section(sec.name, sec["sh_addr"], sec["sh_size"])
-                    for sec in elf.iter_sections()
-                    if sec["sh_flags"] & SHF_ALLOC and sec["sh_type"] != "SHT_NULL"]
-        hdr = elf.header
-        header_end = max(hdr["e_ehsize"], hdr["e_phoff"] + hdr["e_phnum"] * hdr["e_phentsize"])
-        symbols: dict[str, int] = {}
-        sizes: dict[str, int] = {}
-        symtab = elf.get_section_by_name(".symtab")
-        if symtab is not None and hasattr(symtab, "iter_symbols"):
-            for sym in symtab.iter_symbols():
-                if sym.name and sym["st_shndx"] != "SHN_UNDEF":
-                    symbols.setdefault(sym.name, sym["st_value"])
-                    sizes.setdefault(sym.name, sym["st_size"])
-        entry = elf.header["e_entry"]
-    except RvirtError:
-        raise
-    except (ELFError, ValueError, KeyError, IndexError, OSError, EOFError) as e:
+            segments.append(Segment(paddr, data[off:off + filesz], memsz, index=index,
+                                    vaddr=vaddr, offset=off))
+        headers = _section_headers(data, shoff, shnum, shentsize, section0)
+        names = _section_names(data, headers, shstrndx, section0)
+        sections = [Section(name, h[3], h[5]) for name, h in zip(names, headers, strict=True)
+                    if h[2] & SHF_ALLOC and h[1] != SHT_NULL]
+        symbols, sizes = _symbols(data, headers, names)
+    except _Malformed as e:
         raise RvirtError(f"{where}: malformed or truncated ELF ({e})") from None
-    except Exception as e:  # pyelftools raises struct errors on cut-off tables
-        raise RvirtError(f"{where}: malformed or truncated ELF ({type(e).__name__})") from None
     if not segments:
         raise RvirtError(f"{where}: the ELF has no loadable (PT_LOAD) segment")
     return Image(path, segments, entry=entry, symbols=symbols, symbol_sizes=sizes,
-                 sections=sections, header_end=header_end)
+                 sections=sections, header_end=max(ehsize, phoff + phnum * phentsize))
+
+
+def _section_headers(data: bytes, shoff: int, shnum: int, shentsize: int,
+                     section0: tuple[int, ...] | None) -> list[tuple[int, ...]]:
+    if shoff == 0:
+        return []
+    if shnum == 0 and section0 is not None:  # 0xff00 sections or more: section 0's sh_size
+        shnum = section0[5]
+    if shnum and shentsize < _SHDR.size:
+        raise _Malformed(f"section header size {shentsize}, less than {_SHDR.size}")
+    if shoff + shnum * shentsize > len(data):
+        raise _Malformed(f"the section headers at file offset {shoff:#x} need "
+                         f"{shnum * shentsize} bytes; the file has {len(data)}")
+    return [_SHDR.unpack_from(data, shoff + i * shentsize) for i in range(shnum)]
+
+
+def _section_names(data: bytes, headers: list[tuple[int, ...]], shstrndx: int,
+                   section0: tuple[int, ...] | None) -> list[str]:
+    if not headers:
+        return []
+    if shstrndx == SHN_XINDEX and section0 is not None:
+        shstrndx = section0[6]
+    if shstrndx >= len(headers):
+        raise _Malformed(f"section name table index {shstrndx}, but {len(headers)} sections")
+    table = headers[shstrndx][4]  # sh_offset
+    return [_cstring(data, table + h[0]) for h in headers]
+
+
+def _symbols(data: bytes, headers: list[tuple[int, ...]], names: list[str]
+             ) -> tuple[dict[str, int], dict[str, int]]:
+    """The defined symbols of the section named .symtab (the last of that name, as
+    pyelftools finds it) by name, first definition winning: values and sizes."""
+    symbols: dict[str, int] = {}
+    sizes: dict[str, int] = {}
+    index = max((i for i, name in enumerate(names) if name == ".symtab"), default=None)
+    if index is None:
+        return symbols, sizes
+    _, sh_type, _, _, offset, size, link, _, _, entsize = headers[index]
+    if sh_type not in (SHT_SYMTAB, SHT_DYNSYM, SHT_SUNW_LDYNSYM):
+        return symbols, sizes
+    if entsize < _SYM.size or size % entsize:
+        raise _Malformed(f"symbol table entry size {entsize} for {size} bytes")
+    if offset + size > len(data):
+        raise _Malformed(f"the symbol table at file offset {offset:#x} needs {size} bytes; "
+                         f"the file has {len(data)}")
+    if link >= len(headers):
+        raise _Malformed(f"symbol string table index {link}, but {len(headers)} sections")
+    strtab = headers[link][4]
+    for at in range(offset, offset + size, entsize):
+        st_name, value, st_size, _, _, shndx = _SYM.unpack_from(data, at)
+        if shndx == SHN_UNDEF:
+            continue
+        name = _cstring(data, strtab + st_name)
+        if name:
+            symbols.setdefault(name, value)
+            sizes.setdefault(name, st_size)
+    return symbols, sizes

@@ -10,7 +10,6 @@ from __future__ import annotations
 import bisect
 import mmap
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from rvirt.devices.base import Device, DeviceAccessError
 
@@ -27,14 +26,21 @@ class BusError(Exception):
         self.addr = addr
 
 
-@dataclass
 class Mapping:
-    name: str
-    base: int
-    size: int
-    kind: str  # "ram", "rom" or "io"
-    data: bytearray | mmap.mmap | None = None  # ram/rom contents
-    device: Device | None = None
+    """One region on the bus (a plain class: start-up paid for a dataclass's methods)."""
+
+    def __init__(self, name: str, base: int, size: int, kind: str,
+                 data: bytearray | mmap.mmap | None = None,
+                 device: Device | None = None) -> None:
+        self.name = name
+        self.base = base
+        self.size = size
+        self.kind = kind  # "ram", "rom" or "io"
+        self.data = data  # ram/rom contents
+        self.device = device
+
+    def __repr__(self) -> str:
+        return f"Mapping({self.name!r}, {self.base:#x}, {self.size:#x}, {self.kind!r})"
 
     @property
     def end(self) -> int:

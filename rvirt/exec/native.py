@@ -1166,7 +1166,9 @@ class NativeCodegen:
         self.pending.clear()
 
     def stats(self) -> dict[str, Any]:
-        return {"native": len(self.compile_ms), "compile_ms": list(self.compile_ms)}
+        # asked: compiles asked for (at once or of the thread); native: those finished
+        return {"asked": self.native_made, "native": len(self.compile_ms),
+                "compile_ms": list(self.compile_ms)}
 
     # native code
     def _warm(self) -> None:

@@ -169,12 +169,14 @@ def test_rvirt_stats_appends_what_translation_did(accel: str, tmp_path) -> None:
     else:
         assert got["blocks"] >= 1
     if accel == "native":
-        # the hot blocks are compiled, each compile timed
-        assert got["native"] >= 1
+        # the hot blocks are given to the compiler thread, each finished compile timed
+        # (the run may end before the thread finishes)
+        assert got["asked"] >= 1
+        assert got["native"] <= got["asked"]
         assert len(got["compile_ms"]) == got["native"]
         assert all(ms > 0 for ms in got["compile_ms"])
     else:
-        assert "native" not in got
+        assert "native" not in got and "asked" not in got
 
 
 def test_rvirt_stats_unwritable_is_one_line(tmp_path) -> None:  # noqa: ANN001

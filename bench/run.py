@@ -515,8 +515,8 @@ def main(argv: list[str] | None = None) -> int:
     if COMPILE_MS:
         ms = sorted(COMPILE_MS)
         p95 = ms[min(len(ms) - 1, int(len(ms) * 0.95))]
-        print(f"Native compile time per block (IR, optimisation, machine code; {len(ms)} "
-              f"compiles in the native runs above): median {statistics.median(ms):.1f} ms, "
+        print(f"Native compile time per block (CPU time of IR, optimisation, machine "
+              f"code; {len(ms)} compiles in the native runs above): median {statistics.median(ms):.1f} ms, "
               f"p95 {p95:.1f} ms, max {ms[-1]:.1f} ms")
     if memory is not None:
         count, rss, secs = memory

@@ -516,8 +516,8 @@ def main(argv: list[str] | None = None) -> int:
         ms = sorted(COMPILE_MS)
         p95 = ms[min(len(ms) - 1, int(len(ms) * 0.95))]
         print(f"Native compile time per block (CPU time of IR, optimisation, machine "
-              f"code; {len(ms)} compiles in the native runs above): median {statistics.median(ms):.1f} ms, "
-              f"p95 {p95:.1f} ms, max {ms[-1]:.1f} ms")
+              f"code; {len(ms)} compiles in the native runs above): "
+              f"median {statistics.median(ms):.1f} ms, p95 {p95:.1f} ms, max {ms[-1]:.1f} ms")
     if memory is not None:
         count, rss, secs = memory
         print(f"Peak memory: {rss:.0f} MiB resident for {count:,} instructions of p0 on "

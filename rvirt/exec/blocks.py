@@ -48,7 +48,6 @@ from __future__ import annotations
 import mmap
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from rvirt.cpu.hart import Hart
@@ -74,19 +73,30 @@ COLD = -(1 << 40)  # hit count of an address that cannot be translated
 # changing, since blocks of mappings gone are not dropped one by one.
 MAX_BLOCKS = 1 << 14
 
-@dataclass(slots=True)
 class Insn:
-    """One instruction of a scanned block, with what the trace learned about it."""
+    """One instruction of a scanned block, with what the trace learned about it.  (A
+    plain class: a dataclass's generated methods cost every start-up, and nothing
+    compares Insns.)"""
 
-    pc: int
-    bits: int
-    op: Op
-    f: dict[str, int]  # the decoded fields
-    target: int | None = None  # a jalr whose target the trace fixed (`jal ra, f ... ret`)
-    skip: int = 0  # a forward branch inlined as an if: how many instructions it skips
-    # A call of its own function's entry that closes the block: a new frame for the
-    # profile, not a loop.
-    self_call: bool = False
+    __slots__ = ("pc", "bits", "op", "f", "target", "skip", "self_call")
+
+    def __init__(self, pc: int, bits: int, op: Op, f: dict[str, int],
+                 target: int | None = None, skip: int = 0, self_call: bool = False) -> None:
+        self.pc = pc
+        self.bits = bits
+        self.op = op
+        self.f = f  # the decoded fields
+        # a jalr whose target the trace fixed (`jal ra, f ... ret`)
+        self.target = target
+        # a forward branch inlined as an if: how many instructions it skips
+        self.skip = skip
+        # A call of its own function's entry that closes the block: a new frame for the
+        # profile, not a loop.
+        self.self_call = self_call
+
+    def __repr__(self) -> str:
+        return (f"Insn(pc={self.pc:#x}, bits={self.bits:#x}, op={self.op.name}, f={self.f}, "
+                f"target={self.target}, skip={self.skip}, self_call={self.self_call})")
 
     @property
     def name(self) -> str:

@@ -1133,11 +1133,6 @@ class NativeCodegen:
             hot = min(hot, LOOP_HOT)
             self.loops.add(slot)
         self.heat.append(hot)
-        if not self.warming:
-            # LLVM takes about 50 ms to load and set up: on the compiler's thread, while
-            # the first blocks warm up as Python.
-            self.warming = True
-            COMPILER.submit(self._warm)
         heat = (f"HEAT[{slot}] -= 1\nif not HEAT[{slot}] and PROMOTE({slot}):\n"
                 f"    h.instret = ic\n    return {pc:#x} | 1")
         fn = self.py.compile(insns, space, key, pc, heat)
@@ -1281,6 +1276,12 @@ class NativeCodegen:
         if slot in self.queued:  # still being made: look again later
             self.heat[slot] = RECHECK
             return False
+        if not self.warming:
+            # LLVM takes about 50 ms of CPU to load and set up, on the compiler's thread
+            # and partly under the GIL: only once a block is hot, so a run too short to
+            # have one (the example kernels) never pays for it.
+            self.warming = True
+            COMPILER.submit(self._warm)
         opt = OPT_HOT if slot in self.loops else OPT_FIRST
         if not self.background:
             self.pending[slot] = None

@@ -116,16 +116,17 @@ def test_background_compiles_hand_over_at_every_instruction_boundary(name: str) 
 
 
 def test_llvmlite_is_imported_only_once_a_block_gets_hot() -> None:
-    """Not at start-up nor for cold code; once a block is translated, LLVM loads on
-    another thread while the block warms up as Python."""
-    elf = P.build("counters", P.COUNTERS)
+    """Not at start-up nor for cold code; once a block is hot (the timer program's spin
+    loop, entered again after each interrupt), LLVM loads on the compiler's thread while
+    the block goes on as Python."""
+    elf = P.build("timer", P.TIMER)
     code = ("import sys\n"
             "from rvirt.board.virt import Board, BoardConfig\n"
             f"m = Board(BoardConfig(bios={str(elf)!r}, accel='native'), "
             "console=lambda b: None)\n"
             "m.run(5)\n"
             "cold = 'llvmlite' in sys.modules\n"
-            "m.run(100_000)\n"
+            "m.run(1_000_000)\n"
             "from rvirt.exec.native import COMPILER\n"
             "assert COMPILER.wait()\n"
             "print(cold, 'llvmlite' in sys.modules)\n")

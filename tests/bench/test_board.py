@@ -46,7 +46,11 @@ def test_quick_run_prints_both_sections() -> None:
         counts.add((iters, instructions))
         assert int(instructions.replace(",", "")) > int(iters.replace(",", "")), tier
         assert float(s1) > 0 and float(s4) > 0, tier
-        assert abs(float(ratio) - float(s4) / float(s1)) < 0.05, tier  # rounded walls
+        # the walls are printed to 0.01 s: the ratio (of the unrounded walls) lies in
+        # the range the rounding leaves, which is wide for short runs
+        lo = (float(s4) - 0.005) / (float(s1) + 0.005)
+        hi = (float(s4) + 0.005) / max(float(s1) - 0.005, 1e-9)
+        assert lo - 0.001 <= float(ratio) <= hi + 0.001, tier
         assert verdict in ("yes", "NO") and float(cpu_ratio) > 0, tier
     assert re.search(r"target \(rvirt -smp 4 within 10% of -smp 1 on every tier, wall "
                      r"time\): "

@@ -249,8 +249,7 @@ class Translator:
                         stale.append(fn)
                         break
         for fn in stale:
-            self._drop(fn)
-        self.codegen.revalidated()
+            self._drop(fn)  # (a native compile still running for one is not installed)
 
     def code_written(self, pa: int) -> None:
         """A store at physical address pa hit a page holding translated code: drop the
@@ -684,10 +683,6 @@ class Codegen(Protocol):
 
     def between_batches(self) -> None:
         """The dispatcher is between two batches: code made meanwhile may come in."""
-
-    def revalidated(self) -> None:
-        """fence.i dropped the stale blocks: code being made from what they held is
-        stale too."""
 
 
 def _zero(m: mmap.mmap) -> None:

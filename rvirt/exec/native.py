@@ -1321,9 +1321,6 @@ class NativeCodegen:
         if self.done:
             self.install_ready()
 
-    def revalidated(self) -> None:
-        pass  # a compile for a block dropped as stale is not installed (install_ready)
-
     def _install(self, old: Callable[..., int], insns: list[Insn], opt: int) -> bool:
         """Compile now and put the native code in old's place."""
         space: Space = old.space  # type: ignore[attr-defined]

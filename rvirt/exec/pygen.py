@@ -510,9 +510,6 @@ class PyCodegen:
     def between_batches(self) -> None:
         pass
 
-    def revalidated(self) -> None:
-        pass
-
 
 class PyTranslator(Translator):
     """The translator of `-accel tcg`: blocks made into Python functions."""

@@ -309,15 +309,52 @@ def make_accessors(h: Hart, mmu: Mmu) -> dict[str, Callable[..., int | None]]:
         except BusError as e:
             raise Trap(STORE_ACCESS, va + e.addr - pa & MASK32) from None
 
-    # One accessor per load and store row of the table, from its width and sign.
+    # One accessor per load and store row of the table, from its width and sign.  Each
+    # first looks in the RAM fast path itself (a page checked before: no walk, no PMP):
+    # an aligned access stays in its page, and is read or written through the RAM view
+    # of its width, as the Python blocks inline it.  The rest takes load() or store().
+    views = {1: (memoryview(ram), 0), 2: (memoryview(ram).cast("H"), 1),
+             4: (memoryview(ram).cast("I"), 2)}
+    fast_load, fast_store = fast[LOAD].get, fast[STORE].get
+    watch = h.watch_pages
+
     def make_load(n: int, signed: bool) -> Callable[[int], int]:
         sign = 1 << (8 * n - 1)
+        view, shift = views[n]
+        align = n - 1
         if signed and 8 * n < XLEN:
-            return lambda a: ((load(a, n) ^ sign) - sign) & MASK32
-        return lambda a: load(a, n)
+            def load_signed(a: int) -> int:
+                d = fast_load(a >> 12)
+                if d is not None and not a & align:
+                    return ((view[(a + d) >> shift] ^ sign) - sign) & MASK32
+                return ((load(a, n) ^ sign) - sign) & MASK32
+            return load_signed
+
+        def load_unsigned(a: int) -> int:
+            d = fast_load(a >> 12)
+            if d is not None and not a & align:
+                return view[(a + d) >> shift]  # type: ignore[no-any-return]
+            return load(a, n)
+        return load_unsigned
 
     def make_store(n: int) -> Callable[[int, int], None]:
-        return lambda a, v: store(a, n, v)
+        view, shift = views[n]
+        align = n - 1
+        keep = (1 << (8 * n)) - 1
+
+        def store_n(a: int, v: int) -> None:
+            d = fast_store(a >> 12)
+            if d is not None and not a & align:
+                o = a + d
+                view[o >> shift] = v & keep
+                if code[o >> 12] or watch[o >> 12]:
+                    if code[o >> 12]:
+                        h.on_code_write(o + base)
+                    if watch[o >> 12]:
+                        h.on_watched_write(o + base, n)
+                return
+            store(a, n, v)
+        return store_n
 
     def lr_w(a: int) -> int:
         if a & 3:

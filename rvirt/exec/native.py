@@ -1,6 +1,7 @@
-"""Native code generation for `-accel native`: a block that stays hot as a Python block
-(rvirt.exec.pygen) is compiled to machine code by LLVM (llvmlite), from the same table
-statements, through one small compiler from the statement language to LLVM IR.
+"""Native code generation for `-accel native`: a block that stays hot (a closure block,
+rvirt.exec.closures, then a Python block, rvirt.exec.pygen) is compiled to machine code
+by LLVM (llvmlite), from the same table statements, through one small compiler from the
+statement language to LLVM IR.
 
 The statement language is Python: `ast` parses each row's `sem` and `_Lower` lowers it
 node by node (fields and pc are literals, `X[...]` a register, the semantics helpers of
@@ -50,8 +51,8 @@ from typing import Any
 
 from rvirt.cpu.mmu import FETCH
 from rvirt.cpu.trap import Trap
-from rvirt.exec import interp
-from rvirt.exec.blocks import SIDE_EXIT_CODES, THRESHOLD, Codegen, Insn, Space, is_loop
+from rvirt.exec import closures, interp
+from rvirt.exec.blocks import SIDE_EXIT_CODES, Codegen, Insn, Space, is_loop
 from rvirt.exec.pygen import PyCodegen, PyTranslator
 from rvirt.exec.semantics import HELPERS, statement
 from rvirt.isa.table import JUMPS, LOAD_WIDTHS, STORE_WIDTHS
@@ -61,6 +62,13 @@ from rvirt.isa.xlen import MASK
 # costs about 20 ms, which a block pays back only over thousands of runs; loops, whose
 # one entry runs many iterations, go at HOT >> 5.
 HOT = 2048
+# Cold code runs as closure blocks (rvirt.exec.closures), made in tens of microseconds, so
+# a block is made at its FIRST-th execution (a Python block costs milliseconds: the other
+# tiers wait for blocks.THRESHOLD); a closure block entered WARM times becomes a Python
+# block.  On Linux's boot to its init this made about 800 Python blocks instead of 3,300
+# and interpreted 0.7 million instructions instead of 2.1 million.
+FIRST = 8
+WARM = 200
 LOOP_HOT = 2  # entries of a Python loop block before it is compiled
 HOTTER = 4096  # entries and iterations of a first-tier native block before its optimised
 # recompile
@@ -1063,12 +1071,12 @@ _ENTRY = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p)
 
 
 class NativeCodegen:
-    """Python blocks first (blocks.Codegen); a physical block entered HOT times becomes
-    native code, and a native block entered HOTTER times (from Python or another
-    block) is compiled again at OPT_HOT.  With `background` (the machine's default) the
-    compiles run on the Compiler's thread while the block goes on as it is, and come in
-    when done; without it they run at once, where the block got hot (the tests that
-    need native code at a known point)."""
+    """Closure blocks first, then Python blocks (blocks.Codegen; see FIRST and WARM); a
+    block entered HOT times in all becomes native code, and a native block entered
+    HOTTER times (from Python or another block) is compiled again at OPT_HOT.  With
+    `background` (the machine's default) the compiles run on the Compiler's thread while
+    the block goes on as it is, and come in when done; without it they run at once,
+    where the block got hot (the tests that need native code at a known point)."""
 
     def __init__(self, tr: PyTranslator, background: bool = False) -> None:
         self.tr = tr
@@ -1114,6 +1122,7 @@ class NativeCodegen:
         self.native_made = 0
         self.mapped_made = 0  # native blocks installed in the mapped space (for tests)
         self.loops: set[int] = set()  # heat slots of loop blocks
+        self.later: dict[int, int] = {}  # closure blocks' slots -> heat as a Python block
         self.warming = False
         self.watch_tables: WatchTables | None = None  # made for the profile's first block
 
@@ -1130,19 +1139,34 @@ class NativeCodegen:
             # Python, so it is hot at its second entry, and it is compiled optimised at
             # once (it will stay hot).  (At HOT >> 5 entries, a loop entered once a
             # batch ran 64 batches in Python first: intmix's loop ran at 30 MIPS.)
-            hot = min(hot, LOOP_HOT)
+            hot = min(hot, getattr(tr, "loop_hot", LOOP_HOT))
             self.loops.add(slot)
-        self.heat.append(hot)
-        heat = (f"HEAT[{slot}] -= 1\nif not HEAT[{slot}] and PROMOTE({slot}):\n"
-                f"    h.instret = ic\n    return {pc:#x} | 1")
-        fn = self.py.compile(insns, space, key, pc, heat)
+        warm = getattr(tr, "warm", WARM)
+        if tr.watch is None and hot > warm:
+            # Cold code runs as a closure block (see FIRST); a Python block takes its
+            # place at `warm` entries, native code at `hot`.  (Profiled: Python blocks,
+            # whose prologue tells the profile of each block.)
+            self.heat.append(warm)
+            self.later[slot] = hot - warm
+            fn = closures.make_block(insns, self.heat, slot, self.promote)
+        else:
+            self.heat.append(hot)
+            fn = self._python(insns, space, key, pc, slot)
         fn.slot = slot  # type: ignore[attr-defined]
         self.pending.append((fn, insns))
         return fn
 
+    def _python(self, insns: list[Insn], space: Space, key: int, pc: int, slot: int
+                ) -> Callable[..., int]:
+        """The Python block of insns, counting its entries down in HEAT[slot]."""
+        heat = (f"HEAT[{slot}] -= 1\nif not HEAT[{slot}] and PROMOTE({slot}):\n"
+                f"    h.instret = ic\n    return {pc:#x} | 1")
+        return self.py.compile(insns, space, key, pc, heat)
+
     def drop(self, fn: Callable[..., int]) -> None:
         slot = getattr(fn, "slot", None)
         if slot is not None and slot < len(self.pending):
+            self.later.pop(slot, None)
             self.pending[slot] = None
             self.heat[slot] = 1 << 62
         addr = getattr(fn, "address", None)
@@ -1154,6 +1178,7 @@ class NativeCodegen:
 
     def flush(self) -> None:
         self.loops.clear()
+        self.later.clear()
         self.queued.clear()  # what the thread still makes for them is not installed
         ctypes.memset(self.jump, 0, ctypes.sizeof(self.jump))
         ctypes.memset(self.jump_mapped, 0, ctypes.sizeof(self.jump_mapped))
@@ -1273,6 +1298,14 @@ class NativeCodegen:
             self.pending[slot] = None  # replaced (by what the thread made) or dropped
             self.queued.discard(slot)
             return space.blocks.get(fn.key) is not None  # type: ignore[attr-defined]
+        later = self.later.pop(slot, None)
+        if later is not None:  # a closure block: now a Python block
+            new = self._python(insns, space, fn.key, insns[0].pc, slot)  # type: ignore[attr-defined]
+            new.slot = slot  # type: ignore[attr-defined]
+            self.tr.replace(fn, new)
+            self.pending[slot] = (new, insns)
+            self.heat[slot] = later
+            return True
         if slot in self.queued:  # still being made: look again later
             self.heat[slot] = RECHECK
             return False
@@ -1430,12 +1463,15 @@ class NativeCodegen:
 
 
 class NativeTranslator(PyTranslator):
-    """The translator of `-accel native`: Python blocks after `threshold` entries, native
-    code after `hot` entries of a Python block."""
+    """The translator of `-accel native`: closure blocks after `threshold` executions,
+    Python blocks after `warm` entries of those, native code after `hot` entries in all
+    (with hot <= warm, Python blocks from the start)."""
 
-    def __init__(self, h: Any, threshold: int = THRESHOLD, hot: int = HOT,
-                 background: bool = False) -> None:
+    def __init__(self, h: Any, threshold: int = FIRST, hot: int = HOT, warm: int = WARM,
+                 background: bool = False, loop_hot: int = LOOP_HOT) -> None:
         self.hot = max(1, hot)
+        self.loop_hot = loop_hot
+        self.warm = warm
         self.background = background
         super().__init__(h, threshold)
 

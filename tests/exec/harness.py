@@ -26,23 +26,50 @@ class State:
     console: bytes
 
 
+# hot and warm counts no run reaches: blocks stay closure blocks
+FOREVER = 1 << 40
+
+
 def machine(elf: Path, accel: str, threshold: int = 1, ram: int = RAM, hot: int = 1
             ) -> Board:
     """A machine for elf on tier `accel`; with "tcg" or "native", blocks are translated
     after `threshold` executions (1: at first sight, so every block runs translated), and
     with "native" compiled to native code after `hot` entries of their Python block (1: at
-    their second entry, so nearly all code runs native)."""
+    their second entry, so nearly all code runs native).  "closures" is the native tier
+    with every block a closure block, as cold code runs there."""
     out = bytearray()
-    m = Board(BoardConfig(ram_size=ram, bios=str(elf), accel=accel),
+    board_accel = "native" if accel == "closures" else accel
+    m = Board(BoardConfig(ram_size=ram, bios=str(elf), accel=board_accel),
                 console=out.extend, notice=lambda msg: None)
     m.console_bytes = out  # type: ignore[attr-defined]
     if accel == "tcg":
         m.translator = Translator(m.hart, threshold=threshold)  # type: ignore[attr-defined]
-    elif accel == "native":
+    elif accel in ("native", "closures"):
+        if accel == "closures":  # no block ever hot enough for the next tier
+            tiers = {"hot": FOREVER, "warm": FOREVER - 1, "loop_hot": FOREVER}
+        else:
+            tiers = {"hot": hot, "warm": hot}
         m.translator = NativeTranslator(  # type: ignore[attr-defined]
-            m.hart, threshold=threshold, hot=hot)
+            m.hart, threshold=threshold, **tiers)
         m.slice = NATIVE_SLICE  # as the machine's own native translator runs
     return m
+
+
+def clint_readers(m: Board, budget: int) -> set[int | None]:
+    """Run m to its exit (asserted) and return what executing_pc() told the CLINT at each
+    of its reads: the pc a diagnostic would name for the access."""
+    from rvirt.exec.blocks import executing_pc
+
+    seen: set[int | None] = set()
+    read = m.clint.read
+
+    def watching(offset: int, size: int) -> int:
+        seen.add(executing_pc())
+        return read(offset, size)
+
+    m.clint.read = watching  # type: ignore[method-assign]
+    assert m.run(budget) == 0
+    return seen
 
 
 def snapshot(m: Board, status: int | None) -> State:
@@ -81,14 +108,15 @@ def diff(a: State, b: State) -> str:
 
 
 def assert_same(elf: Path, max_instructions: int, threshold: int = 1) -> tuple[State, Board]:
-    """Run elf on the interpreter alone, on the Python block translator and on the native
-    tier; every observable must agree.  Returns the Python translator's state and
-    machine."""
+    """Run elf on the interpreter alone, on the Python block translator, on closure
+    blocks and on the native tier; every observable must agree.  Returns the Python
+    translator's state and machine."""
     ref, _ = run(elf, "interp", max_instructions)
     got, m = run(elf, "tcg", max_instructions, threshold)
     d = diff(ref, got)
     assert not d, f"{elf.name}: interpreter vs translator (threshold {threshold}):\n{d}"
-    native, _ = run(elf, "native", max_instructions, threshold)
-    d = diff(ref, native)
-    assert not d, f"{elf.name}: interpreter vs native (threshold {threshold}):\n{d}"
+    for tier in ("closures", "native"):
+        other, _ = run(elf, tier, max_instructions, threshold)
+        d = diff(ref, other)
+        assert not d, f"{elf.name}: interpreter vs {tier} (threshold {threshold}):\n{d}"
     return got, m

@@ -590,9 +590,10 @@ def assert_same(elf: Path, threshold: int, budget: int = BUDGET
     got = harness.snapshot(m, m.run(budget))
     d = harness.diff(ref, got)
     assert not d, f"{elf.name}: interpreter vs translator (threshold {threshold}):\n{d}"
-    native, _ = harness.run(elf, "native", budget, threshold)
-    d = harness.diff(ref, native)
-    assert not d, f"{elf.name}: interpreter vs native (threshold {threshold}):\n{d}"
+    for tier in ("closures", "native"):
+        other, _ = harness.run(elf, tier, budget, threshold)
+        d = harness.diff(ref, other)
+        assert not d, f"{elf.name}: interpreter vs {tier} (threshold {threshold}):\n{d}"
     return got, tcg, m
 
 

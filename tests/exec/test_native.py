@@ -17,7 +17,7 @@ from rvirt.exec.blocks import Insn
 from rvirt.exec.translate import Translator
 from rvirt.isa.decode import decode
 from tests.exec import programs as P
-from tests.exec.harness import diff, machine, run, snapshot
+from tests.exec.harness import clint_readers, diff, machine, run, snapshot
 
 pytestmark = pytest.mark.tools
 
@@ -164,20 +164,10 @@ def test_a_device_asking_for_the_pc_gets_the_instruction_native_code_left_to_pyt
         ) -> None:
     """A bus access from a side exit (the COUNTERS loop's mtime load, a device) is
     attributed to its instruction, as diagnostics do when they name the pc."""
-    from rvirt.exec.blocks import executing_pc
-
     elf = P.build("counters", P.COUNTERS)
     m = Board(BoardConfig(bios=str(elf), accel="tcg"), console=lambda b: None)
     m.translator = native.NativeTranslator(m.hart, threshold=1, hot=1)  # type: ignore[attr-defined]
-    seen: set[int | None] = set()
-    read = m.clint.read
-
-    def watching(offset: int, size: int) -> int:
-        seen.add(executing_pc())
-        return read(offset, size)
-
-    m.clint.read = watching  # type: ignore[method-assign]
-    assert m.run(BUDGET) == 0
+    seen = clint_readers(m, BUDGET)
     loop = m.symbols["loop"]
     assert _native_blocks(m)
     assert seen == {loop + 12}  # lw t3, 0(s2): mtime

@@ -665,13 +665,13 @@ class Hart:
         data_checked = data_on or self.pmp.applies(dpriv)
         fetch_checked = fetch_on or self.pmp.applies(priv)
         # The TLB holds what was translated under one context (this key): a change of it
-        # flushes, but a visit to M-mode, where nothing is translated or PMP-checked,
-        # does not, so the kernel finds its entries again after an SBI call or an
-        # interrupt the firmware forwards (spec 4.2.1 requires nothing of a mode change;
-        # sfence.vma, and here satp writes too, still flush).
+        # sets those entries aside and brings back the new context's (Mmu.switch), and a
+        # visit to M-mode, where nothing is translated or PMP-checked, changes nothing,
+        # so the kernel finds its entries again after an SBI call or an interrupt the
+        # firmware forwards (spec 4.2.1 requires nothing of a mode change; sfence.vma,
+        # and here satp writes too, flush every context).
         if (data_checked or fetch_checked) and key != mmu.context:
-            mmu.flush()
-            mmu.context = key
+            mmu.switch(key)
         mmu.priv = dpriv
         mmu.fetch_priv = priv
         mmu.sum = bool(st & C.MSTATUS_SUM)

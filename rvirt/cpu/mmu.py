@@ -53,15 +53,18 @@ class FastMirror(Protocol):
     def clear(self) -> None: ...
 
 
+CONTEXTS = 8  # contexts whose TLB entries are kept aside at most (Mmu.switch)
+
+
 class Mmu:
     """Sv32 page-table walker and TLB for one hart."""
 
     def __init__(self, hart: Hart) -> None:
         self.h = hart
         # One dict per access type: virtual page number -> physical page address.  Only
-        # walks that succeeded (with A, and D for stores, already set) are cached.  The
-        # hart flushes them whenever privilege, satp, MPRV/MPP, SUM or MXR change, and on
-        # sfence.vma (spec 4.2.1).
+        # walks that succeeded (with A, and D for stores, already set) are cached.  They
+        # hold one context's entries (privilege, satp, MPRV/MPP, SUM, MXR, PMP: switch
+        # sets them aside when it changes), and sfence.vma drops them (spec 4.2.1).
         self.tlb: tuple[dict[int, int], dict[int, int], dict[int, int]] = ({}, {}, {})
         # The RAM fast path beside it, one dict per access type: virtual page number ->
         # (RAM offset of the page - its virtual address), for pages that translated to RAM
@@ -88,6 +91,10 @@ class Mmu:
         # Hart.update_mode): a trap into M-mode, which translates nothing, keeps them for
         # the return to the same context.
         self.context: tuple[int, ...] | None = None
+        # Entries of the contexts left (switch), by context: TLB, fast path, megapages.
+        self.saved: dict[tuple[int, ...], tuple[tuple[dict[int, int], ...],
+                                                tuple[dict[int, int], ...],
+                                                dict[int, set[int]]]] = {}
         self.priv = PRV_M  # effective privilege of loads and stores
         self.fetch_priv = PRV_M
         self.sum = False
@@ -96,6 +103,11 @@ class Mmu:
         self.fetch_on = False  # fetches are translated
 
     def flush(self) -> None:
+        """Every entry, of every context (sfence.vma with rs1 = x0, a satp write)."""
+        self.saved.clear()
+        self._clear()
+
+    def _clear(self) -> None:
         for t in self.tlb:
             t.clear()
         for t in self.fast:
@@ -104,10 +116,41 @@ class Mmu:
         if self.mirror is not None:
             self.mirror.clear()
 
+    def switch(self, context: tuple[int, ...]) -> None:
+        """Make the entries of `context` current (Hart.update_mode): those of the context
+        left are kept aside, and those kept for the one entered, if any, come back.  Like
+        QEMU's TLB, one per privilege level (mmu_idx), a system call's round trip from U
+        to S and back walks no page again; the spec allows any entry to be used until an
+        sfence.vma (4.2.1), which drops the kept ones too."""
+        old = self.context
+        if old is not None and (any(self.tlb) or any(self.fast)):
+            saved = self.saved
+            saved[old] = (tuple(t.copy() for t in self.tlb),
+                          tuple(t.copy() for t in self.fast),
+                          {k: set(v) for k, v in self.mega.items()})
+            if len(saved) > CONTEXTS:
+                del saved[next(iter(saved))]  # the one left longest ago
+        self._clear()
+        self.context = context
+        back = self.saved.pop(context, None)
+        if back is None:
+            return
+        tlb, fast, mega = back
+        for mine, kept in zip(self.tlb, tlb, strict=True):
+            mine.update(kept)
+        mirror = self.mirror
+        for acc, (mine, kept) in enumerate(zip(self.fast, fast, strict=True)):
+            mine.update(kept)
+            if mirror is not None:
+                for vpn, delta in kept.items():
+                    mirror.set(acc, vpn, delta)
+        self.mega.update(mega)
+
     def flush_page(self, va: int) -> None:
         """sfence.vma with rs1 != x0: drop the entries holding the leaf PTE of va (its
         page's, or all of its megapage's), keeping the rest (spec 4.2.1), as QEMU's
         tlb_flush_page.  Only leaves are cached, so no pointer PTE can be stale."""
+        self.saved.clear()  # (rare enough that kept contexts need not be searched)
         vpn = va >> 12
         vpns = self.mega.pop(va >> 22, None) or set()
         vpns.add(vpn)

@@ -213,6 +213,35 @@ def test_a_visit_to_m_mode_keeps_the_tlb_and_a_satp_write_or_reset_does_not(
     assert not tlb
 
 
+def test_each_context_gets_its_entries_back_until_an_sfence_vma(machine: Board) -> None:
+    """A system call's round trip (U -> S -> U) walks no page again: the entries of the
+    context left are kept aside and come back with it, as QEMU keeps a TLB per
+    privilege level; the spec lets them be used until an sfence.vma, which drops the
+    kept ones too.  At most CONTEXTS contexts are kept."""
+    from rvirt.cpu.mmu import CONTEXTS
+
+    h = machine.hart
+    mmu = h.mmu
+    vpn = VA >> 12
+    enter(h, PRV_U)
+    assert h.lw(VA) == 0x11223344 and vpn in mmu.tlb[0]
+    enter(h, PRV_S)  # another context: not U's entries
+    assert not mmu.tlb[0]
+    put(machine, L0, (OTHER >> 12) << 10 | 0xD7)  # VA -> OTHER, not fenced yet
+    enter(h, PRV_U)
+    assert vpn in mmu.tlb[0] and vpn in mmu.fast[0]  # back, with no walk
+    assert h.lw(VA) == 0x11223344  # the kept translation, as the spec allows
+    enter(h, PRV_S)
+    h.sfence_vma(0, 0)
+    enter(h, PRV_U)
+    assert not mmu.tlb[0]
+    assert h.lw(VA) == 0x55667788  # fenced: walked again
+    for _ in range(CONTEXTS + 3):  # PMP rewritten: each time a new context
+        h.csr_poke(0x3B0, 0xFFFFFFFF)
+        h.lw(VA)
+    assert len(mmu.saved) == CONTEXTS  # the oldest were let go
+
+
 def test_debugger_memory_goes_through_the_mmu(machine: Board) -> None:
     h = machine.hart
     assert machine.read_memory(VA, 4) is None  # M-mode: physical, nothing there

@@ -48,6 +48,9 @@ SATP_PPN = (1 << 22) - 1
 class FastMirror(Protocol):
     def set(self, acc: int, vpn: int, delta: int) -> None: ...
 
+    def load(self, acc: int, entries: dict[int, int]) -> None:
+        """set() of every vpn -> delta of entries."""
+
     def drop(self, vpn: int) -> None: ...
 
     def clear(self) -> None: ...
@@ -127,7 +130,7 @@ class Mmu:
             saved = self.saved
             saved[old] = (tuple(t.copy() for t in self.tlb),
                           tuple(t.copy() for t in self.fast),
-                          {k: set(v) for k, v in self.mega.items()})
+                          {k: set(v) for k, v in self.mega.items()} if self.mega else {})
             if len(saved) > CONTEXTS:
                 del saved[next(iter(saved))]  # the one left longest ago
         self._clear()
@@ -142,8 +145,7 @@ class Mmu:
         for acc, (mine, kept) in enumerate(zip(self.fast, fast, strict=True)):
             mine.update(kept)
             if mirror is not None:
-                for vpn, delta in kept.items():
-                    mirror.set(acc, vpn, delta)
+                mirror.load(acc, kept)
         self.mega.update(mega)
 
     def flush_page(self, va: int) -> None:

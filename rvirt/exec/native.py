@@ -131,21 +131,52 @@ class Tlb:
 
     def __init__(self) -> None:
         self.tables = tuple((TlbEntry * (1 << TLB_BITS))() for _ in range(3))
+        # The same memory as pairs of int64 (tag with its zero pad, little-endian; delta):
+        # written through a memoryview, an entry costs far less than through ctypes.
+        self.words = tuple(memoryview(t).cast("B").cast("q") for t in self.tables)
+        # Words of the entries set since the last clear, while few: a system call's
+        # switch of context (Mmu.switch) zeroes the few it set, not all three tables.
+        self.used: list[tuple[memoryview, int]] | None = []
 
     def set(self, acc: int, vpn: int, delta: int) -> None:
-        e = self.tables[acc][vpn & ((1 << TLB_BITS) - 1)]
-        e.tag = vpn + 1
-        e.delta = delta
+        w = self.words[acc]
+        i = (vpn & ((1 << TLB_BITS) - 1)) << 1
+        w[i] = vpn + 1
+        w[i + 1] = delta
+        used = self.used
+        if used is not None:
+            used.append((w, i))
+            if len(used) > 64:
+                self.used = None
+
+    def load(self, acc: int, entries: dict[int, int]) -> None:
+        w = self.words[acc]
+        used = self.used
+        m = (1 << TLB_BITS) - 1
+        for vpn, delta in entries.items():
+            i = (vpn & m) << 1
+            w[i] = vpn + 1
+            w[i + 1] = delta
+            if used is not None:
+                used.append((w, i))
+        if used is not None and len(used) > 64:
+            self.used = None
 
     def drop(self, vpn: int) -> None:
-        i = vpn & ((1 << TLB_BITS) - 1)
-        for t in self.tables:
-            if t[i].tag == vpn + 1:
-                t[i].tag = 0
+        i = (vpn & ((1 << TLB_BITS) - 1)) << 1
+        for w in self.words:
+            if w[i] == vpn + 1:
+                w[i] = 0
 
     def clear(self) -> None:
-        for t in self.tables:
-            ctypes.memset(t, 0, ctypes.sizeof(t))
+        used = self.used
+        if used is None:
+            for t in self.tables:
+                ctypes.memset(t, 0, ctypes.sizeof(t))
+        else:
+            for w, i in used:
+                w[i] = 0
+        self.used = []
 
 
 MOVE_BITS = 12  # entries of the native copy of the profile's moves

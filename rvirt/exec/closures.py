@@ -79,6 +79,10 @@ def make_block(insns: list[Insn], heat: list[int], slot: int,
             alt, alt_i = start, 0
         steps.append((fn, insn.pc, nxt, _kind(insn), alt, alt_i))
     table = tuple(steps)
+    # Where the path can start again: at the top (a loop) and after what an inlined if
+    # skips, each the rest of the table from there, run by a `for`.
+    rest = {i: table[i:] for i in {0, *(alt_i for *_, alt_i in table if 0 < alt_i < n)}}
+    bits = {insn.pc: insn.bits for insn in insns}
 
     def run(h: Any, X: list[int], ic: int, end: int) -> int:
         left = heat[slot] - 1
@@ -87,34 +91,32 @@ def make_block(insns: list[Insn], heat: list[int], slot: int,
             h.instret = ic
             return start | 1
         c = 0  # instructions retired in this entry
-        i = 0
         pc = start
+        npc = start
+        steps = table
         try:
             while True:
-                fn, pc, nxt, kind, alt, alt_i = table[i]
-                if kind:
-                    h.instret = ic + c
-                    npc = fn(h, X, pc)
-                    c += 1
-                    if kind == ENDS or h.ending:
+                # (alt and alt_i are read after the loop: those of the step that left)
+                for fn, pc, nxt, kind, alt, alt_i in steps:  # noqa: B007
+                    if kind:
                         h.instret = ic + c
-                        return npc | 1  # type: ignore[no-any-return]
-                else:
-                    npc = fn(h, X, pc)
-                    c += 1
-                if npc == nxt:
-                    i += 1
+                        npc = fn(h, X, pc)
+                        c += 1
+                        if kind == ENDS or h.ending:
+                            h.instret = ic + c
+                            return npc | 1  # type: ignore[no-any-return]
+                    else:
+                        npc = fn(h, X, pc)
+                        c += 1
+                    if npc != nxt:  # (the last step's nxt is -1: always)
+                        break
+                # Off the trace: after an inlined if, or round the loop again if a whole
+                # iteration fits the budget; else out of the block.
+                if npc == alt and (0 < alt_i < n or not alt_i and ic + c + n <= end):
+                    steps = rest[alt_i]
                     continue
-                if npc == alt:
-                    if alt_i == 0:  # round the loop again if a whole iteration fits
-                        if ic + c + n <= end:
-                            i = 0
-                            continue
-                    elif alt_i < n:
-                        i = alt_i
-                        continue
                 h.instret = ic + c
-                return npc  # type: ignore[no-any-return]
+                return npc
         except Trap as t:
             # As the interpreter takes it: pc and instret at the instruction, which does
             # not retire; then the machine's turn.
@@ -122,7 +124,7 @@ def make_block(insns: list[Insn], heat: list[int], slot: int,
             h.pc = pc
             tval = t.tval
             if tval is None:  # illegal instruction: mtval holds its bits (QEMU 7.2)
-                w = insns[i].bits
+                w = bits[pc]
                 tval = w & 0xFFFF if w & 3 != 3 else w
             h.take_trap(t.cause, tval)
             h.ending = True

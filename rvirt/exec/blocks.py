@@ -488,7 +488,24 @@ class Translator:
         """The length of the basic block at key, kept in space.lens (callers look there
         first)."""
         self._enter(space, key, pc)
-        k = space.lens[key] = max(1, len(self.scan(pc, trace=False)))
+        if self.watch is not None:  # (the profile's function boundaries end it too)
+            k = len(self.scan(pc, trace=False))
+        else:
+            # scan(pc, trace=False)'s length without its Insns: cold code is interpreted
+            # by basic blocks, each measured once, and there are thousands of them.
+            k = 0
+            fetch = self._fetch
+            while k < CAP:
+                w = fetch(pc)
+                found = None if w is None else decode(w)
+                if found is None:
+                    break
+                k += 1
+                op = found[0]
+                if ends_block(op):
+                    break
+                pc += op.length
+        k = space.lens[key] = max(1, k)
         return k
 
     # --- running --------------------------------------------------------------------------

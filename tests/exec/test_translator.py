@@ -245,3 +245,19 @@ def test_constants_are_folded_into_the_block() -> None:
     h = type("H", (), {"instret": 0})()
     ns["b_80000000"](h, X, 0, 100)  # type: ignore[operator]
     assert X[7] == 1103515245 and X[28] == (3 * 1103515245) & 0xFFFFFFFF and h.instret == 3
+
+
+@pytest.mark.parametrize("name", ["timer", "if_then_trap", "trap_mid_block"])
+def test_basic_block_lengths_are_the_untraced_scans(name: str) -> None:
+    """Cold code is interpreted by basic blocks, whose lengths come from a slim loop:
+    at every instruction address of the program it must give what the untraced scan
+    gives (the block that scan would make)."""
+    m = machine(P.build(name, getattr(P, name.upper())), "tcg")
+    tr = m.translator  # type: ignore[attr-defined]
+    space = tr.spaces[0]
+    lo = m.hart.ram_base
+    hi = lo + 0x200  # the program's code and more (data decodes or stops the scan)
+    for pc in range(lo, hi, 2):
+        tr._enter(space, pc, pc)
+        want = max(1, len(tr.scan(pc, trace=False)))
+        assert tr._basic_length(space, pc, pc) == want, hex(pc)

@@ -50,6 +50,13 @@ class Trap(Exception):  # noqa: N818 - it is the architectural name
         self.cause = cause
         self.tval = tval
 
+    def tval_for(self, bits: int) -> int:
+        """The tval to enter the handler with, the trapping instruction being `bits`: its
+        own, or for an illegal instruction those bits (a compressed one's 16)."""
+        if self.tval is None:
+            return bits & 0xFFFF if bits & 3 != 3 else bits
+        return self.tval
+
 
 def illegal() -> Trap:
     return Trap(ILLEGAL, None)

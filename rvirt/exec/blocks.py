@@ -632,11 +632,8 @@ class Translator:
                 if k is None:  # only blocks raise traps here (the interpreter takes its own)
                     raise
                 h.pc = fn.pcs[k]  # type: ignore[attr-defined, union-attr]
-                tval = t.tval
-                if tval is None:  # illegal instruction: mtval holds its bits (QEMU 7.2)
-                    w = fn.words[k]  # type: ignore[attr-defined]
-                    tval = w & 0xFFFF if w & 3 != 3 else w
-                h.take_trap(t.cause, tval)  # as the interpreter does, then it returns
+                # as the interpreter does (an illegal one's bits), then it returns
+                h.take_trap(t.cause, t.tval_for(fn.words[k]))  # type: ignore[attr-defined]
                 fn = None
             except BaseException as e:
                 # A native block leaves what raises to the interpreter, which sets the pc.

@@ -29,8 +29,8 @@ from rvirt.cpu.trap import Trap
 from rvirt.exec import interp
 from rvirt.exec.blocks import SIDE_EXIT_CODES, Insn, is_loop
 from rvirt.exec.semantics import statement
-from rvirt.isa import table
 from rvirt.isa.table import goes_on_after_call
+from rvirt.isa.table import kind as row_kind
 
 PLAIN, GOES_ON, ENDS = 0, 1, 2  # what an instruction does with the hart (see `_kind`)
 
@@ -46,7 +46,7 @@ def _kind(insn: Insn) -> int:
         sem = statement(op)
         kind = _KINDS[op.name] = (
             PLAIN if "h." not in sem and "raise" not in sem else
-            GOES_ON if goes_on_after_call(op) or table.kind(op) in ("load", "store") else
+            GOES_ON if goes_on_after_call(op) or row_kind(op) in ("load", "store") else
             ENDS)
     return kind
 
@@ -122,11 +122,7 @@ def make_block(insns: list[Insn], heat: list[int], slot: int,
             # not retire; then the machine's turn.
             h.instret = ic + c
             h.pc = pc
-            tval = t.tval
-            if tval is None:  # illegal instruction: mtval holds its bits (QEMU 7.2)
-                w = bits[pc]
-                tval = w & 0xFFFF if w & 3 != 3 else w
-            h.take_trap(t.cause, tval)
+            h.take_trap(t.cause, t.tval_for(bits[pc]))  # an illegal one's bits (QEMU 7.2)
             h.ending = True
             return h.pc | 1  # type: ignore[no-any-return]
         except BaseException:

@@ -127,10 +127,7 @@ def execute(h: Hart, n: int, breakpoints: Container[int] = (), check_first: bool
     except Trap as t:
         h.finish_batch(h.batch_count(False))
         h.pc = pc
-        tval = t.tval
-        if tval is None:  # illegal instruction: mtval holds its bits (QEMU 7.2)
-            tval = w & 0xFFFF if w & 3 != 3 else w
-        h.take_trap(t.cause, tval)
+        h.take_trap(t.cause, t.tval_for(w))  # an illegal one's bits (QEMU 7.2)
         return None
     except WatchHit as wh:
         h.finish_batch(h.batch_count(False))

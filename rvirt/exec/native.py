@@ -1459,10 +1459,7 @@ class NativeCodegen:
                 try:
                     npc = insn(h, X, pc)
                 except Trap as t:
-                    tval = t.tval
-                    if tval is None:  # illegal instruction: mtval holds its bits
-                        tval = w & 0xFFFF if w & 3 != 3 else w
-                    h.take_trap(t.cause, tval)
+                    h.take_trap(t.cause, t.tval_for(w))  # an illegal one's bits
                     h.ending = True  # the machine's turn, as after any trap
                     return h.pc | 1  # type: ignore[no-any-return]
                 h.instret += 1

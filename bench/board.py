@@ -39,7 +39,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from run import MACHINE_ARGS, ROOT, RVIRT, BenchError, Builder, parse_report, tool, versus
+from run import MACHINE_ARGS, ROOT, RVIRT, BenchError, Builder, cold_env, parse_report, tool, versus
 
 # (label, the options that choose the emulator and tier, ITERS of intmix_smp's loop):
 # each whole run lasts about a second here.
@@ -75,7 +75,7 @@ def run_smp(elf: Path, emulator: Sequence[str], smp: int, who: str
     cpu0 = children_cpu()
     t0 = time.perf_counter()
     r = subprocess.run(cmd, capture_output=True, stdin=subprocess.DEVNULL, timeout=600,
-                       cwd=ROOT)
+                       cwd=ROOT, env=cold_env())
     wall = time.perf_counter() - t0
     cpu = children_cpu() - cpu0
     if r.returncode != 0:
@@ -180,7 +180,7 @@ def run_blk(cmd: Sequence[str], who: str, timeout: float = 600) -> dict[str, flo
     """One run of the virtio-blk guest: when each marker line ("R", "W", "F") arrived.
     The run must exit 0 with the guest's "virtio-blk ok" line."""
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, bufsize=0, cwd=ROOT)
+                            stderr=subprocess.PIPE, bufsize=0, cwd=ROOT, env=cold_env())
     timer = threading.Timer(timeout, proc.kill)
     timer.start()
     seen: dict[str, float] = {}

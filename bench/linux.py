@@ -13,6 +13,9 @@ with the firmware in front of it:
 
 * rvirt with its built-in SBI firmware (`-bios default`), on the default tier, and with
   --tiers on each `-accel` too (the interpreter takes minutes);
+* the same again, a second run: each rvirt boot starts with an empty code cache (a first
+  run, as `make bench`'s other rows), but this one boots with the native code the boot
+  before it left in the cache, as any later run of the same kernel does;
 * rvirt and QEMU with an rv32 OpenSBI `fw_dynamic` (`-bios FILE`) when the bench finds
   one: $RVIRT_OPENSBI_RV32, or where QEMU looks for its own (Debian ships none for
   rv32; QEMU 7.2 cannot run `-bios default` on rv32 without it).  Without one, QEMU has
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import json
 import os
 import select
 import subprocess
@@ -38,9 +42,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from board import table
-from run import ROOT, RVIRT, BenchError, tool
+from run import ROOT, RVIRT, BenchError, cold_env, tool
 
 IMAGE = ROOT / "build" / "linux" / "Image"
 ARGS = ("-machine", "virt", "-cpu", "rv32", "-m", "256M", "-smp", "2", "-nographic",
@@ -48,6 +53,7 @@ ARGS = ("-machine", "virt", "-cpu", "rv32", "-m", "256M", "-smp", "2", "-nograph
 DISK_TEXT = b"rvirt-disk: made by bench/linux.py\n"
 SECTOR = 512
 TIMEOUT = 1800.0  # seconds a whole boot may take (the interpreter's is minutes)
+SECOND_RUN = "rvirt, built-in firmware, second run"
 
 
 def opensbi_rv32() -> Path | None:
@@ -62,13 +68,14 @@ def opensbi_rv32() -> Path | None:
 class Boot:
     prompt: float  # seconds to the init's prompt
     poweroff: float  # seconds from typing poweroff to the emulator's exit
+    stats: dict[str, Any]  # rvirt's RVIRT_STATS line (compiles, code cache hits)
 
 
-def boot(cmd: Sequence[str], who: str) -> Boot:
+def boot(cmd: Sequence[str], who: str, env: dict[str, str] | None = None) -> Boot:
     """One boot, driven as tests/linux drives it, through pipes."""
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, cwd=ROOT)
+                         stderr=subprocess.STDOUT, cwd=ROOT, env=env)
     assert p.stdin is not None and p.stdout is not None
     out = b""
     marks: dict[str, float] = {}
@@ -103,7 +110,12 @@ def boot(cmd: Sequence[str], who: str) -> Boot:
                          f"(exit {status}):\n{tail}")
     if b"init: disk written and flushed" not in out or b"2 CPUs" not in out:
         raise BenchError(f"{who}: the init did not report both CPUs and the disk:\n{tail}")
-    return Boot(marks["prompt"], end - marks["echo"])
+    stats: dict[str, Any] = {}
+    path = None if env is None else env.get("RVIRT_STATS")
+    if path is not None and Path(path).is_file():  # (rvirt's, not QEMU's)
+        lines = Path(path).read_text().splitlines()
+        stats = json.loads(lines[-1]) if lines else {}
+    return Boot(marks["prompt"], end - marks["echo"], stats)
 
 
 def disk(tmp: Path) -> Path:
@@ -125,7 +137,10 @@ def main(argv: list[str] | None = None) -> int:
     compileall.compile_dir(ROOT / "rvirt", quiet=1)  # start-up loads bytecode (bench/run.py)
     fw = opensbi_rv32()
     rvirt = list(RVIRT)
-    rows: list[tuple[str, list[str]]] = [("rvirt, built-in firmware", rvirt)]
+    # Each boot of rvirt starts with an empty code cache (a first run), but the second
+    # run's, which finds what the last boot of the row above it left there.
+    rows: list[tuple[str, list[str]]] = [("rvirt, built-in firmware", rvirt),
+                                         (SECOND_RUN, rvirt)]
     if args.tiers:
         rows += [(f"rvirt -accel {t}, built-in firmware", [*rvirt, "-accel", t])
                  for t in ("interp", "tcg", "native")]
@@ -137,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append((f"QEMU -bios {fw.name}",
                              [tool("qemu-system-riscv32"), "-bios", str(fw)]))
         with tempfile.TemporaryDirectory(prefix="rvirt-linux-") as tmp:
+            env: dict[str, str] = {}
             for label, emulator in rows:
                 best: Boot | None = None
                 for _ in range(max(1, args.runs)):
@@ -144,7 +160,12 @@ def main(argv: list[str] | None = None) -> int:
                     cmd = [*emulator, *ARGS, "-kernel", str(IMAGE), "-drive",
                            f"file={image},if=none,format=raw,id=hd0", "-device",
                            "virtio-blk-device,drive=hd0"]
-                    b = boot(cmd, label)
+                    if label != SECOND_RUN:
+                        env = cold_env()
+                    stats = Path(tmp) / "stats.jsonl"
+                    stats.unlink(missing_ok=True)
+                    env["RVIRT_STATS"] = str(stats)
+                    b = boot(cmd, label, env)
                     if not image.read_bytes().startswith(b"written-by-linux\n"):
                         raise BenchError(f"{label}: the init's write is not in the image")
                     if best is None or b.prompt < best.prompt:
@@ -160,11 +181,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Linux 6.1 rv32 ({IMAGE.relative_to(ROOT)}, {' '.join(ARGS)}, a virtio-blk disk): "
           f"wall time, best of {max(1, args.runs)}")
     print()
-    head = ("", "to the init's prompt", "poweroff to exit", "prompt / QEMU's")
+    head = ("", "to the init's prompt", "poweroff to exit", "prompt / QEMU's",
+            "compiled", "cached")
     lines = [head] + [(label, f"{b.prompt:.2f} s", f"{b.poweroff:.2f} s",
-                       "" if qemu is None else f"{b.prompt / qemu:.1f}x")
+                       "" if qemu is None else f"{b.prompt / qemu:.1f}x",
+                       str(b.stats.get("native", "-")), str(b.stats.get("cached", "-")))
                       for label, b in results]
     table(lines)
+    print("\ncompiled: blocks LLVM compiled (both harts); cached: blocks whose native code "
+          "came from the code cache instead")
     if fw is None:
         print("\nNo rv32 OpenSBI found (set RVIRT_OPENSBI_RV32 to a fw_dynamic.bin): no QEMU row.")
     return 0

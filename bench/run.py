@@ -35,7 +35,9 @@ give rvirt's speed with and without address translation side by side.
 from __future__ import annotations
 
 import argparse
+import atexit
 import compileall
+import os
 import shutil
 import statistics
 import subprocess
@@ -212,11 +214,28 @@ def parse_report(text: str, who: str) -> Report:
     raise BenchError(f"{who}: no 'instret=... checksum=...' line in its output {text!r}")
 
 
+_CACHES: str | None = None
+
+
+def cold_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of an rvirt process with an empty code cache of its own
+    (RVIRT_CACHE_DIR, rvirt.exec.codecache): a first run, which compiles what gets hot,
+    and never reads nor fills the user's cache.  The benches time first runs unless a
+    row says it is a second run."""
+    global _CACHES
+    if _CACHES is None:
+        _CACHES = tempfile.mkdtemp(prefix="rvirt-bench-caches-")
+        atexit.register(shutil.rmtree, _CACHES, True)
+    out = dict(os.environ if env is None else env)
+    out["RVIRT_CACHE_DIR"] = tempfile.mkdtemp(dir=_CACHES)
+    return out
+
+
 def timed_process(cmd: Sequence[str], who: str, timeout: float = 300) -> tuple[float, str]:
     """Wall time of a whole process, and its stdout; it must exit 0."""
     t0 = time.perf_counter()
     r = subprocess.run(cmd, capture_output=True, stdin=subprocess.DEVNULL, timeout=timeout,
-                       cwd=ROOT)
+                       cwd=ROOT, env=cold_env())
     wall = time.perf_counter() - t0
     if r.returncode != 0:
         err = r.stderr.decode(errors="replace").strip()

@@ -118,6 +118,12 @@ Execution:
                             steps and runs under breakpoints/watchpoints)
   -accel tcg                run hot code translated to Python blocks
   -accel interp             the reference interpreter only (default when RVIRT_ACCEL=interp)
+  -accel native,cache=off   compile everything again: no code cache (by default native
+                            code is kept in $RVIRT_CACHE_DIR, else ~/.cache/rvirt, for
+                            the next run of the same code)
+  -accel native,cache-size=N[K|M|G]
+                            the code cache's size bound (default 128M; the least
+                            recently used entries go first)
 Other:
   -h, -help, --help         this help
   -version, --version       print the version
@@ -144,6 +150,8 @@ class Options:
     icount_shift: int = 0
     clock: str = "virtual"
     accel: str | None = None  # None: BoardConfig's default (RVIRT_ACCEL, else native)
+    code_cache: bool = True  # -accel native,cache=off turns the code cache off
+    code_cache_bound: int | None = None  # -accel native,cache-size=N
     log_items: frozenset[str] = frozenset()  # -d
     hints: bool = True  # -no-hints turns them off
     profile: str | None = None  # -profile FILE
@@ -453,12 +461,28 @@ def parse_smp(spec: str) -> int:
     return cpus
 
 
+_CACHE_SIZE_RE = re.compile(r"(\d+)([KMG]?)$", re.IGNORECASE)
+
+
 def parse_accel(o: Options, v: str) -> None:
-    o.accel = v.split(",", 1)[0]  # QEMU takes tcg,thread=...: options ignored
+    """-accel NAME[,cache=on|off][,cache-size=N[K|M|G]] (native's code cache); QEMU's
+    own options (tcg,thread=...) are ignored."""
+    o.accel, *opts = v.split(",")
     if o.accel not in ("native", "tcg", "interp"):
         raise RvirtError(f"-accel {v}: unsupported accelerator (rvirt has native, "
                          f"LLVM-compiled blocks, tcg, Python blocks, and interp, "
                          f"the interpreter)")
+    for opt in opts:
+        name, _, text = opt.partition("=")
+        if name == "cache":
+            o.code_cache = _bool("cache", text)
+        elif name == "cache-size":
+            m = _CACHE_SIZE_RE.match(text)
+            if not m or not int(m.group(1)):
+                raise RvirtError(f"-accel {v}: cache-size={text}: expected a size such as "
+                                 "64M")
+            o.code_cache_bound = int(m.group(1)) << {"": 20, "k": 10, "m": 20,
+                                                     "g": 30}[m.group(2).lower()]
 
 
 # --- console, monitor, network and semihosting options (QEMU 7.2's qemu-options.hx) ---
@@ -769,6 +793,12 @@ def build_machine(o: Options, console_out: Callable[[bytes], None] | None = None
         cfg.semihosting_cmdline = " ".join(o.semihosting_args) or (o.kernel or "")
     if o.accel is not None:
         cfg.accel = o.accel
+    if o.code_cache:
+        # Native code kept between runs (rvirt.exec.codecache): RVIRT_CACHE_DIR, else
+        # the user's cache directory.
+        from rvirt.exec.codecache import default_dir
+        cfg.code_cache = default_dir()
+        cfg.code_cache_bound = o.code_cache_bound
     return Board(cfg, console=console_out)
 
 

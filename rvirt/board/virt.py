@@ -35,6 +35,7 @@ from rvirt.devices.sifive_test import SifiveTest
 from rvirt.devices.uart16550 import Uart16550
 from rvirt.devices.virtio_mmio import VirtioMmio
 from rvirt.errors import MachineExit, MachineReset, RvirtError
+from rvirt.exec.codecache import DEFAULT_BOUND, CodeCache
 from rvirt.exec.interp import execute
 from rvirt.exec.translate import Translator
 from rvirt.isa.xlen import MASK, XLEN
@@ -94,7 +95,8 @@ class BoardConfig:
                  semihosting_userspace: bool = False, semihosting_console: bool = False,
                  semihosting_cmdline: str = "", append: str | None = None,
                  initrd: str | None = None, dtb: str | None = None,
-                 data_dirs: tuple[str, ...] = ()) -> None:
+                 data_dirs: tuple[str, ...] = (), code_cache: str | None = None,
+                 code_cache_bound: int | None = None) -> None:
         self.ram_size = ram_size  # QEMU's default for -machine virt
         self.bios = bios  # path, or "none"
         self.kernel = kernel
@@ -145,6 +147,11 @@ class BoardConfig:
         # -L: where -bios default (or no -bios) looks for QEMU's OpenSBI first, and where a
         # -bios FILE that is not a path is looked for, as QEMU's data directories
         self.data_dirs = data_dirs
+        # -accel native: the directory of the code cache (rvirt.exec.codecache), native
+        # code kept between runs, and its bound in bytes (None: the default); None: none
+        # (the Python API's default, so that a run does not depend on earlier ones).
+        self.code_cache = code_cache
+        self.code_cache_bound = code_cache_bound
         if not 1 <= self.harts <= MAX_HARTS:
             raise RvirtError(f"-smp {self.harts}: rvirt's virt board has 1 to {MAX_HARTS} harts")
         if self.quantum < 1:
@@ -195,6 +202,8 @@ class Board(Timebase):
                                          pages_of=self.hart)
                                     for i in range(1, config.harts)]
         self.tiers: list[Translator | None] = [None] * config.harts  # each hart's blocks
+        self.code_cache: CodeCache | None = None  # -accel native's, made with its first tier
+        self.code_store: Any = None  # the harts' native code (rvirt.exec.native.CodeStore)
         self.turn = 0  # the hart whose turn it is
         self._turn_left = config.quantum
         self.idle_ns = 0  # virtual time skipped while the hart waited in wfi
@@ -617,10 +626,20 @@ class Board(Timebase):
             if native.available():
                 self.slice = NATIVE_SLICE
                 # compiles on the compiler's thread: the guest never waits for LLVM
-                return native.NativeTranslator(h, background=True)
+                if self.code_store is None:  # one for the harts: each runs the others' code
+                    self.code_store = native.CodeStore(self._code_cache())
+                return native.NativeTranslator(h, background=True, store=self.code_store)
             self.notice("-accel native: llvmlite is not installed; running hot code as "
                         "Python blocks (-accel tcg)")
         return Translator(h)
+
+    def _code_cache(self) -> CodeCache | None:
+        """The harts' shared code cache, made with the first native tier."""
+        cfg = self.config
+        if self.code_cache is None and cfg.code_cache is not None:
+            self.code_cache = CodeCache(cfg.code_cache, cfg.code_cache_bound or DEFAULT_BOUND,
+                                        warn=self.notice)
+        return self.code_cache
 
     def _next_batch(self) -> int:
         """Before a batch: take an interrupt that is pending and enabled, and size the

@@ -45,6 +45,7 @@ import sys
 import textwrap
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -53,6 +54,7 @@ from rvirt.cpu.mmu import FETCH
 from rvirt.cpu.trap import Trap
 from rvirt.exec import closures, interp
 from rvirt.exec.blocks import SIDE_EXIT_CODES, Codegen, Insn, Space, is_loop
+from rvirt.exec.codecache import CodeCache
 from rvirt.exec.pygen import PyCodegen, PyTranslator
 from rvirt.exec.semantics import HELPERS, statement
 from rvirt.isa.table import JUMPS, LOAD_WIDTHS, STORE_WIDTHS
@@ -90,11 +92,24 @@ FRESH = -3
 # Entries of a Python block whose native code the compiler thread is making, between two
 # looks for it (each look also installs whatever else the thread has finished).
 RECHECK = 64
+# Functions loaded in one engine (a Linux boot to its prompt loads about 400, each about
+# 10 KiB of memory) before the store renews it (CodeStore.renew).
+MAX_LOADED = 4096
 
 # Memory accessors of the table (`h.lw(...)`...) inlined on RAM: size, sign-extended
 # (the table's facts).
 _LOAD_ACC = LOAD_WIDTHS
 _STORE_ACC = STORE_WIDTHS
+
+
+# The host memory native code reads and writes besides the state: RAM, the translator's
+# word map, the device-watched pages, the two jump caches, the copies of the MMU's fast
+# path and the profile's tables.  Their addresses are fields of the state block, loaded
+# once on entry, not constants of the code: the same block compiles to the same object
+# code in every process, so the code cache (rvirt.exec.codecache) can keep it.
+TABLES = ("ram", "words", "watch", "jump", "jump_mapped", "tlb_load", "tlb_store",
+          "tlb_fetch", "moves", "counts")
+_TABLE_FIELD = {name: 10 + i for i, name in enumerate(TABLES)}
 
 
 class State(ctypes.Structure):
@@ -106,11 +121,13 @@ class State(ctypes.Structure):
                 # profiled (WatchTables): the profile's function, top frame, the
                 # instret it has counted up to and where the top frame returns (-1: none)
                 ("fid", ctypes.c_int64), ("frame", ctypes.c_int64), ("last", ctypes.c_uint64),
-                ("ret", ctypes.c_int64)]
+                ("ret", ctypes.c_int64)] + [(name, ctypes.c_void_p) for name in TABLES]
 
 
-# The same layout in IR: x, pc, priv, pad, instret, end, fid, frame, last, ret.
-_STATE_T = "{ [33 x i32], i32, i32, i32, i64, i64, i64, i64, i64, i64 }"
+# The same layout in IR: x, pc, priv, pad, instret, end, fid, frame, last, ret, then the
+# tables' addresses.
+_STATE_T = ("{ [33 x i32], i32, i32, i32, i64, i64, i64, i64, i64, i64"
+            + ", ptr" * len(TABLES) + " }")
 
 
 class JumpEntry(ctypes.Structure):
@@ -229,6 +246,25 @@ class WatchTables:
 
 _llvm: Any = None
 _IMPORT_ERROR: str | None = None
+_NAME = "blk"  # the function's name in IR before its digest names it
+# A block's native code: entry address, level, digest, the engine holding it
+Built = tuple[int, int, str, Any]
+_GENERATOR: str | None = None
+
+
+def _generator_digest() -> str:
+    """A digest of this file, which generates the IR, runs LLVM's passes and sets up the
+    target machines: a code cache entry made by another version of it is never taken
+    (what else shapes the code, the table's statements, is in the IR itself)."""
+    global _GENERATOR
+    if _GENERATOR is None:
+        import hashlib
+        try:
+            with open(__file__, "rb") as f:
+                _GENERATOR = hashlib.sha256(f.read()).hexdigest()
+        except OSError:  # pragma: no cover - an installation without its sources
+            _GENERATOR = "?"
+    return _GENERATOR
 
 
 def _binding() -> Any:
@@ -586,16 +622,16 @@ class _Block:
     """IR of one block function `i32 b(ptr state)`: 0 = go on at state.pc, 1 = the
     interpreter runs the instruction at state.pc."""
 
-    def __init__(self, insns: list[Insn], ram_base: int, ram_size: int, addrs: dict[str, int],
-                 counter: str | None = None, mapped: bool = False, fid: int | None = None
-                 ) -> None:
+    def __init__(self, insns: list[Insn], ram_base: int, ram_size: int, counted: bool = False,
+                 mapped: bool = False, fid: int | None = None) -> None:
         self.insns = insns
         self.fid = fid  # profiled: the function the block is in (BlockWatch.function)
         self.mapped = mapped  # accesses and chaining through the MMU's fast path
-        self.counter = counter  # where a first-tier block counts its entries
+        # A first-tier block counts its entries in a global of its own module.
+        self.counter = "@count" if counted else None
         self.ram_base = ram_base
         self.ram_size = ram_size
-        self.addrs = addrs
+        self.used: set[str] = set()  # TABLES the code reads (loaded on entry)
         self.ir = _Ir()
         self.regs = sorted({i.f[k] for i in insns for k in ("rd", "rs1", "rs2")
                             if i.f.get(k)})
@@ -605,6 +641,13 @@ class _Block:
         self.native_len = len(insns)  # instructions before the first one left to Python
         # (basic block, pc, instret, code) of each branch to the exit block
         self.exits: list[tuple[str, str, str, str]] = []
+
+    def table(self, name: str) -> str:
+        """The address of one of TABLES (a value loaded from the state on entry)."""
+        if name == "jump" and self.mapped:
+            name = "jump_mapped"  # keyed by (pc, page delta)
+        self.used.add(name)
+        return f"%tab_{name}"
 
     def gep(self, field: int, index: int | None = None) -> str:
         st = f"getelementptr {_STATE_T}, ptr %st, i32 0, i32 {field}"
@@ -658,7 +701,7 @@ class _Block:
         ir = self.ir
         vpn = ir.op(f"lshr i64 {a}, 12")
         idx = ir.op(f"and i64 {vpn}, {(1 << TLB_BITS) - 1}")
-        e = ir.op(f"getelementptr {_TLB_T}, ptr {self.addrs[table]}, i64 {idx}", "p")
+        e = ir.op(f"getelementptr {_TLB_T}, ptr {self.table(table)}, i64 {idx}", "p")
         tag = ir.op(f"load i32, ptr {e}")
         v32 = ir.op(f"trunc i64 {vpn} to i32")
         want = ir.op(f"add i32 {v32}, 1")
@@ -671,7 +714,7 @@ class _Block:
         size, signed = _LOAD_ACC[acc]
         ir = self.ir
         o = self.ram_offset(addr, size, lw)
-        p = ir.op(f"getelementptr i8, ptr {self.addrs['ram']}, i64 {o}", "p")
+        p = ir.op(f"getelementptr i8, ptr {self.table('ram')}, i64 {o}", "p")
         ty = f"i{size * 8}"
         v = ir.op(f"load {ty}, ptr {p}, align {size}")
         if size < 4:
@@ -686,10 +729,10 @@ class _Block:
         # is the interpreter's: it drops the blocks (or tells the device) and ends the
         # run, through the one path both tiers share.
         w = ir.op(f"lshr i64 {o}, 2")
-        wp = ir.op(f"getelementptr i8, ptr {self.addrs['words']}, i64 {w}", "p")
+        wp = ir.op(f"getelementptr i8, ptr {self.table('words')}, i64 {w}", "p")
         wv = ir.op(f"load i8, ptr {wp}")
         g = ir.op(f"lshr i64 {o}, 12")
-        gp = ir.op(f"getelementptr i8, ptr {self.addrs['watch']}, i64 {g}", "p")
+        gp = ir.op(f"getelementptr i8, ptr {self.table('watch')}, i64 {g}", "p")
         gv = ir.op(f"load i8, ptr {gp}")
         any_ = ir.op(f"or i8 {wv}, {gv}")
         hit = ir.op(f"icmp ne i8 {any_}, 0")
@@ -700,7 +743,7 @@ class _Block:
         ty = f"i{size * 8}"
         if size < 4:
             v = ir.op(f"trunc i32 {v} to {ty}")
-        p = ir.op(f"getelementptr i8, ptr {self.addrs['ram']}, i64 {o}", "p")
+        p = ir.op(f"getelementptr i8, ptr {self.table('ram')}, i64 {o}", "p")
         ir.emit(f"store {ty} {v}, ptr {p}, align {size}")
 
     # exits: every way out branches to one exit block, which writes the registers back
@@ -752,7 +795,7 @@ class _Block:
             key = ir.op(f"add i64 {t64}, {dsh}")
         sh = ir.op(f"lshr i64 {t64}, 1")
         idx = ir.op(f"and i64 {sh}, {(1 << JT_BITS) - 1}")
-        e = ir.op(f"getelementptr {{i64, ptr}}, ptr {self.addrs['jump']}, i64 {idx}", "p")
+        e = ir.op(f"getelementptr {{i64, ptr}}, ptr {self.table('jump')}, i64 {idx}", "p")
         tag = ir.op(f"load i64, ptr {e}")
         hit = ir.op(f"icmp eq i64 {tag}, {key}")
         ir.emit(f"br i1 {hit}, label %go, label %out")
@@ -878,6 +921,12 @@ class _Block:
             ir.label(label)
             self.leave(k, insns[k].pc, str(insns[k].bits))
         self.exit_block()
+        for t in sorted(self.used):  # the entry block dominates every use
+            head.append(f"  %tab_{t}.p = getelementptr {_STATE_T}, ptr %st, i32 0, "
+                        f"i32 {_TABLE_FIELD[t]}")
+            head.append(f"  %tab_{t} = load ptr, ptr %tab_{t}.p")
+        if self.counter is not None:
+            head.insert(0, f"{self.counter} = internal global i32 0")
         return "\n".join(head + ir.lines + ["}"]) + "\n"
 
     def watched_entry(self, start: int, now: str) -> None:
@@ -914,7 +963,7 @@ class _Block:
         h = ir.op(f"add i64 {a}, {b}")
         h = ir.op(f"add i64 {h}, {start >> 1}")
         idx = ir.op(f"and i64 {h}, {(1 << MOVE_BITS) - 1}")
-        e = ir.op(f"getelementptr {MOVE_T}, ptr {self.addrs['moves']}, i64 {idx}", "p")
+        e = ir.op(f"getelementptr {MOVE_T}, ptr {self.table('moves')}, i64 {idx}", "p")
         hit = "true"
         for field, want in ((0, frame), (1, str(start)), (2, ra)):
             fp = ir.op(f"getelementptr {MOVE_T}, ptr {e}, i32 0, i32 {field}", "p")
@@ -932,7 +981,7 @@ class _Block:
         d = ir.op(f"sub i64 {now}, {last}")
         back = ir.op(f"icmp ult i64 {now}, {last}")
         d = ir.op(f"select i1 {back}, i64 0, i64 {d}")
-        cp = ir.op(f"getelementptr i64, ptr {self.addrs['counts']}, i64 {frame}", "p")
+        cp = ir.op(f"getelementptr i64, ptr {self.table('counts')}, i64 {frame}", "p")
         c = ir.op(f"load i64, ptr {cp}")
         c = ir.op(f"add i64 {c}, {d}")
         ir.emit(f"store i64 {c}, ptr {cp}")
@@ -1015,20 +1064,16 @@ class _Block:
 MIN_NATIVE = 10
 
 
-def generate(insns: list[Insn], ram_base: int, ram_size: int, addrs: dict[str, int],
-             name: str = "b", counter: int | None = None, mapped: bool = False,
-             fid: int | None = None) -> str | None:
-    """LLVM IR (text) of the native function of a scanned physical block; addrs gives
-    the host addresses of RAM, the word map, the watched pages and the jump cache, as
-    `inttoptr` constants; `counter`, the address of its entry count (first tier); `fid`,
-    its function when the profile watches blocks (rvirt.exec.blocks.BlockWatch).  None
-    when native code would leave to Python (a CSR access, a trap, an xRET...) within
-    MIN_NATIVE instructions of the start: the Python block, which makes such calls
-    without leaving, is faster then (a trap handler)."""
-    consts = {k: f"inttoptr (i64 {v} to ptr)" for k, v in addrs.items()}
-    count = None if counter is None else f"inttoptr (i64 {counter} to ptr)"
-    block = _Block(insns, ram_base, ram_size, consts, count, mapped,  # type: ignore[arg-type]
-                   fid)
+def generate(insns: list[Insn], ram_base: int, ram_size: int, name: str = "b",
+             counted: bool = False, mapped: bool = False, fid: int | None = None
+             ) -> str | None:
+    """LLVM IR (text) of the native function of a scanned physical block, with no host
+    address in it (TABLES come from the state); `counted`: it counts its entries up to
+    HOTTER (first tier); `fid`, its function when the profile watches blocks
+    (rvirt.exec.blocks.BlockWatch).  None when native code would leave to Python (a CSR
+    access, a trap, an xRET...) within MIN_NATIVE instructions of the start: the Python
+    block, which makes such calls without leaving, is faster then (a trap handler)."""
+    block = _Block(insns, ram_base, ram_size, counted, mapped, fid)
     src = block.generate(name)
     return None if block.native_len < min(MIN_NATIVE, len(insns)) else src
 
@@ -1072,9 +1117,15 @@ class Compiler:
         self.jobs.put(job)
 
     def _run(self) -> None:
-        while (job := self.jobs.get()) is not None:
+        while True:
+            job = self.jobs.get()
+            if job is None:
+                return
             if not self.stopping:
                 job()
+            # Not kept while waiting for the next: a job holds its machine's tier (and
+            # its native code), which a closed machine frees.
+            del job
 
     def wait(self, timeout: float = 60.0) -> bool:
         """Wait until every job given so far is done (tests); False on timeout."""
@@ -1096,6 +1147,88 @@ SWITCH_INTERVAL = 0.0005  # seconds (Python's default: 0.005)
 COMPILER = Compiler()
 
 
+# --- the store of native code -------------------------------------------------------------
+
+def _digest(src: str, opt: int) -> str:
+    """The key of a block's IR at a level (the code cache's, and the store's): what else
+    shapes its object code is LLVM (version, target) and this generator."""
+    import hashlib  # (not at start-up)
+    llvm = _llvm
+    text = (f"{_generator_digest()} llvm {llvm.llvm_version_info} "
+            f"{llvm.get_default_triple()} level {opt}\n{src}")
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class CodeStore:
+    """The native code of one machine, shared by its harts' tiers: the code reads every
+    host address from the hart's state block (TABLES), so the code one hart made serves
+    every hart running the same block.  Code is loaded into one MCJIT engine, once per
+    function, and found again by its IR's digest, so a block made again (after its page
+    was written, or by another hart) takes it at once; `cache` keeps it between runs.
+    Used under _LLVM_LOCK."""
+
+    def __init__(self, cache: CodeCache | None = None) -> None:
+        self.cache = cache  # on disk, between runs (rvirt.exec.codecache), or None
+        self.tms: dict[int, Any] = {}  # code generation level -> LLVM target machine
+        self.engine: Any = None  # the MCJIT engine every block's object code is loaded in
+        # digest -> (entry address, level) of the code loaded, and its functions by name
+        self.loaded: dict[str, tuple[int, int]] = {}
+        self.by_name: dict[str, int] = {}
+        self.full = False  # MAX_LOADED functions loaded: renew() at the next batch's end
+        self.renewals = 0
+        self.users: weakref.WeakSet[NativeCodegen] = weakref.WeakSet()  # the harts' tiers
+
+    def tm(self, opt: int) -> Any:
+        """The target machine generating code at this level (and the engine, made with
+        the first), or None without llvmlite."""
+        with _LLVM_LOCK:
+            llvm = _binding()
+            if llvm is None:
+                return None
+            tm = self.tms.get(opt)
+            if tm is None:
+                tm = self.tms[opt] = llvm.Target.from_default_triple(
+                    ).create_target_machine(opt=opt)
+            if self.engine is None:
+                # The engine owns the target machine it is made with (and deletes it
+                # with itself): one of its own, not a compiling one.
+                own = llvm.Target.from_default_triple().create_target_machine(opt=OPT_FIRST)
+                self.engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), own)
+            return tm
+
+    def load(self, name: str, obj: bytes) -> int:
+        """Entry address of the function `name` of object code, loaded once."""
+        addr = self.by_name.get(name)
+        if addr is None:
+            if self.engine is None:
+                self.tm(OPT_FIRST)
+            engine = self.engine
+            engine.add_object_file(_llvm.ObjectFileRef.from_data(obj))
+            engine.finalize_object()
+            addr = self.by_name[name] = engine.get_function_address(name)
+            if not addr:
+                raise RuntimeError(f"native code: no function {name} in its object code")
+            if len(self.by_name) >= MAX_LOADED:
+                self.full = True
+        return addr
+
+    def renew(self) -> None:
+        """Drop every block of the harts' tiers and start a new engine, as QEMU flushes
+        every translation when its code buffer is full: MCJIT frees code only with its
+        engine, so this bounds the memory of code no block runs any more (blocks of
+        pages written since, of mappings gone).  The old engine goes with the last
+        block that holds it (each native block holds its engine: nothing can run freed
+        code).  Called between two batches, where no native code is running."""
+        with _LLVM_LOCK:
+            for user in list(self.users):
+                user.tr.flush()
+            self.engine = None
+            self.loaded.clear()
+            self.by_name.clear()
+            self.full = False
+            self.renewals += 1
+
+
 # --- the tier -----------------------------------------------------------------------------
 
 _ENTRY = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p)
@@ -1109,7 +1242,8 @@ class NativeCodegen:
     the block goes on as it is, and come in when done; without it they run at once,
     where the block got hot (the tests that need native code at a known point)."""
 
-    def __init__(self, tr: PyTranslator, background: bool = False) -> None:
+    def __init__(self, tr: PyTranslator, background: bool = False,
+                 store: CodeStore | None = None) -> None:
         self.tr = tr
         self.background = background
         # (old block, its instructions, level, entry address or None, error or None) of
@@ -1134,16 +1268,15 @@ class NativeCodegen:
             self._views.append(view)
             return ctypes.addressof(view)
 
-        self.addrs = {"ram": address(h.ram), "words": address(tr.words),
-                      "watch": address(h.watch_pages), "jump": ctypes.addressof(self.jump)}
-        self.addrs_mapped = {**self.addrs, "jump": ctypes.addressof(self.jump_mapped),
-                             **{name: ctypes.addressof(t) for name, t in zip(
-                                 ("tlb_load", "tlb_store", "tlb_fetch"), self.tlb.tables,
-                                 strict=True)}}
-        self.engines: dict[int, Any] = {}  # optimisation level -> (target machine, engine)
-        # entry counts of first-tier native blocks (HOTTER), one slot each
-        self.counts = (ctypes.c_uint32 * (1 << 16))()
-        self.counted = 0
+        st = self.state
+        st.ram, st.words = address(h.ram), address(tr.words)
+        st.watch = address(h.watch_pages)
+        st.jump, st.jump_mapped = ctypes.addressof(self.jump), ctypes.addressof(self.jump_mapped)
+        st.tlb_load, st.tlb_store, st.tlb_fetch = (ctypes.addressof(t) for t in self.tlb.tables)
+        self.store = store if store is not None else CodeStore()
+        self.store.users.add(self)
+        self.reused = 0  # blocks given code loaded before, in this process
+        self.cached = 0  # blocks given code from the disk cache
         self.heat: list[int] = []
         self.pending: list[tuple[Callable[..., int], list[Insn]] | None] = []
         self.py.namespace["HEAT"] = self.heat
@@ -1218,26 +1351,16 @@ class NativeCodegen:
 
     def stats(self) -> dict[str, Any]:
         # asked: compiles asked for (at once or of the thread); native: those finished
+        # cached: code taken from the disk cache instead of compiled; reused: from code
+        # loaded before in this run
         return {"asked": self.native_made, "native": len(self.compile_ms),
-                "compile_ms": list(self.compile_ms)}
+                "compile_ms": list(self.compile_ms), "reused": self.reused,
+                "cached": self.cached}
 
     # native code
     def _warm(self) -> None:
         for opt in (OPT_FIRST, OPT_HOT):
-            self._jit(opt)
-
-    def _jit(self, opt: int) -> Any:
-        """(target machine, execution engine) generating code at this level."""
-        with _LLVM_LOCK:
-            llvm = _binding()
-            if llvm is None:
-                return None
-            jit = self.engines.get(opt)
-            if jit is None:
-                tm = llvm.Target.from_default_triple().create_target_machine(opt=opt)
-                jit = self.engines[opt] = (tm, llvm.create_mcjit_compiler(
-                    llvm.parse_assembly(""), tm))
-            return jit
+            self.store.tm(opt)
 
     def _optimise(self, mod: Any, tm: Any, opt: int) -> None:
         llvm = _llvm
@@ -1260,54 +1383,75 @@ class NativeCodegen:
 
     def native(self, insns: list[Insn], pc: int, opt: int, mapped: bool = False
                ) -> int | None:
-        """Entry address of the native code of a block, compiled now, or None."""
-        return self._builder(insns, pc, opt, mapped)()
+        """Entry address of the native code of a block, compiled (or taken from a
+        cache) now, or None."""
+        got = self._builder(insns, pc, opt, mapped)()
+        return None if got is None else got[0]
 
-    def _builder(self, insns: list[Insn], pc: int, opt: int, mapped: bool
-                 ) -> Callable[[], int | None]:
-        """What compiling the block needs from the guest's thread (its name, its entry
-        counter, the profile's tables), taken now, and the compile itself, which may
-        then run on any thread: it returns the entry address, or None."""
+    def _builder(self, insns: list[Insn], pc: int, opt: int, mapped: bool,
+                 first: str | None = None) -> Callable[[], Built | None]:
+        """What making the block's code needs from the guest's thread (the profile's
+        tables, its function), taken now, and the making itself, which may then run on
+        any thread: it returns (entry address, level, digest), or None.  The code comes
+        from what this run loaded before, else the disk cache, else a compile.  A level
+        asked for may be answered with the optimised code: `first`, the digest of the
+        block's first-tier code, is then recorded as leading to it, in this run and in
+        the disk cache, so the block is never compiled twice again."""
         h = self.tr.h
-        name = f"b{pc:x}_{self.native_made}"
         self.native_made += 1
-        counter = None
-        if opt < OPT_HOT and self.counted < len(self.counts):
-            counter = ctypes.addressof(self.counts) + 4 * self.counted
-            self.counted += 1
         watch = self.tr.watch
         if watch is not None and self.watch_tables is None:
             t = self.watch_tables = WatchTables()
-            for addrs in (self.addrs, self.addrs_mapped):
-                addrs["moves"] = ctypes.addressof(t.moves)
-                addrs["counts"] = ctypes.addressof(t.counts)
+            self.state.moves = ctypes.addressof(t.moves)
+            self.state.counts = ctypes.addressof(t.counts)
             watch.tables = t
-        addrs = self.addrs_mapped if mapped else self.addrs
         fid = None if watch is None else watch.function(pc)
         ram_base, ram_size = h.ram_base, len(h.ram)
+        store = self.store
+        cache = store.cache
 
-        def build() -> int | None:
+        def build() -> Built | None:
             # CPU time of the thread that compiles: on the compiler's thread its wall
             # time also counts the waits for the GIL while the guest's thread runs.
             t0 = time.thread_time()
             with _LLVM_LOCK:
                 llvm = _binding()
-                jit = self._jit(opt)
-                if jit is None:
+                tm = store.tm(opt)
+                if tm is None:
                     self.failed = True
                     return None
-                tm, engine = jit
-                src = generate(insns, ram_base, ram_size, addrs, name, counter, mapped, fid)
+                src = generate(insns, ram_base, ram_size, _NAME, opt < OPT_HOT, mapped, fid)
                 if src is None:
                     return None
-                mod = llvm.parse_assembly(src)
-                mod.verify()
-                self._optimise(mod, tm, opt)
-                engine.add_module(mod)
-                engine.finalize_object()
-                addr: int = engine.get_function_address(name)
-            self.compile_ms.append((time.thread_time() - t0) * 1e3)
-            return addr
+                digest = _digest(src, opt)
+                got = store.loaded.get(digest)
+                if got is not None:
+                    self.reused += 1
+                    return (*got, digest, store.engine)
+                found = None if cache is None else cache.get(digest)
+                compiled = found is None
+                if found is None:
+                    name = "b" + digest[:32]
+                    mod = llvm.parse_assembly(src.replace(f"@{_NAME}(", f"@{name}(", 1))
+                    mod.verify()
+                    self._optimise(mod, tm, opt)
+                    obj = bytes(tm.emit_object(mod))
+                    level = opt
+                    if cache is not None:
+                        cache.put(digest, name, level, obj)
+                else:
+                    name, level, obj = found
+                    self.cached += 1
+                addr = store.load(name, obj)
+                store.loaded[digest] = (addr, level)
+                if first is not None and level >= OPT_HOT:
+                    store.loaded[first] = (addr, level)
+                    if cache is not None:
+                        cache.put(first, name, level, obj)
+                engine = store.engine
+            if compiled:
+                self.compile_ms.append((time.thread_time() - t0) * 1e3)
+            return addr, level, digest, engine
 
         return build
 
@@ -1355,16 +1499,17 @@ class NativeCodegen:
         self._submit(fn, insns, opt)
         return False
 
-    def _submit(self, old: Callable[..., int], insns: list[Insn], opt: int) -> None:
+    def _submit(self, old: Callable[..., int], insns: list[Insn], opt: int,
+                first: str | None = None) -> None:
         """Compile on the thread; the result waits in `done`."""
-        build = self._builder(insns, insns[0].pc, opt, old.space.mapped)  # type: ignore[attr-defined]
+        build = self._builder(insns, insns[0].pc, opt, old.space.mapped, first)  # type: ignore[attr-defined]
         done = self.done
 
         def job() -> None:
             try:
-                done.append((old, insns, opt, build(), None))
+                done.append((old, insns, build(), None))
             except BaseException as e:  # noqa: BLE001 - raised again in the guest's thread
-                done.append((old, insns, opt, None, e))
+                done.append((old, insns, None, e))
 
         COMPILER.submit(job)
 
@@ -1374,30 +1519,36 @@ class NativeCodegen:
         blocks: at a Python block's look, and at every batch's end."""
         done = self.done
         while done:
-            old, insns, opt, addr, error = done.popleft()
+            old, insns, built, error = done.popleft()
             if error is not None:
                 raise error  # a fault of the compiler: as it would show without the thread
             space: Space = old.space  # type: ignore[attr-defined]
-            if addr is not None and space.blocks.get(old.key) is old:  # type: ignore[attr-defined]
-                self._put(old, insns, opt, addr)
+            if built is not None and space.blocks.get(old.key) is old:  # type: ignore[attr-defined]
+                self._put(old, insns, built)
 
     def between_batches(self) -> None:
         if self.done:
             self.install_ready()
+        if self.store.full:
+            self.store.renew()
 
-    def _install(self, old: Callable[..., int], insns: list[Insn], opt: int) -> bool:
+    def _install(self, old: Callable[..., int], insns: list[Insn], opt: int,
+                 first: str | None = None) -> bool:
         """Compile now and put the native code in old's place."""
         space: Space = old.space  # type: ignore[attr-defined]
-        addr = self.native(insns, insns[0].pc, opt, space.mapped)
-        if addr is None:
+        built = self._builder(insns, insns[0].pc, opt, space.mapped, first)()
+        if built is None:
             return False
-        self._put(old, insns, opt, addr)
+        self._put(old, insns, built)
         return True
 
-    def _put(self, old: Callable[..., int], insns: list[Insn], opt: int, addr: int) -> None:
+    def _put(self, old: Callable[..., int], insns: list[Insn], built: Built) -> None:
         pc = insns[0].pc
+        addr, level, digest, engine = built
         space: Space = old.space  # type: ignore[attr-defined]
-        new = self._runner(addr, insns, opt, space.mapped)
+        new = self._runner(addr, insns, level, space.mapped)
+        new.digest = digest  # type: ignore[attr-defined]
+        new.engine = engine  # type: ignore[attr-defined]  # its code lives while it does
         self.mapped_made += space.mapped
         self.tr.replace(old, new)
         table = self.jump_mapped if space.mapped else self.jump
@@ -1484,10 +1635,11 @@ class NativeCodegen:
         insns = getattr(fn, "insns", None)
         if fn is not None and insns is not None:
             fn.insns = None  # type: ignore[attr-defined]  # asked once
+            first = fn.digest  # type: ignore[attr-defined]
             if self.background:
-                self._submit(fn, insns, OPT_HOT)
+                self._submit(fn, insns, OPT_HOT, first)
             else:
-                self._install(fn, insns, OPT_HOT)
+                self._install(fn, insns, OPT_HOT, first)
 
 
 class NativeTranslator(PyTranslator):
@@ -1496,12 +1648,15 @@ class NativeTranslator(PyTranslator):
     (with hot <= warm, Python blocks from the start)."""
 
     def __init__(self, h: Any, threshold: int = FIRST, hot: int = HOT, warm: int = WARM,
-                 background: bool = False, loop_hot: int = LOOP_HOT) -> None:
+                 background: bool = False, loop_hot: int = LOOP_HOT,
+                 cache: CodeCache | None = None, store: CodeStore | None = None) -> None:
         self.hot = max(1, hot)
         self.loop_hot = loop_hot
         self.warm = warm
         self.background = background
+        # the machine's store of native code (shared by its harts), else one of its own
+        self.store = store if store is not None else CodeStore(cache)
         super().__init__(h, threshold)
 
     def make_codegen(self) -> Codegen:
-        return NativeCodegen(self, self.background)
+        return NativeCodegen(self, self.background, self.store)

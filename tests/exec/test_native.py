@@ -69,25 +69,23 @@ def _block(*words: int, pc: int = 0x80000000) -> list[Insn]:
     return out
 
 
-ADDRS = {"ram": 0x1000, "words": 0x2000, "watch": 0x3000, "jump": 0x4000}
-
-
 def test_the_table_lowers_to_ir() -> None:
     """div (a helper lowered from its Python source), mulhu (a 64-bit product), a load
     and a store: straight IR, with no call out of native code."""
     # div a0, a1, a2; mulhu a3, a1, a2; lw a4, 8(sp); sw a4, 12(sp)
     insns = _block(0x02C5C533, 0x02C5B6B3, 0x00812703, 0x00E12623)
-    ir = native.generate(insns, 0x80000000, 1 << 20, ADDRS)
+    ir = native.generate(insns, 0x80000000, 1 << 20)
     assert ir is not None
     assert "sdiv i64" in ir and "mul i128" in ir
     assert "load i32" in ir and "store i32" in ir
     assert "call" not in ir.replace("musttail call", "")
+    assert "inttoptr" not in ir  # no host address: the same object code in every process
 
 
 def test_code_that_leaves_at_once_stays_a_python_block() -> None:
     # csrr t6, mcause; addi t6, t6, 1
     insns = _block(0x34202FF3, 0x001F8F93)
-    assert native.generate(insns, 0x80000000, 1 << 20, ADDRS) is None  # type: ignore[arg-type]
+    assert native.generate(insns, 0x80000000, 1 << 20) is None
 
 
 @pytest.mark.parametrize("name", ["timer", "shared_check"])
@@ -171,3 +169,36 @@ def test_a_device_asking_for_the_pc_gets_the_instruction_native_code_left_to_pyt
     loop = m.symbols["loop"]
     assert _native_blocks(m)
     assert seen == {loop + 12}  # lw t3, 0(s2): mtime
+
+
+def test_a_full_code_store_starts_over_and_frees_the_old_code(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """MCJIT frees code only with its engine: when MAX_LOADED functions are loaded, every
+    block goes and a new engine takes over between two batches (as QEMU flushes its
+    translations when its code buffer is full); the old engine is freed once no block
+    holds it, and the run ends as on the interpreter.  A machine let go frees the last
+    one."""
+    import gc
+    import weakref
+
+    monkeypatch.setattr(native, "MAX_LOADED", 2)
+    elf = P.build("timer", P.TIMER)
+    ref, _ = run(elf, "interp", BUDGET)
+    m = machine(elf, "native")
+    store = m.translator.codegen.store  # type: ignore[attr-defined]
+    engines = []  # each engine renew() left
+
+    def spied(store: native.CodeStore = store, renew: object = store.renew) -> None:
+        engines.append(weakref.ref(store.engine))
+        renew()  # type: ignore[operator]
+
+    store.renew = spied
+    got = snapshot(m, m.run(BUDGET))
+    assert not diff(ref, got), diff(ref, got)
+    assert store.renewals >= 2
+    gc.collect()
+    assert engines and all(e() is None for e in engines)  # the old engines were freed
+    last = weakref.ref(store.engine)
+    del m, store, spied
+    gc.collect()
+    assert last() is None

@@ -28,7 +28,7 @@ from tests.debug.gdbstub.rspclient import RspClient
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "tests" / "_build"  # where tests put the programs they build
 CROSS = "riscv64-unknown-elf-"
-MARCH = "rv32imac_zicsr_zifencei"
+MARCH = "rv32imac_zicsr_zifencei_zihintpause_zba_zbb_zbc_zbs"
 RVIRT = [sys.executable, "-m", "rvirt"]
 T = TypeVar("T")
 

@@ -87,10 +87,13 @@ _QEMU_IMM_NONZERO = {"c.addi4spn", "c.addi", "c.addi16sp", "c.lui", "c.srli", "c
 # semantics do: c.mv rd,rs2 is `addi rd,rs2,0` there (rvirt runs it as `add rd,x0,rs2`).
 _QEMU_EXPANSION = {"c.mv": "addi"}
 # Base rows QEMU names otherwise: it has no fence.tso and prints its pred,succ.
-_QEMU_NAME = {"fence.tso": "fence"}
+_QEMU_NAME = {"fence.tso": "fence", "pause": "fence"}
 # QEMU's operand syntax where it differs from the table's (objdump's): `{off}` is a
 # pc-relative offset in decimal, followed by the `# 0x<pc + off>` comment.
-_QEMU_OPERANDS = {"lui": "{rd},{imm}", "auipc": "{rd},{off}", "jalr": "{rd},{rs1},{imm}"}
+# QEMU 7.2 prints andn, orn and xnor without their rs2 (their rv_codec_r entries in
+# disas/riscv.c use the two-operand format), and has no pause: the FENCE it is.
+_QEMU_OPERANDS = {"lui": "{rd},{imm}", "auipc": "{rd},{off}", "jalr": "{rd},{rs1},{imm}",
+                  "andn": "{rd},{rs1}", "orn": "{rd},{rs1}", "xnor": "{rd},{rs1}"}
 
 
 def _always(f: dict[str, int]) -> bool:

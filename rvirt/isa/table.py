@@ -91,14 +91,20 @@ def _alu(name: str, f7: str, f3: str, expr: str, ext: str = "I") -> Op:
               f"X[rd] = {expr}", ext, kind="alu")
 
 
+def _unary(name: str, f7: str, rs2: str, f3: str, expr: str, ext: str) -> Op:
+    """An OP-IMM row with a fixed rs2 field and one source (Zbb's clz, sext.b, ...)."""
+    return Op(name, f"{f7} {rs2} ..... {f3} ..... 0010011", {"rd": "rd", "rs1": "rs1"},
+              "{rd},{rs1}", f"X[rd] = {expr}", ext, kind="alu")
+
+
 def _alui(name: str, f3: str, expr: str) -> Op:
     return Op(name, f"............ ..... {f3} ..... 0010011", I, "{rd},{rs1},{imm}",
               f"X[rd] = {expr}", kind="alu")
 
 
-def _shifti(name: str, f6: str, f3: str, expr: str) -> Op:
+def _shifti(name: str, f6: str, f3: str, expr: str, ext: str = "I") -> Op:
     return Op(name, f"{f6} ...... ..... {f3} ..... 0010011", SH, "{rd},{rs1},{shamt}",
-              f"X[rd] = {expr}", valid="shamt < XLEN", kind="alu")
+              f"X[rd] = {expr}", ext, valid="shamt < XLEN", kind="alu")
 
 
 def _amo(name: str, f5: str, new: str) -> Op:
@@ -116,6 +122,8 @@ def _csr(name: str, f3: str, fields: dict[str, str], src: str, fn: str, flag: st
 
 
 SIGNED_LT = "(X[rs1] ^ SIGN) < (X[rs2] ^ SIGN)"
+# Zbs: the bit an index selects (index mod XLEN)
+BIT = "(1 << (X[rs2] & SHMASK))"
 
 BASE: list[Op] = [
     # RV32I (unprivileged spec chapter 2)
@@ -161,6 +169,11 @@ BASE: list[Op] = [
     _alu("sra", "0100000", "101", "(((X[rs1] ^ SIGN) - SIGN) >> (X[rs2] & SHMASK)) & MASK"),
     _alu("or", "0000000", "110", "X[rs1] | X[rs2]"),
     _alu("and", "0000000", "111", "X[rs1] & X[rs2]"),
+    # Zihintpause: PAUSE is the FENCE hint pred = W, succ = 0 (spec chapter 10), a FENCE
+    # (nothing to order) that may slow the hart down.  Its own row names it, tried before
+    # FENCE's (the decoder takes the first row that matches).
+    Op("pause", "0000 0001 0000 00000 000 00000 0001111", FENCE, "", "pass", "Zihintpause",
+       kind="fence"),
     # FENCE orders memory; one hart with no caches has nothing to order.  The fm, rs1 and
     # rd fields are reserved for future use and ignored (spec 2.7), so fence.tso decodes.
     Op("fence", ".... .... .... ..... 000 ..... 0001111", FENCE, "{pred},{succ}", "pass",
@@ -208,6 +221,47 @@ BASE: list[Op] = [
     _amo("amomax.w", "10100", "t if (t ^ SIGN) > (b ^ SIGN) else b"),
     _amo("amominu.w", "11000", "t if t < b else b"),
     _amo("amomaxu.w", "11100", "t if t > b else b"),
+    # Bit manipulation (unprivileged spec chapter 28, version 1.0.0; all four are in QEMU
+    # 7.2's default CPU).  Zba: address generation.
+    _alu("sh1add", "0010000", "010", "((X[rs1] << 1) + X[rs2]) & MASK", "Zba"),
+    _alu("sh2add", "0010000", "100", "((X[rs1] << 2) + X[rs2]) & MASK", "Zba"),
+    _alu("sh3add", "0010000", "110", "((X[rs1] << 3) + X[rs2]) & MASK", "Zba"),
+    # Zbb: basic bit manipulation
+    _alu("andn", "0100000", "111", "X[rs1] & (X[rs2] ^ MASK)", "Zbb"),
+    _alu("orn", "0100000", "110", "X[rs1] | (X[rs2] ^ MASK)", "Zbb"),
+    _alu("xnor", "0100000", "100", "X[rs1] ^ X[rs2] ^ MASK", "Zbb"),
+    _unary("clz", "0110000", "00000", "001", "CLZ(X[rs1])", "Zbb"),
+    _unary("ctz", "0110000", "00001", "001", "CTZ(X[rs1])", "Zbb"),
+    _unary("cpop", "0110000", "00010", "001", "CPOP(X[rs1])", "Zbb"),
+    _alu("max", "0000101", "110", f"X[rs2] if {SIGNED_LT} else X[rs1]", "Zbb"),
+    _alu("maxu", "0000101", "111", "X[rs2] if X[rs1] < X[rs2] else X[rs1]", "Zbb"),
+    _alu("min", "0000101", "100", f"X[rs1] if {SIGNED_LT} else X[rs2]", "Zbb"),
+    _alu("minu", "0000101", "101", "X[rs1] if X[rs1] < X[rs2] else X[rs2]", "Zbb"),
+    _unary("sext.b", "0110000", "00100", "001", "(((X[rs1] & 0xFF) ^ 0x80) - 0x80) & MASK",
+           "Zbb"),
+    _unary("sext.h", "0110000", "00101", "001",
+           "(((X[rs1] & 0xFFFF) ^ 0x8000) - 0x8000) & MASK", "Zbb"),
+    # zext.h is RV32's encoding (pack with rs2 = x0; RV64's opcode is OP-32)
+    Op("zext.h", "0000100 00000 ..... 100 ..... 0110011", {"rd": "rd", "rs1": "rs1"},
+       "{rd},{rs1}", "X[rd] = X[rs1] & 0xFFFF", "Zbb", kind="alu"),
+    _alu("rol", "0110000", "001", "ROL(X[rs1], X[rs2] & SHMASK)", "Zbb"),
+    _alu("ror", "0110000", "101", "ROL(X[rs1], (XLEN - (X[rs2] & SHMASK)) & SHMASK)", "Zbb"),
+    _shifti("rori", "011000", "101", "ROL(X[rs1], (XLEN - shamt) & SHMASK)", "Zbb"),
+    _unary("orc.b", "0010100", "00111", "101", "ORCB(X[rs1])", "Zbb"),
+    _unary("rev8", "0110100", "11000", "101", "REV8(X[rs1])", "Zbb"),  # RV32's encoding
+    # Zbc: carry-less multiplication
+    _alu("clmul", "0000101", "001", "CLMUL(X[rs1], X[rs2]) & MASK", "Zbc"),
+    _alu("clmulh", "0000101", "011", "CLMUL(X[rs1], X[rs2]) >> XLEN", "Zbc"),
+    _alu("clmulr", "0000101", "010", "(CLMUL(X[rs1], X[rs2]) >> (XLEN - 1)) & MASK", "Zbc"),
+    # Zbs: single-bit instructions
+    _alu("bclr", "0100100", "001", f"X[rs1] & ({BIT} ^ MASK)", "Zbs"),
+    _alu("bext", "0100100", "101", "(X[rs1] >> (X[rs2] & SHMASK)) & 1", "Zbs"),
+    _alu("binv", "0110100", "001", f"X[rs1] ^ {BIT}", "Zbs"),
+    _alu("bset", "0010100", "001", f"X[rs1] | {BIT}", "Zbs"),
+    _shifti("bclri", "010010", "001", "X[rs1] & ((1 << shamt) ^ MASK)", "Zbs"),
+    _shifti("bexti", "010010", "101", "(X[rs1] >> shamt) & 1", "Zbs"),
+    _shifti("binvi", "011010", "001", "X[rs1] ^ (1 << shamt)", "Zbs"),
+    _shifti("bseti", "001010", "001", "X[rs1] | (1 << shamt)", "Zbs"),
     # Privileged instructions (privileged spec 3.3)
     Op("mret", "0011000 00010 00000 000 00000 1110011", NONE, "", "npc = h.mret()", "Priv",
        kind="system"),

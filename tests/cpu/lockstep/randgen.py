@@ -1,4 +1,5 @@
-"""Seeded random RV32IMAC instruction streams for the lock-step tests.
+"""Seeded random RV32IMAC (+ Zba, Zbb, Zbc, Zbs) instruction streams for the lock-step
+tests.
 
 `generate(seed)` returns the assembly text of a straight-line program: registers seeded
 with interesting values, then a random mix of ALU, shift, upper-immediate, multiply and
@@ -43,6 +44,12 @@ STORES = {"sb": 1, "sh": 2, "sw": 4}
 AMOS = ["amoswap.w", "amoadd.w", "amoxor.w", "amoand.w", "amoor.w",
         "amomin.w", "amomax.w", "amominu.w", "amomaxu.w"]
 ORDER = ["", ".aq", ".rl", ".aqrl"]
+# Zba, Zbb, Zbc, Zbs (QEMU 7.2's default CPU has all four)
+BITMANIP_RR = ["sh1add", "sh2add", "sh3add", "andn", "orn", "xnor", "max", "maxu", "min",
+               "minu", "rol", "ror", "clmul", "clmulh", "clmulr", "bclr", "bext", "binv",
+               "bset"]
+BITMANIP_R = ["clz", "ctz", "cpop", "sext.b", "sext.h", "zext.h", "orc.b", "rev8"]
+BITMANIP_IMM = ["rori", "bclri", "bexti", "binvi", "bseti"]
 CSR_OPS = ["csrrw", "csrrs", "csrrc"]
 CSR_IMM_OPS = ["csrrwi", "csrrsi", "csrrci"]
 
@@ -100,6 +107,18 @@ class _Stream:
     def shift_imm(self) -> None:
         shamt = self.rng.choice([0, 1, 31, self.rng.randint(0, 31)])
         self.emit(f"{self.rng.choice(SHIFT_IMM)} {x(self.rd())}, {x(self.rs())}, {shamt}")
+
+    def bitmanip(self) -> None:
+        kind = self.rng.randrange(3)
+        if kind == 0:
+            op = self.rng.choice(BITMANIP_RR)
+            self.emit(f"{op} {x(self.rd())}, {x(self.rs())}, {x(self.rs())}")
+        elif kind == 1:
+            self.emit(f"{self.rng.choice(BITMANIP_R)} {x(self.rd())}, {x(self.rs())}")
+        else:
+            shamt = self.rng.choice([0, 1, 31, self.rng.randint(0, 31)])
+            op = self.rng.choice(BITMANIP_IMM)
+            self.emit(f"{op} {x(self.rd())}, {x(self.rs())}, {shamt}")
 
     def upper(self) -> None:
         op = self.rng.choice(["lui", "auipc"])
@@ -167,7 +186,7 @@ class _Stream:
 
     def fence(self) -> None:
         self.emit(self.rng.choice(["fence", "fence rw, rw", "fence.tso", "fence.i",
-                                   "fence r, w"]))
+                                   "fence r, w", "pause"]))
 
     def compressed(self) -> None:
         rng = self.rng
@@ -255,6 +274,7 @@ _WEIGHTED: list[tuple[Callable[[_Stream], None], int]] = [
     (_Stream.upper, 3), (_Stream.muldiv, 10), (_Stream.load, 10), (_Stream.store, 8),
     (_Stream.branch, 6), (_Stream.jump, 2), (_Stream.amo, 5), (_Stream.lrsc, 3),
     (_Stream.csr, 2), (_Stream.fence, 1), (_Stream.compressed, 16), (_Stream.trap, 3),
+    (_Stream.bitmanip, 8),
 ]
 
 

@@ -19,7 +19,7 @@ from rvirt.devices import sifive_test
 from rvirt.errors import RvirtError
 from rvirt.fdt import Node, build_dtb, encode_value, parse_dtb, u64
 
-DEFAULT_ISA = "rv32imac_zicsr_zifencei_zihintpause_zba_zbb_zbc_zbs"
+DEFAULT_ISA = "rv32imac_zicsr_zifencei_zihintpause_zba_zbb_zbc_zbs_sstc"
 
 # Where rvirt's tree knowingly differs from QEMU 7.2's (`-cpu rv32 -m 150M`):
 # nodes QEMU emits for devices rvirt does not model, and values that differ by design.

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from rvirt.firmware import Firmware
 
 # What the generated device tree says the harts implement (riscv,isa).
-ISA_STRING = "rv32imac_zicsr_zifencei_zihintpause_zba_zbb_zbc_zbs"
+ISA_STRING = "rv32imac_zicsr_zifencei_zihintpause_zba_zbb_zbc_zbs_sstc"
 
 
 def load_images(m: Board) -> None:

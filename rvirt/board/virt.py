@@ -378,8 +378,21 @@ class Board(Timebase):
 
     def _poll_devices(self) -> None:
         self.clint.update()
+        for h in self.harts:  # Sstc's comparators, each hart's own (Hart.write_stimecmp)
+            if h.csr["stimer_armed"] and self.mtime() >= h.csr["stimer_at"]:
+                h.sstc_fire()
         self.uart.update()
         self.rtc.update()
+
+    def _timer_deadline(self) -> int | None:
+        """When (mtime ticks) the next timer interrupt rises: a CLINT mtimecmp or a
+        hart's Sstc stimecmp; None if none will."""
+        deadline = self.clint.next_deadline()
+        for h in self.harts:
+            d = h.sstc_deadline()
+            if d is not None and (deadline is None or d < deadline):
+                deadline = d
+        return deadline
 
     def _wake(self) -> bool:
         """Wake the harts waiting in wfi that an interrupt is pending for; True if any
@@ -397,7 +410,7 @@ class Board(Timebase):
         if self._wake():
             return True
         self._paced = False
-        deadline = self.clint.next_deadline()
+        deadline = self._timer_deadline()
         if deadline is None:
             return False
         if self.host_clock:  # real time must pass: sleep a little towards the deadline
@@ -670,7 +683,7 @@ class Board(Timebase):
         n = min(self._max - self.progress, self.slice)
         if many and not self._others_wait():
             n = min(n, max(1, self._turn_left - (self._at() - self._batch_pos)))
-        deadline = self.clint.next_deadline()
+        deadline = self._timer_deadline()
         if deadline is not None:
             n = min(n, self._insns_until(deadline))
         ns = self.uart.next_deadline()

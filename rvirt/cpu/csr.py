@@ -49,6 +49,12 @@ MIE_WMASK = SSIP | MSIP | STIP | MTIP | SEIP | MEIP | LCOFIP
 MIP_WMASK = SSIP | STIP | SEIP | LCOFIP  # MSIP/MTIP/MEIP are wires from CLINT and PLIC
 SIP_WMASK = SSIP | LCOFIP
 MIDELEG_WMASK = SSIP | STIP | SEIP | LCOFIP
+# menvcfgh (RV32's upper half of menvcfg): STCE, bit 63 of menvcfg, turns Sstc's
+# stimecmp on for S-mode.  QEMU 7.2's write_menvcfgh also keeps PBMTE (bit 62), which
+# means nothing under Sv32 (Svpbmt's PTE bits are Sv39's and up): kept as QEMU does.
+MENVCFGH_STCE = 1 << 31
+MENVCFGH_PBMTE = 1 << 30
+COUNTEREN_TM = 1 << 1
 # QEMU 7.2 DELEGABLE_EXCPS (its H bits 20-23 included even without H) [obs 0x00f0bfff]
 MEDELEG_WMASK = 0x00F0BFFF
 
@@ -100,6 +106,18 @@ def _counter_ok(h: Hart, bit: int) -> Callable[[int], bool]:
     return ok
 
 
+def _sstc_ok(h: Hart) -> Callable[[int], bool]:
+    """stimecmp/stimecmph below M need mcounteren.TM and menvcfg.STCE (Sstc; QEMU 7.2's
+    `sstc` predicate); U-mode is refused by the CSRs' number."""
+
+    def ok(priv: int) -> bool:
+        c = h.csr
+        return priv == PRV_M or bool(c["mcounteren"] & COUNTEREN_TM
+                                     and c["menvcfgh"] & MENVCFGH_STCE)
+
+    return ok
+
+
 def build_csrs(h: Hart) -> dict[int, Csr]:
     """Every CSR rvirt implements, bound to hart `h`."""
     regs: dict[int, Csr] = {}
@@ -135,8 +153,8 @@ def build_csrs(h: Hart) -> dict[int, Csr]:
     add(0x304, wmask=MIE_WMASK, write=h.csr_writer("mie", MIE_WMASK))
     add(0x305, write=h.tvec_writer("mtvec"))
     add(0x306, wmask=MASK)
-    add(0x30A, wmask=1)  # FIOM only: rvirt has none of CBO/Sstc/Svpbmt
-    add(0x31A, wmask=0)
+    add(0x30A, wmask=1)  # FIOM only: rvirt has none of CBO/Svpbmt
+    add(0x31A, wmask=MENVCFGH_STCE | MENVCFGH_PBMTE)
     add(0x310, wmask=0)  # MBE/SBE are 0: little-endian only
     add(0x320, wmask=0xFFFFFFFD)
     # --- machine trap handling ---
@@ -146,7 +164,10 @@ def build_csrs(h: Hart) -> dict[int, Csr]:
     add(0x341, wmask=0xFFFFFFFE)
     add(0x342, wmask=MASK)
     add(0x343, wmask=MASK)
-    add(0x344, h.read_mip, lambda v: h.write_mip(v, MIP_WMASK),
+    # While menvcfg.STCE is set, Sstc's comparator drives STIP: software cannot write it
+    # (QEMU 7.2 rmw_mip).
+    add(0x344, h.read_mip, lambda v: h.write_mip(
+        v, MIP_WMASK & ~STIP if c["menvcfgh"] & MENVCFGH_STCE else MIP_WMASK),
         rmw_base=lambda: c["mip"])
     # --- PMP (16 entries, 4-byte granularity; WARL and lock rules in pmp.py) ---
     for i in range(4):
@@ -203,6 +224,10 @@ def build_csrs(h: Hart) -> dict[int, Csr]:
     add(0x144, lambda: h.read_mip() & c["mideleg"],
         lambda v: h.write_mip(v, SIP_WMASK & c["mideleg"]),
         rmw_base=lambda: c["mip"] & c["mideleg"])
+    # Sstc: stimecmp and stimecmph (RV32's upper half) compare with time (Hart.sstc)
+    ok = _sstc_ok(h)
+    add(0x14D, write=lambda v: h.write_stimecmp(v, False), predicate=ok)
+    add(0x15D, write=lambda v: h.write_stimecmp(v, True), predicate=ok)
     # satp: Sv32 (MODE bit 31), 9-bit ASID, 22-bit PPN; TVM traps S-mode accesses.
     add(0x180, write=h.write_satp,
         predicate=lambda p: not (p == PRV_S and c["mstatus"] & MSTATUS_TVM))

@@ -48,7 +48,8 @@ IRQ_CSRS = frozenset({0x300, 0x100, 0x304, 0x104, 0x344, 0x144, 0x303})
 # batch so the loop picks up the new fetch path.
 FETCH_CSRS = frozenset({0x180, *range(0x3A0, 0x3A4), *range(0x3B0, 0x3C0),
                         *range(0x7A0, 0x7A4)})  # and the debug triggers
-BATCH_END_CSRS = IRQ_CSRS | FETCH_CSRS
+# stimecmp/stimecmph: STIP may rise, and the batch must end by the new deadline
+BATCH_END_CSRS = IRQ_CSRS | FETCH_CSRS | {0x14D, 0x15D}
 
 
 class WatchHit(Exception):  # noqa: N818 - a debugger stop, not an error
@@ -136,6 +137,8 @@ class Hart:
         self.csr.setdefault("mtvec", 0)
         self.csr.setdefault("stvec", 0)
         self.csr.setdefault("satp", 0)
+        for name in ("stimecmp", "stimecmph", "stimer_armed", "stimer_at"):  # Sstc's
+            self.csr.setdefault(name, 0)
         # The interpreter reads instructions straight from RAM at pc - ram_base while
         # fetch_limit > 0; update_mode sets it to 0 when fetches must be translated or
         # PMP-checked, so every fetch takes fetch_slow.
@@ -296,6 +299,35 @@ class Hart:
 
     def write_mip(self, v: int, mask: int) -> None:
         self.csr["mip"] = (self.csr["mip"] & ~mask) | (v & mask)
+
+    # --- Sstc (QEMU 7.2 target/riscv/time_helper.c riscv_timer_write_timecmp) ----------
+    def write_stimecmp(self, v: int, high: bool) -> None:
+        """A write of stimecmp (or RV32's stimecmph) sets STIP at once if time has
+        reached the new 64-bit value, else clears it and arms the comparator for it;
+        the board raises STIP when time gets there (sstc_deadline).  As QEMU, a write
+        in the past leaves an armed comparator armed.  The armed deadline lives with the
+        CSRs (`stimer_armed`, `stimer_at`), so snapshots and resets take it along."""
+        c = self.csr
+        c["stimecmph" if high else "stimecmp"] = v & 0xFFFFFFFF
+        when = c["stimecmph"] << 32 | c["stimecmp"]
+        if when <= self.clock():
+            c["mip"] |= C.STIP
+            return
+        c["mip"] &= ~C.STIP
+        c["stimer_armed"] = 1
+        c["stimer_at"] = when
+
+    def sstc_deadline(self) -> int | None:
+        """The time (mtime ticks) at which the armed comparator raises STIP, or None."""
+        c = self.csr
+        return c["stimer_at"] if c["stimer_armed"] else None
+
+    def sstc_fire(self) -> None:
+        """Time reached the armed comparator: STIP rises (riscv_stimer_cb)."""
+        c = self.csr
+        c["stimer_armed"] = 0
+        c["mip"] |= C.STIP
+        self.end_batch()
 
     def write_satp(self, v: int) -> None:
         # RV32 MODE is one bit, so every value is a supported mode (spec 4.1.11).

@@ -16,10 +16,12 @@ virt board, with SBI v2.0's calls:
   OpenSBI's `delegate_traps` and `mstatus_init` write them; the device tree at a1 gets
   OpenSBI's fix-ups (a /reserved-memory `mmode_resv0` node with no-map, the PLIC's
   M-mode contexts disabled); then S-mode at the kernel with a0 = hart id, a1 = the DTB.
-- Traps: the M timer interrupt raises STIP and masks MTIE (the SBI timer, OpenSBI
-  `sbi_timer_process`); the M software interrupt carries IPIs, remote fences and HSM
-  starts between harts; other exceptions from S/U are redirected to S-mode as OpenSBI's
-  `sbi_trap_redirect` does.
+- Timer: the hart has Sstc, so the SBI timer is its stimecmp, as OpenSBI's
+  `sbi_timer_event_start` sets it on QEMU 7.2 (menvcfg.STCE on at boot); STIP comes from
+  the comparator, with no M-mode interrupt between.
+- Traps: the M timer interrupt only masks MTIE (OpenSBI `sbi_timer_process`); the M
+  software interrupt carries IPIs, remote fences and HSM starts between harts; other
+  exceptions from S/U are redirected to S-mode as OpenSBI's `sbi_trap_redirect` does.
 - Per-hart state (HSM status, pending IPI events) is keyed by hart id, so the same code
   serves N harts; CLINT registers are addressed by hart id.
 
@@ -112,6 +114,7 @@ SCOUNTEREN = 7  # CY, TM, IR for U-mode
 MCOUNTEREN = MASK
 MCOUNTINHIBIT = 0xFFFFFFF8
 MENVCFG = 0xF0  # CBZE | CBCFE | CBIE: WARL, so what the hart lacks reads back 0
+MENVCFGH = C.MENVCFGH_STCE  # the hart has Sstc: S-mode's stimecmp on (mstatus_init)
 
 MIP_MSIP = 1 << IRQ_MSI
 MIP_MTIP = 1 << IRQ_MTI
@@ -274,10 +277,10 @@ class Firmware:
 
     def _interrupt(self, h: Hart, hartid: int, cause: int) -> None:
         if cause == IRQ_MTI:
-            # The SBI timer fired: S-mode's timer interrupt, and MTIE off until the next
-            # set_timer (OpenSBI sbi_timer_process).
+            # MTIE off until the next set_timer (OpenSBI sbi_timer_process).  With Sstc
+            # (this hart's) the SBI timer is stimecmp, which raises STIP itself: the M
+            # timer is not the firmware's, and STIP is left alone.
             h.csr["mie"] &= ~MIP_MTIP
-            h.write_mip(h.csr["mip"] | C.STIP, C.STIP)
         elif cause == IRQ_MSI:
             self._clint_store(hartid * 4, 4, 0)
             self._ipi_events(h, hartid)
@@ -340,10 +343,16 @@ class Firmware:
         the M software interrupt enabled for IPIs."""
         h.write_mstatus(0)
         for num, value in ((0x106, SCOUNTEREN), (0x306, MCOUNTEREN),
-                           (0x320, MCOUNTINHIBIT), (0x30A, MENVCFG), (0x31A, 0),
+                           (0x320, MCOUNTINHIBIT), (0x30A, MENVCFG), (0x31A, MENVCFGH),
                            (0x303, MIDELEG), (0x302, MEDELEG), (0x304, MIP_MSIP)):
             h.csr_poke(num, value)
         h.write_mip(0, C.STIP | C.SSIP)
+        # OpenSBI's ACLINT timer warm init sets this hart's mtimecmp to all ones: MTIP,
+        # up since reset (mtimecmp = 0 = mtime), goes down, and the M timer stays quiet
+        # (with Sstc the SBI timer is stimecmp).
+        off = CLINT_MTIMECMP + 8 * h.hartid
+        self._clint_store(off + 4, 4, 0xFFFFFFFF)
+        self._clint_store(off, 4, 0xFFFFFFFF)
         self._pmp(h)
 
     def _park(self, h: Hart, hartid: int, hsm: int) -> None:
@@ -437,14 +446,13 @@ class Firmware:
         return SUCCESS, 0
 
     def _set_timer(self, h: Hart, hartid: int, when: int) -> None:
-        """OpenSBI sbi_timer_event_start without Sstc: mtimecmp, STIP cleared, MTIE set."""
-        off = CLINT_MTIMECMP + 8 * hartid
-        self._clint_store(off + 4, 4, 0xFFFFFFFF)  # no spurious match while half-written
-        self._clint_store(off, 4, when & 0xFFFFFFFF)
-        self._clint_store(off + 4, 4, when >> 32 & 0xFFFFFFFF)
-        h.write_mip(0, C.STIP)
+        """OpenSBI sbi_timer_event_start on a hart with Sstc: stimecmp, low half then
+        high half as OpenSBI writes them on rv32 (the comparator clears STIP, or raises
+        it for a time already past), then MTIE set."""
+        h.write_stimecmp(when & 0xFFFFFFFF, False)
+        h.write_stimecmp(when >> 32 & 0xFFFFFFFF, True)
         h.csr["mie"] |= MIP_MTIP
-        h.end_batch()  # MTIP may be up already: the loop looks at interrupts
+        h.end_batch()  # STIP may be up already: the loop looks at interrupts
 
     def _targets(self, mask: int, base: int) -> list[int] | None:
         """Hart ids a (hart_mask, hart_mask_base) pair names; None if one is invalid.

@@ -12,6 +12,7 @@ CSR_NAMES: dict[int, str] = {
     0x100: "sstatus", 0x104: "sie", 0x105: "stvec", 0x106: "scounteren",
     0x10A: "senvcfg",
     0x140: "sscratch", 0x141: "sepc", 0x142: "scause", 0x143: "stval", 0x144: "sip",
+    0x14D: "stimecmp", 0x15D: "stimecmph",
     0x180: "satp",
     0xF11: "mvendorid", 0xF12: "marchid", 0xF13: "mimpid", 0xF14: "mhartid",
     0xF15: "mconfigptr",

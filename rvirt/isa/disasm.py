@@ -57,7 +57,7 @@ def disassemble(w: int, pc: int = 0) -> str:
 
 # disas/riscv.c csr_name(): objdump's names without the newer CSRs, plus the vector,
 # user-level-interrupt, hypervisor-draft and legacy names QEMU still carries.
-_QEMU_CSR_DROPPED = {0x10A, 0x30A, 0x310, 0x31A, 0x34A, 0x34B, 0x7A4, 0x7B3, 0xF15,
+_QEMU_CSR_DROPPED = {0x10A, 0x14D, 0x15D, 0x30A, 0x310, 0x31A, 0x34A, 0x34B, 0x7A4, 0x7B3, 0xF15,
                      *range(0xC03, 0xC20), *range(0xC83, 0xCA0)}
 QEMU_CSR_NAMES: dict[int, str] = {
     k: v for k, v in CSR_NAMES.items() if k not in _QEMU_CSR_DROPPED}

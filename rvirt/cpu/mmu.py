@@ -53,7 +53,17 @@ class FastMirror(Protocol):
 
     def drop(self, vpn: int) -> None: ...
 
-    def clear(self) -> None: ...
+    def clear(self) -> None:
+        """Every entry, of the kept contexts too."""
+
+    def forget(self) -> None:
+        """What it keeps of the contexts left (the MMU dropped its saved entries)."""
+
+    def switch(self, keep: tuple[int, ...] | None, evicted: tuple[int, ...] | None,
+               new: tuple[int, ...], restored: bool) -> bool:
+        """Mmu.switch: the context left kept (or None), the kept context let go (or
+        None), the context entered and whether the MMU restored entries for it; True if
+        it has them already, else the MMU loads them."""
 
 
 CONTEXTS = 8  # contexts whose TLB entries are kept aside at most (Mmu.switch)
@@ -126,25 +136,35 @@ class Mmu:
         to S and back walks no page again; the spec allows any entry to be used until an
         sfence.vma (4.2.1), which drops the kept ones too."""
         old = self.context
+        keep = evicted = None
         if old is not None and (any(self.tlb) or any(self.fast)):
             saved = self.saved
             saved[old] = (tuple(t.copy() for t in self.tlb),
                           tuple(t.copy() for t in self.fast),
                           {k: set(v) for k, v in self.mega.items()} if self.mega else {})
+            keep = old
             if len(saved) > CONTEXTS:
-                del saved[next(iter(saved))]  # the one left longest ago
-        self._clear()
+                evicted = next(iter(saved))  # the one left longest ago
+                del saved[evicted]
+        for t in self.tlb:
+            t.clear()
+        for t in self.fast:
+            t.clear()
+        self.mega.clear()
         self.context = context
         back = self.saved.pop(context, None)
+        mirror = self.mirror
+        # The mirror keeps its own copy of each kept context, and takes it back whole.
+        loaded = mirror is not None and mirror.switch(keep, evicted, context,
+                                                      back is not None)
         if back is None:
             return
         tlb, fast, mega = back
         for mine, kept in zip(self.tlb, tlb, strict=True):
             mine.update(kept)
-        mirror = self.mirror
         for acc, (mine, kept) in enumerate(zip(self.fast, fast, strict=True)):
             mine.update(kept)
-            if mirror is not None:
+            if mirror is not None and not loaded:
                 mirror.load(acc, kept)
         self.mega.update(mega)
 
@@ -157,6 +177,8 @@ class Mmu:
         vpns = self.mega.pop(va >> 22, None) or set()
         vpns.add(vpn)
         mirror = self.mirror
+        if mirror is not None:
+            mirror.forget()
         for v in vpns:
             for t in self.tlb:
                 t.pop(v, None)

@@ -142,50 +142,20 @@ class TlbEntry(ctypes.Structure):
     _fields_ = [("tag", ctypes.c_uint32), ("pad", ctypes.c_uint32), ("delta", ctypes.c_int64)]
 
 
-class Tlb:
-    """The MMU's RAM fast path (`Mmu.fast`: vpn -> delta per access type) as direct-mapped
-    C arrays that native code reads; the MMU tells it of every entry and flush."""
+class _TlbSet:
+    """One context's three tables, as C arrays and as int64 views of the same memory."""
 
     def __init__(self) -> None:
         self.tables = tuple((TlbEntry * (1 << TLB_BITS))() for _ in range(3))
         # The same memory as pairs of int64 (tag with its zero pad, little-endian; delta):
         # written through a memoryview, an entry costs far less than through ctypes.
         self.words = tuple(memoryview(t).cast("B").cast("q") for t in self.tables)
-        # Words of the entries set since the last clear, while few: a system call's
-        # switch of context (Mmu.switch) zeroes the few it set, not all three tables.
+        # Words of the entries set since the last wipe, while few: wiping zeroes only
+        # those, not all three tables.
         self.used: list[tuple[memoryview, int]] | None = []
+        self.addrs = tuple(ctypes.addressof(t) for t in self.tables)
 
-    def set(self, acc: int, vpn: int, delta: int) -> None:
-        w = self.words[acc]
-        i = (vpn & ((1 << TLB_BITS) - 1)) << 1
-        w[i] = vpn + 1
-        w[i + 1] = delta
-        used = self.used
-        if used is not None:
-            used.append((w, i))
-            if len(used) > 64:
-                self.used = None
-
-    def load(self, acc: int, entries: dict[int, int]) -> None:
-        w = self.words[acc]
-        used = self.used
-        m = (1 << TLB_BITS) - 1
-        for vpn, delta in entries.items():
-            i = (vpn & m) << 1
-            w[i] = vpn + 1
-            w[i + 1] = delta
-            if used is not None:
-                used.append((w, i))
-        if used is not None and len(used) > 64:
-            self.used = None
-
-    def drop(self, vpn: int) -> None:
-        i = (vpn & ((1 << TLB_BITS) - 1)) << 1
-        for w in self.words:
-            if w[i] == vpn + 1:
-                w[i] = 0
-
-    def clear(self) -> None:
+    def wipe(self) -> None:
         used = self.used
         if used is None:
             for t in self.tables:
@@ -194,6 +164,107 @@ class Tlb:
             for w, i in used:
                 w[i] = 0
         self.used = []
+
+
+class Tlb:
+    """The MMU's RAM fast path (`Mmu.fast`: vpn -> delta per access type) as direct-mapped
+    C arrays that native code reads, through the state block's table addresses; the MMU
+    tells it of every entry and flush.  Like the MMU (Mmu.switch), it keeps the tables
+    of the contexts left aside: a system call's change of privilege and back points the
+    state at the other context's tables and back, instead of wiping and refilling them.
+    Its kept contexts are always the MMU's (`switch` and `forget` follow Mmu.saved)."""
+
+    def __init__(self, state: State | None = None) -> None:
+        self.state = state
+        self.kept: dict[tuple[int, ...], _TlbSet] = {}
+        self.spare: list[_TlbSet] = []  # wiped sets, for the next context
+        self.cur = _TlbSet()
+        self._use(self.cur)
+
+    def _use(self, s: _TlbSet) -> None:
+        self.cur = s
+        self.tables = s.tables
+        self.words = s.words
+        if self.state is not None:
+            st = self.state
+            st.tlb_load, st.tlb_store, st.tlb_fetch = s.addrs
+
+    def _retire(self, s: _TlbSet) -> None:
+        s.wipe()
+        self.spare.append(s)
+
+    def set(self, acc: int, vpn: int, delta: int) -> None:
+        cur = self.cur
+        w = cur.words[acc]
+        i = (vpn & ((1 << TLB_BITS) - 1)) << 1
+        w[i] = vpn + 1
+        w[i + 1] = delta
+        used = cur.used
+        if used is not None:
+            used.append((w, i))
+            if len(used) > 64:
+                cur.used = None
+
+    def load(self, acc: int, entries: dict[int, int]) -> None:
+        cur = self.cur
+        w = cur.words[acc]
+        used = cur.used
+        m = (1 << TLB_BITS) - 1
+        for vpn, delta in entries.items():
+            i = (vpn & m) << 1
+            w[i] = vpn + 1
+            w[i + 1] = delta
+            if used is not None:
+                used.append((w, i))
+        if used is not None and len(used) > 64:
+            cur.used = None
+
+    def drop(self, vpn: int) -> None:
+        i = (vpn & ((1 << TLB_BITS) - 1)) << 1
+        for w in self.cur.words:
+            if w[i] == vpn + 1:
+                w[i] = 0
+
+    def clear(self) -> None:
+        """Every entry, of every context (Mmu.flush)."""
+        self.cur.wipe()
+        self.forget()
+
+    def forget(self) -> None:
+        """The kept contexts' tables (the MMU dropped what it kept: flush_page)."""
+        for s in self.kept.values():
+            self._retire(s)
+        self.kept.clear()
+
+    def switch(self, keep: tuple[int, ...] | None, evicted: tuple[int, ...] | None,
+               new: tuple[int, ...], restored: bool) -> bool:
+        """Follow Mmu.switch: keep the current tables for context `keep` (None: the
+        MMU kept nothing, wipe them), retire the tables of the context the MMU let go,
+        and make `new`'s current: its kept tables when the MMU restored its entries
+        (True: nothing to load), else wiped ones (False: load what the MMU restored)."""
+        cur = self.cur
+        if keep is not None:
+            self.kept[keep] = cur
+        else:
+            self._retire(cur)
+        if evicted is not None:
+            gone = self.kept.pop(evicted, None)
+            if gone is not None:
+                self._retire(gone)
+        s = self.kept.pop(new, None)
+        if s is not None and not restored:
+            self._retire(s)
+            s = None
+        found = s is not None
+        if s is None:
+            s = self.spare.pop() if self.spare else _TlbSet()
+        self._use(s)
+        return found
+
+    def entries(self, acc: int) -> dict[int, int]:
+        """The current context's entries for an access type: vpn -> delta (tests)."""
+        w = self.cur.words[acc]
+        return {w[i] - 1: w[i + 1] for i in range(0, len(w), 2) if w[i]}
 
 
 MOVE_BITS = 12  # entries of the native copy of the profile's moves
@@ -1256,7 +1327,7 @@ class NativeCodegen:
         self.state = State()
         self.jump = (JumpEntry * (1 << JT_BITS))()
         self.jump_mapped = (JumpEntry * (1 << JT_BITS))()  # keyed by (pc, page delta)
-        self.tlb = Tlb()
+        self.tlb = Tlb(self.state)
         h.mmu.mirror = self.tlb
         for acc, fast in enumerate(h.mmu.fast):  # what the MMU holds already
             for vpn, delta in fast.items():
@@ -1272,7 +1343,6 @@ class NativeCodegen:
         st.ram, st.words = address(h.ram), address(tr.words)
         st.watch = address(h.watch_pages)
         st.jump, st.jump_mapped = ctypes.addressof(self.jump), ctypes.addressof(self.jump_mapped)
-        st.tlb_load, st.tlb_store, st.tlb_fetch = (ctypes.addressof(t) for t in self.tlb.tables)
         self.store = store if store is not None else CodeStore()
         self.store.users.add(self)
         self.reused = 0  # blocks given code loaded before, in this process

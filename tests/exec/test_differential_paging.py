@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from rvirt.cpu.pmp import PMP_R
 from tests import tooling
+from tests.cpu.lockstep import randgen
 from tests.exec import paged
 from tests.exec.harness import State
 from tests.exec.paged import A, D, Layout
@@ -166,7 +167,10 @@ def test_programs_run_paged_below_m(index: int) -> None:
     assert t.paged_steps == (t.steps_below_m if lay.paged else 0)
     base = lay.va_base >> 12 if lay.paged else paged.DRAM >> 12
     assert all(base <= p < base + 1024 for p in t.pages_below_m), t.pages_below_m
-    assert t.causes.get(paged.ECALL_FROM[lay.mode]) == 3  # two rounds and the end
+    # two rounds and the end, and each round those of the body's own random ecalls its
+    # branches do not skip (which depends on the layout's addresses)
+    own = randgen.generate(7, 200).split("\nrand_data:")[0].count("\n    ecall\n")
+    assert 3 <= t.causes.get(paged.ECALL_FROM[lay.mode], 0) <= 3 + 2 * own
     if lay.data2 in ("ro", "none") or lay.hole == "ro":
         assert t.causes.get(15, 0) > 0
     if lay.data2 == "none":

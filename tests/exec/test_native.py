@@ -202,3 +202,48 @@ def test_a_full_code_store_starts_over_and_frees_the_old_code(
     del m, store, spied
     gc.collect()
     assert last() is None
+
+
+def test_the_native_tlb_copy_follows_the_mmus_contexts() -> None:
+    """The C copy of the MMU's RAM fast path keeps each context's tables aside as the
+    MMU keeps its entries (Mmu.switch), and the state block points native code at the
+    current context's: through any sequence of context switches, new entries,
+    sfence.vma of one page or of all, every entry native code can find is the MMU's own
+    for the current context (a stale one would translate wrongly), and a context the MMU
+    restores comes back whole."""
+    import ctypes
+    import random
+
+    from rvirt.cpu.mmu import LOAD, STORE
+
+    m = Board(BoardConfig(ram_size=8 << 20, bios="none"), notice=lambda msg: None)
+    mmu = m.hart.mmu
+    state = native.State()
+    tlb = native.Tlb(state)
+    mmu.mirror = tlb
+    rng = random.Random(7)
+    contexts = [(p, 0, 0, i) for p in (0, 1) for i in range(6)]
+    mmu.switch(contexts[0])
+    restored = 0
+    for _ in range(3000):
+        op = rng.random()
+        if op < 0.25:
+            ctx = rng.choice(contexts)
+            back = ctx in mmu.saved
+            mmu.switch(ctx)
+            restored += back
+        elif op < 0.9:
+            vpn = rng.randrange(0x40000, 0x40000 + 2048)  # colliding slots too
+            pa = 0x80000000 + rng.randrange(2048) * 0x1000
+            mmu.remember(vpn << 12, pa, rng.choice((LOAD, STORE, 2)), 3)
+        elif op < 0.98:
+            mmu.flush_page(rng.randrange(0x40000, 0x40000 + 2048) << 12)
+        else:
+            mmu.flush()
+        assert state.tlb_load == ctypes.addressof(tlb.tables[0])
+        for acc in range(3):
+            mine = tlb.entries(acc)
+            assert all(mmu.fast[acc].get(v) == d for v, d in mine.items())
+            if len(mmu.fast[acc]) == len({v & 1023 for v in mmu.fast[acc]}):
+                assert mine == mmu.fast[acc]  # no two pages share a slot: all of them
+    assert restored > 50 and len(tlb.kept) == len(mmu.saved)

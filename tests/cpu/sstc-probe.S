@@ -114,6 +114,11 @@ _start:
     la a0, s_timer
     call run_in_s
     CASE2 11, a3, a2
+
+    li t0, -1                   # 12: menvcfg's low half after all ones (not Sstc's:
+    csrw menvcfg, t0            # CBIE/CBCFE/CBZE without Zicbom/Zicboz, FIOM)
+    csrr a1, menvcfg
+    CASE2 12, a1, zero
     FINISH
 
 # run_in_s(a0 = entry): run the S-mode routine at a0 until it traps to M; a2 = mcause.

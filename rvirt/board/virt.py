@@ -388,10 +388,10 @@ class Board(Timebase):
         """When (mtime ticks) the next timer interrupt rises: a CLINT mtimecmp or a
         hart's Sstc stimecmp; None if none will."""
         deadline = self.clint.next_deadline()
-        for h in self.harts:
-            d = h.sstc_deadline()
-            if d is not None and (deadline is None or d < deadline):
-                deadline = d
+        for h in self.harts:  # the armed Sstc comparators (Hart.write_stimecmp)
+            c = h.csr
+            if c["stimer_armed"] and (deadline is None or c["stimer_at"] < deadline):
+                deadline = c["stimer_at"]
         return deadline
 
     def _wake(self) -> bool:

@@ -304,7 +304,7 @@ class Hart:
     def write_stimecmp(self, v: int, high: bool) -> None:
         """A write of stimecmp (or RV32's stimecmph) sets STIP at once if time has
         reached the new 64-bit value, else clears it and arms the comparator for it;
-        the board raises STIP when time gets there (sstc_deadline).  As QEMU, a write
+        the board raises STIP when time gets there (sstc_fire).  As QEMU, a write
         in the past leaves an armed comparator armed.  The armed deadline lives with the
         CSRs (`stimer_armed`, `stimer_at`), so snapshots and resets take it along."""
         c = self.csr
@@ -316,11 +316,6 @@ class Hart:
         c["mip"] &= ~C.STIP
         c["stimer_armed"] = 1
         c["stimer_at"] = when
-
-    def sstc_deadline(self) -> int | None:
-        """The time (mtime ticks) at which the armed comparator raises STIP, or None."""
-        c = self.csr
-        return c["stimer_at"] if c["stimer_armed"] else None
 
     def sstc_fire(self) -> None:
         """Time reached the armed comparator: STIP rises (riscv_stimer_cb)."""

@@ -119,15 +119,16 @@ class Mmu:
         """Every entry, of every context (sfence.vma with rs1 = x0, a satp write)."""
         self.saved.clear()
         self._clear()
+        if self.mirror is not None:
+            self.mirror.clear()
 
     def _clear(self) -> None:
+        """The current context's entries (not the mirror's: flush and switch tell it)."""
         for t in self.tlb:
             t.clear()
         for t in self.fast:
             t.clear()
         self.mega.clear()
-        if self.mirror is not None:
-            self.mirror.clear()
 
     def switch(self, context: tuple[int, ...]) -> None:
         """Make the entries of `context` current (Hart.update_mode): those of the context
@@ -146,11 +147,7 @@ class Mmu:
             if len(saved) > CONTEXTS:
                 evicted = next(iter(saved))  # the one left longest ago
                 del saved[evicted]
-        for t in self.tlb:
-            t.clear()
-        for t in self.fast:
-            t.clear()
-        self.mega.clear()
+        self._clear()
         self.context = context
         back = self.saved.pop(context, None)
         mirror = self.mirror

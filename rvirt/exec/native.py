@@ -183,8 +183,6 @@ class Tlb:
 
     def _use(self, s: _TlbSet) -> None:
         self.cur = s
-        self.tables = s.tables
-        self.words = s.words
         if self.state is not None:
             st = self.state
             st.tlb_load, st.tlb_store, st.tlb_fetch = s.addrs
@@ -1317,9 +1315,9 @@ class NativeCodegen:
                  store: CodeStore | None = None) -> None:
         self.tr = tr
         self.background = background
-        # (old block, its instructions, level, entry address or None, error or None) of
+        # (old block, its instructions, its native code or None, error or None) of
         # compiles the thread finished, for the guest's thread to install
-        self.done: deque[tuple[Callable[..., int], list[Insn], int, int | None,
+        self.done: deque[tuple[Callable[..., int], list[Insn], Built | None,
                                BaseException | None]] = deque()
         self.queued: set[int] = set()  # heat slots whose compile was given to the thread
         self.py = PyCodegen(tr)
@@ -1450,13 +1448,6 @@ class NativeCodegen:
         for f in mod.functions:
             if not f.is_declaration:
                 fpm.run(f, pb)
-
-    def native(self, insns: list[Insn], pc: int, opt: int, mapped: bool = False
-               ) -> int | None:
-        """Entry address of the native code of a block, compiled (or taken from a
-        cache) now, or None."""
-        got = self._builder(insns, pc, opt, mapped)()
-        return None if got is None else got[0]
 
     def _builder(self, insns: list[Insn], pc: int, opt: int, mapped: bool,
                  first: str | None = None) -> Callable[[], Built | None]:

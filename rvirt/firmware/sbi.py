@@ -442,10 +442,10 @@ class Firmware:
     def _time(self, h: Hart, hartid: int, fid: int, a: tuple[int, ...]) -> tuple[int, int]:
         if fid != 0:
             return ERR_NOT_SUPPORTED, 0
-        self._set_timer(h, hartid, a[0] | a[1] << 32)  # rv32: stime_value in a0/a1
+        self._set_timer(h, a[0] | a[1] << 32)  # rv32: stime_value in a0/a1
         return SUCCESS, 0
 
-    def _set_timer(self, h: Hart, hartid: int, when: int) -> None:
+    def _set_timer(self, h: Hart, when: int) -> None:
         """OpenSBI sbi_timer_event_start on a hart with Sstc: stimecmp, low half then
         high half as OpenSBI writes them on rv32 (the comparator clears STIP, or raises
         it for a time already past), then MTIE set."""
@@ -588,7 +588,7 @@ class Firmware:
     def _legacy(self, h: Hart, hartid: int, ext: int, a: tuple[int, ...]) -> tuple[int, int]:
         """SBI v0.1 (SBI v2.0 chapter 5): a0 is the only result."""
         if ext == 0x00:
-            self._set_timer(h, hartid, a[0] | a[1] << 32)
+            self._set_timer(h, a[0] | a[1] << 32)
             return SUCCESS, 0
         if ext == 0x01:
             self._putc(a[0] & 0xFF)

@@ -213,7 +213,8 @@ def _rvirt(elf: Path, cache: Path, *accel: str, stats: Path | None = None
 
 
 def _hot_program() -> Path:
-    # a loop long enough that its block is compiled before the run ends
+    # a loop long enough that its block is compiled before the run ends; then hart 0
+    # ends the run and any other hart waits
     return P.build("cache_loop", """\
     .section .text.init
     .globl _start
@@ -228,6 +229,8 @@ _start:
     xor a0, a0, a1
     addi t0, t0, -1
     bnez t0, 1b
+    csrr t1, mhartid
+    bnez t1, 2f
     li t0, 0x100000
     li t1, 0x5555
     sw t1, 0(t0)
@@ -293,27 +296,7 @@ def test_harts_share_their_native_code(tmp_path: Path) -> None:
     """Native code reads every host address from its hart's state block, so the code
     one hart's block got serves the same block on another hart: here the second hart's
     loop takes the first's code (no disk cache)."""
-    elf = P.build("cache_smp", """\
-    .section .text.init
-    .globl _start
-_start:
-    li t0, 2000000
-    li a0, 0
-1:  addi a0, a0, 3
-    xori a0, a0, 0x55
-    slli a1, a0, 2
-    add a0, a0, a1
-    srli a1, a0, 7
-    xor a0, a0, a1
-    addi t0, t0, -1
-    bnez t0, 1b
-    csrr t1, mhartid
-    bnez t1, 2f
-    li t0, 0x100000
-    li t1, 0x5555
-    sw t1, 0(t0)
-2:  j 2b
-""")
+    elf = _hot_program()
     stats = tmp_path / "stats"
     r = _rvirt(elf, tmp_path / "cache", "-smp", "2", "-accel", "native,cache=off",
                stats=stats)

@@ -240,7 +240,7 @@ def test_the_native_tlb_copy_follows_the_mmus_contexts() -> None:
             mmu.flush_page(rng.randrange(0x40000, 0x40000 + 2048) << 12)
         else:
             mmu.flush()
-        assert state.tlb_load == ctypes.addressof(tlb.tables[0])
+        assert state.tlb_load == ctypes.addressof(tlb.cur.tables[0])
         for acc in range(3):
             mine = tlb.entries(acc)
             assert all(mmu.fast[acc].get(v) == d for v, d in mine.items())
